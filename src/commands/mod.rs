@@ -1,0 +1,4 @@
+//! Glue between the command line and the domain modules: one function per subcommand.
+
+pub mod inspect;
+pub mod quantize;

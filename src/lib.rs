@@ -1,0 +1,9 @@
+//! fg: fine-tunes FunctionGemma (Gemma 3 270M) to call Delia's tools and ships it as a GGUF.
+//! The binary is a thin layer over these modules; tests and benchmarks use them directly.
+
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod gguf;
+pub mod progress;
+pub mod rng;
