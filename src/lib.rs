@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod device;
 pub mod engine;
 pub mod gguf;
 pub mod progress;

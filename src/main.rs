@@ -12,6 +12,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Inspect(a) => fg::commands::inspect::run(a),
         Command::Quantize(a) => fg::commands::quantize::run(a),
+        Command::Devices(a) => fg::commands::devices::run(a),
     }
 }
 

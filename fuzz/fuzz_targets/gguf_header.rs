@@ -3,12 +3,10 @@
 #![no_main]
 
 #[allow(dead_code)]
+#[path = "../../src/gguf"]
 mod gguf {
-    #[path = "../../../src/gguf/consts.rs"]
     pub mod consts;
-    #[path = "../../../src/gguf/reader.rs"]
     pub mod reader;
-    #[path = "../../../src/gguf/value.rs"]
     pub mod value;
 }
 

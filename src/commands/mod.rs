@@ -1,4 +1,5 @@
 //! Glue between the command line and the domain modules: one function per subcommand.
 
+pub mod devices;
 pub mod inspect;
 pub mod quantize;

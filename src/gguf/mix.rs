@@ -64,7 +64,7 @@ fn allows_quantization(t: &TensorInfo) -> bool {
 
 /// `use_more_bits`: the first and last eighth of the layers, and every third in between.
 pub fn use_more_bits(i: usize, n: usize) -> bool {
-    i < n / 8 || i >= 7 * n / 8 || (i >= n / 8 && (i - n / 8) % 3 == 2)
+    i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2
 }
 
 /// `tensor_type_fallback`: the type used when rows are not a whole number of `ty`'s blocks.

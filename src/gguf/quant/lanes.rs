@@ -7,6 +7,7 @@
 //! arrays-of-lanes code below is written so that LLVM turns each `for k in 0..N` into vector
 //! instructions; it is compiled once for AVX2 and once for the baseline, chosen at run time.
 //! The tests in `quant::tests` compare these kernels with the `_ref` ones block for block.
+#![allow(clippy::needless_range_loop)] // lanes are indexed [element][lane] on purpose
 
 use super::blocks::{as_blocks_mut, BlockQ4K, BlockQ5K, BlockQ6K, QK_K};
 use super::k_common::GROUP_MAX_EPS;

@@ -12,6 +12,8 @@ pub mod q5_0;
 pub mod q5_k;
 pub mod q6_k;
 pub mod q8_0;
+#[doc(hidden)]
+pub mod testdata;
 
 use super::consts::GgmlType;
 

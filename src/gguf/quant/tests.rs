@@ -1,51 +1,15 @@
-use super::float::f16_to_f32;
 use super::*;
 use crate::rng::Rng;
-
-/// Test rows of many shapes: normal, heavy-tailed, all positive, few distinct values (ties),
-/// values representable in f16, flat and zero sub-blocks, tiny magnitudes.
-fn test_rows(seed: u64, blocks: usize) -> Vec<Vec<f32>> {
-    let n = blocks * 256;
-    let mut rng = Rng::new(seed);
-    let mut rows = Vec::new();
-    rows.push((0..n).map(|_| rng.normal() * 0.05).collect());
-    rows.push((0..n).map(|_| rng.normal().powi(3) * 0.1).collect());
-    rows.push((0..n).map(|_| rng.f32() * 2.0 + 0.01).collect());
-    rows.push((0..n).map(|_| -(rng.f32() * 3.0)).collect());
-    rows.push((0..n).map(|_| (rng.below(5) as f32 - 2.0) * 0.25).collect());
-    rows.push((0..n).map(|_| f16_to_f32(float::f32_to_f16(rng.normal()))).collect());
-    rows.push((0..n).map(|_| rng.normal() * 1e-6).collect());
-    rows.push((0..n).map(|_| rng.normal() * 1e-20).collect());
-    let mut mixed: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
-    for (i, chunk) in mixed.chunks_mut(32).enumerate() {
-        match i % 5 {
-            0 => chunk.fill(0.0),
-            1 => chunk.fill(-0.75),
-            2 => chunk.fill(0.5),
-            3 => chunk[7] = 40.0,
-            _ => {}
-        }
-    }
-    rows.push(mixed);
-    let mut halves: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
-    for (i, chunk) in halves.chunks_mut(16).enumerate() {
-        if i % 3 == 0 {
-            chunk.fill(0.0);
-        }
-    }
-    rows.push(halves);
-    rows
-}
 
 #[test]
 fn fast_k_quants_match_reference_block_for_block() {
     for ty in [GgmlType::Q4K, GgmlType::Q5K, GgmlType::Q6K] {
         for seed in 0..3 {
-            for (r, row) in test_rows(seed, 64).iter().enumerate() {
+            for (r, row) in testdata::varied_rows(seed, 64 * 256) {
                 let bytes = ty.row_bytes(row.len() as u64).unwrap() as usize;
                 let (mut fast, mut slow) = (vec![0u8; bytes], vec![0u8; bytes]);
-                quantize_row(ty, row, &mut fast);
-                quantize_row_ref(ty, row, &mut slow);
+                quantize_row(ty, &row, &mut fast);
+                quantize_row_ref(ty, &row, &mut slow);
                 let bs = ty.type_size() as usize;
                 for (b, (f, s)) in fast.chunks(bs).zip(slow.chunks(bs)).enumerate() {
                     assert_eq!(f, s, "{ty}: seed {seed}, row kind {r}, block {b} differs");

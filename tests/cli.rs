@@ -1,0 +1,84 @@
+//! The `fg` binary as users run it: help, exit codes, error chains with hints, inspect, quantize.
+
+mod common;
+
+use common::*;
+use std::process::{Command, Output};
+
+fn fg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fg")).args(args).output().expect("fg runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn help_lists_every_subcommand_with_one_line_and_the_exit_codes() {
+    let out = fg(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for cmd in ["inspect", "quantize"] {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(cmd)), "{cmd} missing from:\n{help}");
+    }
+    assert!(help.contains("Exit codes"), "{help}");
+}
+
+#[test]
+fn bad_command_lines_exit_2() {
+    assert_eq!(fg(&["frobnicate"]).status.code(), Some(2));
+    let out = fg(&["quantize", "q3_xs", "a.gguf", "b.gguf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("choose f32, f16, bf16, q8_0 or q4_k_m"));
+}
+
+#[test]
+fn a_missing_file_exits_1_with_a_hint() {
+    let out = fg(&["inspect", "/nonexistent/model.gguf"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot open /nonexistent/model.gguf") && err.contains("caused by") && err.contains("hint:"), "{err}");
+}
+
+#[test]
+fn a_corrupt_file_exits_3_naming_field_and_offset() {
+    let dir = tmp();
+    let p = dir.path().join("corrupt.gguf");
+    let mut bytes = std::fs::read(base_model()).unwrap()[..4096].to_vec();
+    bytes[8..16].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    std::fs::write(&p, bytes).unwrap();
+    let out = fg(&["inspect", p.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("tensor_count at byte 8") && err.contains("hint:"), "{err}");
+}
+
+#[test]
+fn inspect_prints_tables_and_json() {
+    let base = base_model();
+    let out = fg(&["inspect", base.to_str().unwrap()]);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    assert!(t.contains("general.file_type") && t.contains("15 (Q4_K_M)"), "{t}");
+    assert!(t.contains("token_embd.weight") && t.contains("640 x 262144"));
+    let out = fg(&["inspect", "--json", base.to_str().unwrap()]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(j["totals"]["tensors"], 236);
+    assert_eq!(j["metadata"]["gemma3.block_count"], 18);
+    assert_eq!(j["metadata"]["tokenizer.ggml.tokens"]["len"], 262144);
+    assert_eq!(j["totals"]["by_type"]["q6_K"]["tensors"], 9);
+    assert_eq!(j["totals"]["file_bytes"], 253_113_024u64);
+}
+
+#[test]
+fn quantize_writes_a_file_that_inspect_reads() {
+    let dir = tmp();
+    let out_path = dir.path().join("q8.gguf");
+    let base = base_model();
+    let out = fg(&["quantize", "q8_0", base.to_str().unwrap(), out_path.to_str().unwrap(), "-t", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("q6_K -> q8_0"));
+    let j: serde_json::Value = serde_json::from_slice(&fg(&["inspect", "--json", out_path.to_str().unwrap()]).stdout).unwrap();
+    assert_eq!(j["metadata"]["general.file_type"], 7);
+    assert_eq!(j["totals"]["by_type"]["q8_0"]["tensors"], 127);
+}
