@@ -89,6 +89,25 @@ pub fn ggml_dequantize(ty: GgmlType, bytes: &[u8], n: usize) -> Vec<f32> {
     out
 }
 
+/// llama.cpp's tokenizer alone (a vocab-only load): the oracle for `fg`'s tokenizer.
+pub struct Vocab {
+    model: LlamaModel,
+}
+
+impl Vocab {
+    pub fn load(path: &Path) -> Result<Vocab> {
+        let params = LlamaModelParams::default().with_vocab_only(true);
+        let model = LlamaModel::load_from_file(backend(), path, &params)
+            .map_err(|e| anyhow!("llama.cpp could not load the vocabulary of {}: {e}", path.display()))?;
+        Ok(Vocab { model })
+    }
+
+    /// Ids of `text` with special tokens parsed and nothing added, as the agent tokenizes prompts.
+    pub fn tokenize(&self, text: &str) -> Vec<u32> {
+        self.model.vocab().tokenize(text.as_bytes(), false, true).into_iter().map(|t| t.0 as u32).collect()
+    }
+}
+
 /// A model loaded on the CPU for scoring token sequences.
 pub struct Model {
     model: LlamaModel,

@@ -8,6 +8,7 @@ pub mod quant;
 pub mod quantize;
 pub mod reader;
 pub mod value;
+pub mod vocab;
 pub mod writer;
 
 pub use consts::{FileType, GgmlType, ValueType};
