@@ -1,6 +1,7 @@
 //! The command line: one `Args` struct per subcommand. Arguments are turned into checked values
 //! here (file types, thread counts) before any work starts.
 
+use crate::format::Format;
 use crate::gguf::FileType;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -26,6 +27,55 @@ pub enum Command {
     Quantize(QuantizeArgs),
     /// Show the GPUs and CPU fg can train on, and check one with a small computation
     Devices(DevicesArgs),
+    /// Build the Delia dataset (train/eval/stats) or report its statistics
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DataCommand {
+    /// Synthesise (and harvest) train.jsonl, eval.jsonl, stats.json and summary.md
+    Build(DataBuildArgs),
+    /// Counts per tool and kind, token lengths and a histogram of a built dataset
+    Stats(DataStatsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DataBuildArgs {
+    /// Tools file (OpenAI format); default: the project's tools.openai.json
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Folders of test files to harvest tool calls from (repeatable)
+    #[arg(long, num_args = 1..)]
+    pub harvest: Vec<PathBuf>,
+    /// Output folder
+    #[arg(long, default_value = "data")]
+    pub out: PathBuf,
+    /// Seed: the same seed gives the same files
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Multiplies the number of examples (1: at least 60 train and 10 eval examples per tool)
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f32,
+    /// Chat format of the rendered text
+    #[arg(long, value_enum, default_value_t = Format::FunctionGemma)]
+    pub format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DataStatsArgs {
+    /// Folder with train.jsonl and eval.jsonl
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
+    /// Tools file the data was built from; default: the project's tools.openai.json
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Model whose tokenizer counts tokens (GGUF); default: the installed base model
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]

@@ -3,10 +3,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod data;
 pub mod device;
 pub mod engine;
 pub mod format;
+pub mod fsx;
 pub mod gguf;
+pub mod paths;
+pub mod plot;
 pub mod progress;
 pub mod rng;
 pub mod tokenizer;

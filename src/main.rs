@@ -13,6 +13,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Inspect(a) => fg::commands::inspect::run(a),
         Command::Quantize(a) => fg::commands::quantize::run(a),
         Command::Devices(a) => fg::commands::devices::run(a),
+        Command::Data(c) => fg::commands::data::run(c),
     }
 }
 

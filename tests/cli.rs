@@ -82,3 +82,36 @@ fn quantize_writes_a_file_that_inspect_reads() {
     assert_eq!(j["metadata"]["general.file_type"], 7);
     assert_eq!(j["totals"]["by_type"]["q8_0"]["tensors"], 127);
 }
+
+#[test]
+fn data_build_and_stats_write_their_files() {
+    let dir = tmp();
+    let out = dir.path().join("data");
+    let o = fg(&["data", "build", "--out", out.to_str().unwrap(), "--scale", "0.2", "--seed", "3"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("| read_file |"));
+    for f in ["train.jsonl", "eval.jsonl", "stats.json", "summary.md"] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let o = fg(&["data", "stats", "--data", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let t = text(&o.stdout);
+    assert!(t.contains("prefix") && t.contains("completion median"), "{t}");
+    let png = std::fs::read(out.join("completion_lengths.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("token_stats.json")).unwrap()).unwrap();
+    assert!(j["train"]["tokens"]["prefix_tokens"].as_u64().unwrap() > 3000);
+}
+
+#[test]
+fn a_malformed_tools_file_is_named_and_nothing_is_written() {
+    let dir = tmp();
+    let tools = dir.path().join("tools.json");
+    std::fs::write(&tools, r#"[{"name": "x", "parameters": {"type": "object", "properties": {"a": {"type": "strng"}}}}]"#).unwrap();
+    let out = dir.path().join("data");
+    let o = fg(&["data", "build", "--tools", tools.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("tools.json") && e.contains("tool `x`") && e.contains("\"strng\""), "{e}");
+    assert!(!out.exists());
+}

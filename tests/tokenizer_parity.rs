@@ -83,3 +83,96 @@ fn decode_inverts_encode() {
         assert_eq!(ours.decode(&ours.encode(text).unwrap()).unwrap(), text);
     }
 }
+
+/// Checks every example: fg on the whole text against llama.cpp on the shared prefix and on the
+/// rest (llama.cpp splits text at the newline that ends the prefix, a user-defined token, so its
+/// ids for the whole are the two concatenated; whole texts are compared directly on a sample,
+/// which confirms it, since llama.cpp takes about 40 ms per 4,000-token text).
+fn assert_dataset_same(examples: &[fg::data::Example], prefix: &str) {
+    let (ours, theirs) = oracle();
+    let prefix_ids = theirs.tokenize(prefix);
+    for (i, e) in examples.iter().enumerate() {
+        let rest = e.text.strip_prefix(prefix).unwrap_or_else(|| panic!("{} lacks the shared prefix", e.id));
+        let mut want = prefix_ids.clone();
+        want.extend(theirs.tokenize(rest));
+        let got = ours.encode(&e.text).unwrap();
+        if got != want {
+            let k = got.iter().zip(&want).position(|(x, y)| x != y).unwrap_or(got.len().min(want.len()));
+            panic!("{}: token {k} differs: fg {:?}, llama.cpp {:?}", e.id, &got[k.saturating_sub(2)..(k + 3).min(got.len())], &want[k.saturating_sub(2)..(k + 3).min(want.len())]);
+        }
+        if i % 50 == 0 {
+            assert_same(&e.text);
+        }
+    }
+}
+
+#[test]
+fn every_rendered_example_of_the_default_dataset_tokenizes_as_in_llama_cpp() {
+    use fg::format::Format;
+    let tools = fg::tools::Tools::load(&fg::tools::default_tools_path()).unwrap();
+    let ds = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma }).unwrap();
+    let all: Vec<fg::data::Example> = ds.train.into_iter().chain(ds.eval).collect();
+    assert!(all.len() > 2500);
+    assert_dataset_same(&all, &Format::FunctionGemma.prefix(&tools, None));
+    // The JSON format's texts too, on a smaller build.
+    let json = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 5, scale: 0.2, format: Format::Json }).unwrap();
+    let all: Vec<fg::data::Example> = json.train.into_iter().chain(json.eval).collect();
+    assert_dataset_same(&all, &Format::Json.prefix(&tools, None));
+}
+
+#[test]
+fn loss_mask_marks_exactly_the_completion_of_each_kind() {
+    use fg::format::{Format, Message};
+    let (ours, _) = oracle();
+    let tools = fg::tools::Tools::load(&fg::tools::default_tools_path()).unwrap();
+    let ds = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 9, scale: 0.2, format: Format::FunctionGemma }).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for e in &ds.train {
+        let r = Format::FunctionGemma.render(&tools, None, &e.messages, false).unwrap();
+        let (ids, mask) = ours.encode_rendered(&r).unwrap();
+        let masked: Vec<u32> = ids.iter().zip(&mask).filter(|(_, &m)| m == 1).map(|(&i, _)| i).collect();
+        // What the model produces: each assistant message, rendered as the format renders it.
+        let mut want = String::new();
+        for m in &e.messages {
+            if let Message::Assistant { content, tool_calls } = m {
+                want += content.as_deref().unwrap_or("");
+                for c in tool_calls {
+                    want += &fg::format::functiongemma::render_call(c).unwrap();
+                }
+                want += if tool_calls.is_empty() { "<end_of_turn>" } else { "<start_function_response>" };
+            }
+        }
+        assert_eq!(ours.decode(&masked).unwrap(), want, "{} ({})", e.id, e.kind);
+        // The completion ends with the stop token, and nothing after the model turn is trained.
+        let last = ids.iter().zip(&mask).rposition(|(_, &m)| m == 1).unwrap();
+        assert!([50, 106].contains(&ids[last]), "{}: last trained token {}", e.id, ids[last]);
+        assert!(mask[..ids.iter().position(|&i| i == 105).unwrap()].iter().all(|&m| m == 0), "prefix trained");
+        kinds.insert(e.kind.clone());
+    }
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["call", "multi_turn", "near_miss", "no_call", "parallel"]);
+}
+
+#[test]
+fn hf_tokenizer_json_loads_with_functiongemma_names_at_46_to_52() {
+    let (ours, _) = oracle();
+    let dir = tmp();
+    let path = dir.path().join("tokenizer.json");
+    ours.save(&path).unwrap();
+    // As Gemma 3's own tokenizer.json: the seven slots still named <unused40>..<unused46>.
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (i, (name, id)) in fg::format::functiongemma::SPECIAL_TOKENS.iter().enumerate() {
+        let old = format!("<unused{}>", 40 + i);
+        let vocab = json["model"]["vocab"].as_object_mut().unwrap();
+        vocab.remove(*name);
+        vocab.insert(old.clone(), (*id).into());
+        for t in json["added_tokens"].as_array_mut().unwrap() {
+            if t["id"] == *id {
+                t["content"] = old.clone().into();
+            }
+        }
+    }
+    std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+    let hf = Tokenizer::from_hf_file(&path).unwrap();
+    let text = "<bos><start_of_turn>user\nread a.py<end_of_turn>\n<start_of_turn>model\n<start_function_call>call:read_file{path:<escape>a.py<escape>}<end_function_call>";
+    assert_eq!(hf.encode(text).unwrap(), ours.encode(text).unwrap());
+}

@@ -1,5 +1,6 @@
 //! Glue between the command line and the domain modules: one function per subcommand.
 
+pub mod data;
 pub mod devices;
 pub mod inspect;
 pub mod quantize;

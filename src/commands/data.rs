@@ -1,0 +1,68 @@
+use crate::cli::{DataBuildArgs, DataCommand, DataStatsArgs};
+use crate::data::{self, stats};
+use crate::tokenizer::Tokenizer;
+use crate::tools::{default_tools_path, Tools};
+use anyhow::{Context, Result};
+use std::time::Instant;
+
+pub fn run(cmd: &DataCommand) -> Result<()> {
+    match cmd {
+        DataCommand::Build(a) => build(a),
+        DataCommand::Stats(a) => stats_cmd(a),
+    }
+}
+
+fn build(a: &DataBuildArgs) -> Result<()> {
+    let start = Instant::now();
+    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let opts = data::BuildOptions { harvest: a.harvest.clone(), seed: a.seed, scale: a.scale, format: a.format };
+    let ds = data::build(&tools, &opts)?;
+    data::write(&ds, &a.out)?;
+    eprint!("{}", data::summary(&ds.stats));
+    eprintln!(
+        "\nwrote {} train and {} eval examples to {} in {:.2} s",
+        ds.train.len(),
+        ds.eval.len(),
+        a.out.display(),
+        start.elapsed().as_secs_f64()
+    );
+    if !ds.stats.uncovered_tools.is_empty() {
+        eprintln!("note: no synthesis for {} (harvested calls only)", ds.stats.uncovered_tools.join(", "));
+    }
+    Ok(())
+}
+
+fn stats_cmd(a: &DataStatsArgs) -> Result<()> {
+    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let model = a.model.clone().unwrap_or_else(crate::paths::default_base_model);
+    let base = crate::gguf::GgufFile::open(&model).context("the tokenizer comes from the model (--model)")?;
+    let tok = Tokenizer::from_gguf(&base.header)?;
+    let mut report = serde_json::Map::new();
+    for split in ["train", "eval"] {
+        let path = a.data.join(format!("{split}.jsonl"));
+        let examples = data::read_jsonl(&path).with_context(|| format!("run `fg data build --out {}` first", a.data.display()))?;
+        let counts = data::SplitStats::of(&examples);
+        let tokens = stats::token_stats(&examples, &tools, &tok)?;
+        if split == "train" {
+            stats::histogram_png(&a.data.join("completion_lengths.png"), &tokens)?;
+        }
+        if !a.json {
+            println!("{split}: {} examples", examples.len());
+            for (k, n) in &counts.by_kind {
+                println!("  {k:<12} {n:>6}");
+            }
+            println!("  tokens: prefix {} (shared), completion median {} (max {}), whole example median {} (max {})", tokens.prefix_tokens, tokens.completion.median, tokens.completion.max, tokens.total.median, tokens.total.max);
+            let per_tool: Vec<String> = counts.by_tool.iter().map(|(t, n)| format!("{t} {n}")).collect();
+            println!("  calls per tool: {}", per_tool.join(", "));
+        }
+        report.insert(split.into(), serde_json::json!({"counts": counts, "tokens": tokens}));
+    }
+    let out = a.data.join("token_stats.json");
+    crate::fsx::write_atomic(&out, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("wrote {} and {}", out.display(), a.data.join("completion_lengths.png").display());
+    }
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! The Delia dataset: synthesis from the tool schemas, harvest from test files, a held-out eval
+//! split, and the JSONL files `fg train` and `fg eval` read.
+//!
+//! Each line of `train.jsonl` / `eval.jsonl` is an `Example`: the structured conversation
+//! (`messages`), the tools it calls, where it came from, and `text`, the exact rendered string in
+//! the chosen format (the seed's custom-data shape `{"text", "source", "tool_calls"}` is a subset).
+//!
+//! Held out by phrasing and values: pools and phrasings are split by index (`gen::Split`), eval
+//! requests never appear in train, and every tool has eval examples.
+
+pub mod gen;
+pub mod harvest;
+pub mod results;
+pub mod stats;
+pub mod synth;
+pub mod values;
+
+use crate::format::{Call, Format, Message};
+use crate::tools::Tools;
+use anyhow::{bail, Context, Result};
+use gen::{styled, Gen, Split, Style, STYLES};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// One training or eval example.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Example {
+    pub id: String,
+    /// call, no_call, multi_turn, parallel, near_miss or harvested.
+    pub kind: String,
+    pub source: String,
+    pub split: String,
+    pub format: Format,
+    pub tools_hash: String,
+    pub messages: Vec<Message>,
+    pub tool_calls: Vec<String>,
+    pub text: String,
+}
+
+impl Example {
+    /// The user's request (the first user message).
+    pub fn query(&self) -> Option<&str> {
+        self.messages.iter().find_map(|m| match m {
+            Message::User { content } => Some(content.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The call the model should make first, or None when it should answer in text.
+    pub fn expected(&self) -> Option<&Call> {
+        self.messages.iter().find_map(|m| match m {
+            Message::Assistant { tool_calls, .. } => Some(tool_calls.first()),
+            _ => None,
+        })?
+    }
+}
+
+pub struct BuildOptions {
+    pub harvest: Vec<PathBuf>,
+    pub seed: u64,
+    /// Multiplies the number of examples (1.0: at least 60 train and 10 eval per tool).
+    pub scale: f32,
+    pub format: Format,
+}
+
+pub struct Dataset {
+    pub train: Vec<Example>,
+    pub eval: Vec<Example>,
+    pub stats: BuildStats,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct BuildStats {
+    pub format: String,
+    pub seed: u64,
+    pub scale: f32,
+    pub tools_hash: String,
+    pub train: SplitStats,
+    pub eval: SplitStats,
+    pub harvest: harvest::HarvestStats,
+    /// Tools the dataset does not cover (for tools files other than Delia's).
+    pub uncovered_tools: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct SplitStats {
+    pub examples: usize,
+    pub by_kind: BTreeMap<String, usize>,
+    /// Examples in which each tool is called.
+    pub by_tool: BTreeMap<String, usize>,
+    pub by_style: BTreeMap<String, usize>,
+}
+
+/// Per-tool targets at scale 1.
+const CALLS_TRAIN: f32 = 64.0;
+const CALLS_EVAL: f32 = 12.0;
+const NEAR_MISS_TRAIN: f32 = 8.0;
+const NEAR_MISS_EVAL: f32 = 2.0;
+const MULTI_TURN_TRAIN: f32 = 6.0;
+const MULTI_TURN_EVAL: f32 = 2.0;
+const PARALLEL_TRAIN: f32 = 24.0;
+const PARALLEL_EVAL: f32 = 4.0;
+
+struct Builder<'a> {
+    tools: &'a Tools,
+    format: Format,
+    seed: u64,
+    out: Vec<Example>,
+    split: Split,
+    /// Requests already used in this split, and (for eval) in train.
+    seen: HashSet<String>,
+    train_requests: HashSet<String>,
+    styles: BTreeMap<String, usize>,
+}
+
+impl<'a> Builder<'a> {
+    fn gen(&self, what: &str) -> Gen {
+        let h = crate::tools::fnv1a(format!("{}/{what}/{:?}", self.seed, self.split).as_bytes());
+        Gen::new(h, self.split)
+    }
+
+    /// Adds an example unless its request was seen; returns whether it was added.
+    fn add(&mut self, kind: &str, source: String, messages: Vec<Message>) -> Result<bool> {
+        let request = messages.iter().find_map(|m| if let Message::User { content } = m { Some(content.clone()) } else { None }).unwrap_or_default();
+        let key = request.trim().to_lowercase();
+        if self.seen.contains(&key) || (self.split == Split::Eval && self.train_requests.contains(&key)) {
+            return Ok(false);
+        }
+        let mut tool_calls = Vec::new();
+        for m in &messages {
+            if let Message::Assistant { tool_calls: calls, .. } = m {
+                for c in calls {
+                    self.tools.check_call(&c.name, &c.arguments).with_context(|| format!("synthesised call {} {}", c.name, serde_json::Value::Object(c.arguments.clone())))?;
+                    tool_calls.push(c.name.clone());
+                }
+            }
+        }
+        let text = self.format.render(self.tools, None, &messages, false)?.text();
+        self.seen.insert(key);
+        let split = if self.split == Split::Train { "train" } else { "eval" };
+        let id = format!("{split}-{kind}-{:05}", self.out.len());
+        self.out.push(Example { id, kind: kind.into(), source, split: split.into(), format: self.format, tools_hash: self.tools.hash.clone(), messages, tool_calls, text });
+        Ok(true)
+    }
+
+    fn single_calls(&mut self, tool: &str, n: usize) -> Result<()> {
+        let mut g = self.gen(&format!("call/{tool}"));
+        let mut made = 0;
+        for _ in 0..n * 60 {
+            if made == n {
+                break;
+            }
+            let style = STYLES[g.rng.below(STYLES.len())];
+            g.set_typos(style == Style::Typo);
+            let core = synth::generate(tool, &mut g);
+            g.set_typos(false);
+            let request = styled(&mut g, &core.text, style);
+            let call = Call { name: tool.into(), arguments: core.arguments };
+            let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![call] }];
+            let style_name = serde_json::to_value(style)?.as_str().unwrap_or_default().to_string();
+            if self.add("call", format!("synth:{tool}:{style_name}"), messages)? {
+                made += 1;
+                *self.styles.entry(style_name).or_default() += 1;
+            }
+        }
+        if made < n {
+            bail!("could only synthesise {made} of {n} distinct {tool} requests for {:?}", self.split);
+        }
+        Ok(())
+    }
+
+    fn near_misses(&mut self, rounds: usize) -> Result<()> {
+        for (gi, group) in synth::NEAR_MISS_GROUPS.iter().enumerate() {
+            let mut g = self.gen(&format!("near_miss/{gi}"));
+            let mut made = 0;
+            for _ in 0..rounds * 30 {
+                if made >= rounds {
+                    break;
+                }
+                g.set_sticky(true);
+                let style = [Style::Imperative, Style::Question, Style::Polite][g.rng.below(3)];
+                let mut added = false;
+                for tool in group.iter() {
+                    let core = synth::generate(tool, &mut g);
+                    let request = styled(&mut g, &core.text, style);
+                    let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![Call { name: (*tool).into(), arguments: core.arguments }] }];
+                    added |= self.add("near_miss", format!("synth:near_miss:{}", group.join("|")), messages)?;
+                }
+                g.set_sticky(false);
+                made += usize::from(added);
+            }
+        }
+        Ok(())
+    }
+
+    fn multi_turns(&mut self, per_tool: usize) -> Result<()> {
+        for tool in results::TOOLS {
+            let mut g = self.gen(&format!("multi/{tool}"));
+            let mut made = 0;
+            for _ in 0..per_tool * 40 {
+                if made == per_tool {
+                    break;
+                }
+                let style = [Style::Imperative, Style::Question, Style::Polite, Style::Context][g.rng.below(4)];
+                let core = synth::generate(tool, &mut g);
+                let request = styled(&mut g, &core.text, style);
+                let call = Call { name: (*tool).into(), arguments: core.arguments };
+                let (result, answer) = results::result_and_answer(&call, &mut g);
+                let messages = vec![
+                    Message::User { content: request },
+                    Message::Assistant { content: None, tool_calls: vec![call] },
+                    Message::Tool { name: (*tool).into(), content: result },
+                    Message::Assistant { content: Some(answer), tool_calls: vec![] },
+                ];
+                made += usize::from(self.add("multi_turn", format!("synth:multi_turn:{tool}"), messages)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn parallel(&mut self, n: usize) -> Result<()> {
+        const PAIRS: &[(&str, &[&str])] = &[
+            ("read_file", &["read {a} and {b}", "show me both {a} and {b}", "open {a} as well as {b}", "?what's in {a} and in {b}?", "print {a}, then {b}", "display {a} and also {b}"]),
+            ("delete_file", &["delete {a} and {b}", "remove both {a} and {b}", "get rid of {a} and {b}", "rm {a} {b}", "erase {a} as well as {b}"]),
+            ("web_search", &["search the web for {a} and for {b}", "look up {a}, and separately {b}", "google both {a} and {b}", "do two web searches: {a}; {b}", "find information online on {a} and on {b}"]),
+            ("get_model_info_tool", &["compare {a} and {b}", "get info on {a} and {b}", "tell me about the models {a} and {b}", "show details for both {a} and {b}", "?how do {a} and {b} differ?"]),
+            ("list_directory", &["list {a} and {b}", "show the contents of both {a} and {b}", "ls {a} {b}", "?what's in {a} and {b}?", "list the files in {a} and in {b}"]),
+        ];
+        let mut g = self.gen("parallel");
+        let mut made = 0;
+        for _ in 0..n * 40 {
+            if made == n {
+                break;
+            }
+            let (tool, templates) = PAIRS[g.rng.below(PAIRS.len())];
+            let (key, pool): (&str, &[&str]) = match tool {
+                "read_file" | "delete_file" => ("path", values::PATHS),
+                "web_search" => ("query", values::QUERIES),
+                "get_model_info_tool" => ("model_name", values::MODEL_NAMES),
+                _ => ("path", values::DIRS),
+            };
+            let (a, b) = g.pick_two(pool);
+            let t = g.template(templates);
+            let core = g.fill(t, &[("a", a.into()), ("b", b.into())]);
+            let style = [Style::Imperative, Style::Polite, Style::Question][g.rng.below(3)];
+            let request = styled(&mut g, &core, style);
+            let calls = [a, b].iter().map(|v| Call { name: tool.into(), arguments: gen::args(vec![(key, gen::s(*v))]) }).collect();
+            let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: calls }];
+            made += usize::from(self.add("parallel", format!("synth:parallel:{tool}"), messages)?);
+        }
+        Ok(())
+    }
+
+    fn no_calls(&mut self, variants: usize) -> Result<()> {
+        let mut g = self.gen("no_call");
+        for (i, (request, answer)) in synth::NO_CALL.iter().enumerate() {
+            if gen::is_eval_index(i) != (self.split == Split::Eval) {
+                continue;
+            }
+            let forms = [
+                request.to_string(),
+                request.to_lowercase().trim_end_matches(['.', '!', '?']).to_string(),
+                format!("{} {}", g.pick(&["Hey,", "Quick one:", "So,", "Um,", "Hello,"][..]), request),
+                format!("{request} {}", g.pick(&[":)", "please", "thanks", "!!"][..])),
+            ];
+            for f in forms.iter().take(variants) {
+                let messages = vec![Message::User { content: f.clone() }, Message::Assistant { content: Some(answer.to_string()), tool_calls: vec![] }];
+                self.add("no_call", "synth:no_call".into(), messages)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds the dataset for `tools`: synthesis for every tool this module knows, plus harvested calls.
+pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
+    let scaled = |x: f32| ((x * opts.scale).round() as usize).max(1);
+    let mut stats = BuildStats { format: opts.format.name().into(), seed: opts.seed, scale: opts.scale, tools_hash: tools.hash.clone(), ..Default::default() };
+    let known: Vec<&str> = tools.names().filter(|n| synth::TOOLS.contains(n)).collect();
+    stats.uncovered_tools = tools.names().filter(|n| !synth::TOOLS.contains(n)).map(String::from).collect();
+
+    let mut b = Builder { tools, format: opts.format, seed: opts.seed, out: Vec::new(), split: Split::Train, seen: HashSet::new(), train_requests: HashSet::new(), styles: BTreeMap::new() };
+    let mut splits = Vec::new();
+    for split in [Split::Train, Split::Eval] {
+        b.split = split;
+        b.out.clear();
+        b.styles.clear();
+        b.seen.clear();
+        let train = split == Split::Train;
+        for tool in &known {
+            b.single_calls(tool, scaled(if train { CALLS_TRAIN } else { CALLS_EVAL }))?;
+        }
+        // Near-miss, multi-turn and parallel examples cover tools in pairs; they need every tool.
+        if stats.uncovered_tools.is_empty() {
+            b.near_misses(scaled(if train { NEAR_MISS_TRAIN } else { NEAR_MISS_EVAL }))?;
+            b.multi_turns(scaled(if train { MULTI_TURN_TRAIN } else { MULTI_TURN_EVAL }))?;
+            b.parallel(scaled(if train { PARALLEL_TRAIN } else { PARALLEL_EVAL }))?;
+        }
+        b.no_calls(if train { 4 } else { 2 })?;
+        if train && !opts.harvest.is_empty() {
+            let found = harvest::harvest(&opts.harvest, tools, &mut stats.harvest)?;
+            let mut g = b.gen("harvest");
+            for h in found {
+                let request = describe_call(&h.call, &mut g);
+                let source = format!("harvest:{}:{}", h.shape, h.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+                let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![h.call] }];
+                b.add("harvested", source, messages)?;
+            }
+        }
+        if train {
+            b.train_requests = b.seen.clone();
+        }
+        let split_stats = split_stats(&b.out, &b.styles);
+        if train {
+            stats.train = split_stats;
+        } else {
+            stats.eval = split_stats;
+        }
+        splits.push(std::mem::take(&mut b.out));
+    }
+    let eval = splits.pop().unwrap();
+    let train = splits.pop().unwrap();
+    Ok(Dataset { train, eval, stats })
+}
+
+impl SplitStats {
+    pub fn of(examples: &[Example]) -> SplitStats {
+        split_stats(examples, &BTreeMap::new())
+    }
+}
+
+fn split_stats(examples: &[Example], styles: &BTreeMap<String, usize>) -> SplitStats {
+    let mut s = SplitStats { examples: examples.len(), by_style: styles.clone(), ..Default::default() };
+    for e in examples {
+        *s.by_kind.entry(e.kind.clone()).or_default() += 1;
+        let mut tools: Vec<&String> = e.tool_calls.iter().collect();
+        tools.dedup();
+        for t in tools {
+            *s.by_tool.entry(t.clone()).or_default() += 1;
+        }
+    }
+    s
+}
+
+/// A request for a harvested call, which comes without one: the call's arguments in words.
+fn describe_call(call: &Call, g: &mut Gen) -> String {
+    let parts: Vec<String> = call
+        .arguments
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{} {v}", k.replace('_', " "))
+        })
+        .collect();
+    let name = call.name.replace('_', " ");
+    let frame = g.pick(&["Use {t} with {a}.", "Run {t}: {a}.", "Please call {t} with {a}.", "{T} with {a}, please."][..]);
+    let args = if parts.is_empty() { "no arguments".to_string() } else { parts.join(", ") };
+    frame.replace("{T}", &gen::capitalize(&name)).replace("{t}", &name).replace("{a}", &args)
+}
+
+/// Writes `train.jsonl`, `eval.jsonl`, `stats.json` and `summary.md` into `out`.
+pub fn write(ds: &Dataset, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for (name, examples) in [("train.jsonl", &ds.train), ("eval.jsonl", &ds.eval)] {
+        crate::fsx::write_atomic_with(&out.join(name), |w| {
+            use std::io::Write;
+            for e in examples {
+                serde_json::to_writer(&mut *w, e)?;
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        })?;
+    }
+    crate::fsx::write_atomic(&out.join("stats.json"), serde_json::to_string_pretty(&ds.stats)?.as_bytes())?;
+    crate::fsx::write_atomic(&out.join("summary.md"), summary(&ds.stats).as_bytes())?;
+    Ok(())
+}
+
+/// The human-readable summary of a build.
+pub fn summary(s: &BuildStats) -> String {
+    let mut md = format!(
+        "# Dataset\n\nformat {}, seed {}, scale {}, tools {}\n\n| | train | eval |\n|---|---|---|\n| examples | {} | {} |\n",
+        s.format, s.seed, s.scale, s.tools_hash, s.train.examples, s.eval.examples
+    );
+    let kinds: std::collections::BTreeSet<&String> = s.train.by_kind.keys().chain(s.eval.by_kind.keys()).collect();
+    for k in kinds {
+        md += &format!("| {k} | {} | {} |\n", s.train.by_kind.get(k).unwrap_or(&0), s.eval.by_kind.get(k).unwrap_or(&0));
+    }
+    md += "\n## Examples calling each tool\n\n| tool | train | eval |\n|---|---|---|\n";
+    let tools: std::collections::BTreeSet<&String> = s.train.by_tool.keys().chain(s.eval.by_tool.keys()).collect();
+    for t in tools {
+        md += &format!("| {t} | {} | {} |\n", s.train.by_tool.get(t).unwrap_or(&0), s.eval.by_tool.get(t).unwrap_or(&0));
+    }
+    if s.harvest.files_scanned > 0 {
+        md += &format!(
+            "\n## Harvest\n\n{} files scanned, {} calls found, {} kept, {} duplicates\n\n",
+            s.harvest.files_scanned, s.harvest.found, s.harvest.kept, s.harvest.duplicates
+        );
+        for (reason, n) in &s.harvest.dropped {
+            md += &format!("- dropped ({reason}): {n}\n");
+        }
+    }
+    md
+}
+
+/// Reads examples from a JSONL file: fg's own lines, or the seed's custom-data lines
+/// (`{"text": …, "source": …, "tool_calls": […]}`), which become examples with text only.
+pub fn read_jsonl(path: &Path) -> Result<Vec<Example>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("{}:{}: not JSON", path.display(), i + 1))?;
+        if v.get("messages").is_some() {
+            out.push(serde_json::from_value(v).with_context(|| format!("{}:{}: not an fg example", path.display(), i + 1))?);
+        } else {
+            let text = v.get("text").and_then(|t| t.as_str()).with_context(|| format!("{}:{}: a custom line needs \"text\"", path.display(), i + 1))?;
+            out.push(Example {
+                id: format!("custom-{i}"),
+                kind: "custom".into(),
+                source: v.get("source").and_then(|s| s.as_str()).unwrap_or("custom").into(),
+                split: "train".into(),
+                format: Format::FunctionGemma,
+                tools_hash: String::new(),
+                messages: Vec::new(),
+                tool_calls: v.get("tool_calls").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default(),
+                text: text.into(),
+            });
+        }
+    }
+    Ok(out)
+}

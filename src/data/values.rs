@@ -1,0 +1,157 @@
+//! Pools of realistic argument values. Each pool is split by index: every fourth value belongs to
+//! the eval split only, so eval requests use values training never saw.
+
+pub const PATHS: &[&str] = &[
+    "src/main.rs", "README.md", "tests/test_api.py", "src/utils/helpers.ts", "config/settings.yaml",
+    "delia/orchestrator.py", "Cargo.toml", "package.json", "src/lib.rs", "app/models/user.py",
+    "docs/architecture.md", "scripts/deploy.sh", "src/components/Button.tsx", "pyproject.toml", "Makefile",
+    "internal/server/handler.go", "src/parser/lexer.c", "include/vector.hpp", "db/migrations/001_init.sql", ".github/workflows/ci.yml",
+    "src/backend/routing.py", "tests/integration/test_sessions.py", "web/index.html", "styles/main.css", "src/api/client.js",
+    "lib/cache.rb", "src/Main.java", "src/Program.cs", "settings.json", "delia/backends/ollama.py",
+    "src/net/http.rs", "benchmarks/run.py", "tools/gen_docs.py", "CHANGELOG.md", "src/db/pool.go",
+    "frontend/src/App.vue", "server/routes/auth.ts", "data/sample.csv", "notebooks/analysis.ipynb", "Dockerfile",
+    "src/queue/worker.py", "tests/unit/test_queue.py", "src/config.rs", "docs/api/endpoints.md", "kernel/sched.c",
+    "src/models/tier.py", "mobile/App.kt", "src/templates/base.html", "src/errors.rs", "requirements.txt",
+];
+
+pub const DIRS: &[&str] = &[
+    "src", "tests", "docs", "src/components", "delia/backends", "scripts", "config", "app/models",
+    "lib", "internal", "frontend/src", "server/routes", "tests/integration", "benchmarks", "migrations", "examples",
+    "crates/core/src", "packages/ui", "tools", "notebooks",
+];
+
+pub const GLOBS: &[&str] = &[
+    "*.py", "*.rs", "*.ts", "*.md", "test_*.py", "*.json", "*.go", "*.tsx", "*.yaml", "*.c", "*.toml", "*.sh",
+    "*.java", "*.vue", "*_test.go", "*.spec.ts",
+];
+
+pub const REGEXES: &[&str] = &[
+    "TODO", "def \\w+\\(", "class [A-Z]\\w*", "fn main", "import requests", "async def", "FIXME|XXX", "pub struct \\w+",
+    "console\\.log", "SELECT .* FROM", "raise ValueError", "unwrap\\(\\)", "@app\\.route", "useState", "panic!", "session_id",
+    "func \\(s \\*Server\\)", "#include <", "api_key", "deprecated",
+];
+
+pub const URLS: &[&str] = &[
+    "https://docs.python.org/3/library/asyncio.html", "https://doc.rust-lang.org/book/ch16-00-concurrency.html",
+    "https://developer.mozilla.org/en-US/docs/Web/API/Fetch_API", "https://api.github.com/repos/rust-lang/rust",
+    "https://pypi.org/project/fastmcp/", "http://localhost:8000/health", "https://example.com/changelog",
+    "https://modelcontextprotocol.io/specification", "https://go.dev/doc/effective_go", "https://www.postgresql.org/docs/current/indexes.html",
+    "https://huggingface.co/google/functiongemma-270m-it", "https://kubernetes.io/docs/concepts/overview/", "https://news.ycombinator.com",
+    "http://127.0.0.1:11434/api/tags", "https://docs.docker.com/compose/", "https://react.dev/reference/react/useEffect",
+];
+
+pub const QUERIES: &[&str] = &[
+    "rust async trait objects", "python asyncio gather timeout", "how to rebase a git branch", "postgres index on jsonb column",
+    "fastapi dependency injection example", "typescript discriminated unions", "docker compose healthcheck syntax", "llama.cpp grammar sampling",
+    "kubernetes readiness probe vs liveness probe", "sqlite WAL mode", "go context cancellation patterns", "best practices for REST pagination",
+    "react useEffect cleanup", "numpy broadcasting rules", "bash trap EXIT", "mcp protocol specification",
+    "ollama api list models", "cmake find_package example", "pytest fixtures scope", "redis sorted set leaderboard",
+];
+
+pub const NEWS_QUERIES: &[&str] = &[
+    "AI regulation in the EU", "Nvidia earnings", "open source LLM releases", "Python 3.14 release",
+    "Rust foundation", "GPU shortage", "OpenAI", "cybersecurity breach", "semiconductor export controls",
+    "Linux kernel", "quantum computing", "GitHub outage", "climate tech funding", "Apple WWDC", "local AI models", "data center energy use",
+];
+
+pub const COMMANDS: &[&str] = &[
+    "ls -la", "git status", "cargo build --release", "npm install", "df -h", "python -m pip list", "make test", "git log --oneline -5",
+    "docker ps", "pytest -x", "go vet ./...", "du -sh node_modules", "uname -a", "git diff --stat", "npm run lint", "free -m",
+    "ps aux | grep python", "cat /etc/os-release", "wc -l src/*.py", "ruff check .",
+];
+
+pub const TEST_PATTERNS: &[&str] = &["test_auth*", "test_login", "test_session*", "*routing*", "test_parse", "integration", "test_cache_*", "TestServer"];
+
+pub const CLIENT_IDS: &[&str] = &["vscode", "cli", "webapp", "claude-desktop", "cursor", "jetbrains", "ci-bot", "slack"];
+
+pub const MODEL_NAMES: &[&str] = &[
+    "qwen2.5:14b", "llama3.1:70b", "deepseek-coder-v2:16b", "qwen2.5-coder:7b", "mistral:7b", "llama3.2:3b", "phi3:mini", "gemma2:27b",
+    "codestral:22b", "qwen3:30b-a3b", "deepseek-r1:14b", "granite3.1-dense:8b",
+];
+
+pub const BACKEND_IDS: &[&str] = &["ollama-local", "llamacpp-gpu1", "vllm-remote", "lmstudio", "ollama-gpu2", "openrouter", "tgi-cluster", "llamacpp-cpu"];
+
+pub const SERVER_IDS: &[&str] = &["serena", "github", "filesystem", "postgres", "playwright", "memory", "sentry", "linear"];
+
+pub const TASK_CONTENTS: &[&str] = &[
+    "def add(a, b):\n    return a - b",
+    "the retry logic in the HTTP client",
+    "the release notes for version 2.3",
+    "a function that parses ISO 8601 dates",
+    "the database schema for the sessions table",
+    "this error: KeyError: 'backend_id' in routing.py line 88",
+    "a plan to migrate the queue from Redis to Postgres",
+    "the pull request that adds streaming responses",
+    "a bash script that rotates log files",
+    "SELECT * FROM orders WHERE status = 'open'",
+    "the design of the model tier selection",
+    "the following log output: connection reset by peer (x42)",
+    "a Rust function that merges two sorted vectors",
+    "unit tests for the session manager",
+    "the README introduction",
+    "class Cache:\n    def get(self, k): return self.d[k]",
+];
+
+pub const PROBLEMS: &[&str] = &[
+    "why our cache invalidation causes stale reads under load",
+    "how to shard the job queue without losing ordering guarantees",
+    "whether we should move from REST to gRPC for the backend API",
+    "the trade-offs of optimistic versus pessimistic locking for sessions",
+    "how to design rate limiting across several GPU backends",
+    "why the memory usage grows steadily during long agent runs",
+    "the best way to version our tool schemas",
+    "how to make model routing fair when one backend is much faster",
+    "a strategy to test concurrency bugs in the orchestrator",
+    "whether to cache embeddings on disk or in Redis",
+    "how to roll back a failed database migration safely",
+    "the root cause of intermittent timeouts in CI",
+];
+
+pub const QUESTIONS: &[&str] = &[
+    "Which Python version should the project target?",
+    "Should I overwrite the existing config file?",
+    "Do you want the tests run against staging or production?",
+    "What should the new module be called?",
+    "Is it okay to delete the old migration files?",
+    "Which branch should I base the fix on?",
+    "Do you prefer tabs or spaces for this repository?",
+    "Should the API return 404 or 410 for deleted sessions?",
+];
+
+pub const CONTEXTS: &[&str] = &[
+    "I'm refactoring the auth module.", "We have a release tomorrow.", "I'm new to this codebase.", "The CI has been red since this morning.",
+    "I'm working on the backend routing.", "A user reported a bug in production.", "I'm preparing a code review.", "We are migrating to Python 3.12.",
+    "I just cloned the repo.", "I'm on call this week.", "The team asked me to look into performance.", "I'm writing the docs for the next version.",
+];
+
+pub const SNIPPETS: &[&str] = &[
+    "print('hello world')\n",
+    "fn main() {\n    println!(\"hello\");\n}\n",
+    "# Project\n\nA short description.\n",
+    "export const API_URL = 'http://localhost:8000';\n",
+    "{\n  \"debug\": true,\n  \"port\": 8080\n}\n",
+    "import logging\nlogger = logging.getLogger(__name__)\n",
+    "SELECT id, name FROM users;\n",
+    "#!/bin/sh\necho done\n",
+    "package main\n\nfunc main() {}\n",
+    "timeout: 30\nretries: 3\n",
+    "def test_ok():\n    assert True\n",
+    "node_modules/\n.env\n",
+];
+
+pub const SEARCH_REPLACE: &[(&str, &str)] = &[
+    ("localhost", "127.0.0.1"), ("DEBUG = True", "DEBUG = False"), ("timeout=30", "timeout=60"), ("v1/api", "v2/api"),
+    ("print(", "logger.info("), ("TODO: fix", "FIXED:"), ("max_retries: 3", "max_retries: 5"), ("http://", "https://"),
+    ("foo", "bar"), ("old_name", "new_name"), ("2023", "2024"), ("assert x == 1", "assert x == 2"),
+];
+
+pub const SYMBOLS: &[&str] = &["Router,select_backend", "SessionManager", "Cache/get", "parse_request", "Orchestrator.run", "QueueWorker,Job"];
+
+pub const MEMORIES: &[&str] = &["architecture,decisions", "conventions", "api_design", "testing_strategy", "roadmap", "deployment"];
+
+pub const SYSTEM_PROMPTS: &[&str] = &[
+    "You are a careful senior engineer.", "Answer briefly.", "Only read files, never modify them.", "Focus on security issues.",
+    "Explain your reasoning step by step.", "Prefer standard library solutions.",
+];
+
+pub const METADATA_JSON: &[&str] = &[r#"{"project": "delia"}"#, r#"{"user": "alice", "purpose": "review"}"#, r#"{"ticket": "BUG-142"}"#, r#"{"team": "infra"}"#];
