@@ -27,9 +27,30 @@ pub enum Command {
     Quantize(QuantizeArgs),
     /// Show the GPUs and CPU fg can train on, and check one with a small computation
     Devices(DevicesArgs),
+    /// Print the GBNF grammar for a tools file or a JSON Schema, or check outputs against it
+    Grammar(GrammarArgs),
     /// Build the Delia dataset (train/eval/stats) or report its statistics
     #[command(subcommand)]
     Data(DataCommand),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct GrammarArgs {
+    /// Tools file (OpenAI format); default: the project's tools.openai.json
+    #[arg(long, conflicts_with = "schema")]
+    pub tools: Option<PathBuf>,
+    /// Chat format of the tool-call grammar
+    #[arg(long, value_enum, default_value_t = Format::FunctionGemma)]
+    pub format: Format,
+    /// A bare JSON Schema: print the grammar of JSON values it allows (llama.cpp's conventions)
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Candidate outputs, one JSON string per line: print accept or reject for each
+    #[arg(long)]
+    pub check: Option<PathBuf>,
+    /// Model whose vocabulary the check uses; default: the installed base model
+    #[arg(long)]
+    pub model: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -14,6 +14,9 @@ use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 use std::ffi::CString;
 use std::num::NonZeroU32;
@@ -106,6 +109,44 @@ impl Vocab {
     pub fn tokenize(&self, text: &str) -> Vec<u32> {
         self.model.vocab().tokenize(text.as_bytes(), false, true).into_iter().map(|t| t.0 as u32).collect()
     }
+
+    /// The vocabulary of `model` with FunctionGemma's token names at 46..52 (written as a GGUF
+    /// without tensors next to the system's temporary files, then loaded vocab-only).
+    pub fn functiongemma(model: &Path) -> Result<Vocab> {
+        let base = crate::gguf::GgufFile::open(model)?;
+        let meta = crate::gguf::vocab::with_functiongemma_tokens(&base.header.metadata)?;
+        let dir = std::env::temp_dir().join("fg-vocab");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{:016x}.gguf", crate::tools::fnv1a(model.display().to_string().as_bytes()) ^ base.file_len()));
+        if !path.exists() {
+            crate::gguf::writer::write_file(&path, &meta, &[])?;
+        }
+        Vocab::load(&path)
+    }
+
+    /// Whether llama.cpp's grammar engine accepts `text` as a complete output of `gbnf`.
+    pub fn grammar_accepts(&self, gbnf: &str, text: &str) -> Result<bool> {
+        let mut sampler = LlamaSampler::grammar(&self.model, gbnf, "root").map_err(|e| anyhow!("llama.cpp rejected the grammar: {e:?}"))?;
+        for id in self.tokenize(text) {
+            if !allowed(&mut sampler, id as i32) {
+                return Ok(false);
+            }
+            if sampler.try_accept(LlamaToken(id as i32)).is_err() {
+                return Ok(false);
+            }
+        }
+        // Complete only if the grammar lets the turn end here.
+        let eog = self.model.vocab().eos().0;
+        Ok(allowed(&mut sampler, eog))
+    }
+}
+
+/// Whether `sampler` (a grammar) allows `token` next: applied to a one-candidate array, which costs
+/// microseconds where the whole 262k vocabulary costs about 25 ms.
+pub fn allowed(sampler: &mut LlamaSampler, token: i32) -> bool {
+    let mut one = LlamaTokenDataArray::new(vec![LlamaTokenData::new(LlamaToken(token), 0.0, 0.0)], false);
+    sampler.apply(&mut one);
+    one.data[0].logit() != f32::NEG_INFINITY
 }
 
 /// A model loaded on the CPU for scoring token sequences.

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod format;
 pub mod fsx;
 pub mod gguf;
+pub mod grammar;
 pub mod paths;
 pub mod plot;
 pub mod progress;

@@ -14,6 +14,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Quantize(a) => fg::commands::quantize::run(a),
         Command::Devices(a) => fg::commands::devices::run(a),
         Command::Data(c) => fg::commands::data::run(c),
+        Command::Grammar(a) => fg::commands::grammar::run(a),
     }
 }
 

@@ -129,41 +129,6 @@ fn harvest_keeps_valid_calls_and_counts_drops_by_reason() {
     assert_eq!(h.by_shape.keys().cloned().collect::<Vec<_>>(), ["direct", "json", "openai", "xml"]);
 }
 
-/// A random value that satisfies `schema` (strings full of the format's punctuation).
-fn random_value(schema: &Value, r: &mut Rng) -> Value {
-    if let Some(Value::Array(e)) = schema.get("enum") {
-        return e[r.below(e.len())].clone();
-    }
-    match schema.get("type").and_then(Value::as_str).unwrap_or("string") {
-        "integer" => {
-            let lo = schema.get("minimum").and_then(Value::as_i64).unwrap_or(-1000);
-            let hi = schema.get("maximum").and_then(Value::as_i64).unwrap_or(lo + 5000);
-            json!(lo + r.below((hi - lo + 1) as usize) as i64)
-        }
-        "number" => json!((r.f32() as f64 * 100.0 * 64.0).round() / 64.0),
-        "boolean" => json!(r.chance(0.5)),
-        _ => {
-            if schema.get("pattern").is_some() {
-                return json!(format!("https://example.com/{}", r.below(1000)));
-            }
-            const PIECES: &[&str] = &["a", "{", "}", ",", ":", "\"", "[", "]", " ", "\n", "é", "日本", "🎉", "<", ">", "x=1", "\\", "call:", "'", "\t"];
-            let n = r.below(12);
-            json!((0..n).map(|_| PIECES[r.below(PIECES.len())]).collect::<String>())
-        }
-    }
-}
-
-fn random_call(tool: &fg::tools::Tool, r: &mut Rng) -> Call {
-    let required: HashSet<&str> = tool.required().into_iter().collect();
-    let mut arguments = Map::new();
-    for (k, schema) in tool.properties() {
-        if required.contains(k.as_str()) || r.chance(0.5) {
-            arguments.insert(k.clone(), random_value(schema, r));
-        }
-    }
-    Call { name: tool.name.clone(), arguments }
-}
-
 #[test]
 fn render_and_parse_are_inverses_for_every_tool_in_both_formats() {
     let mut r = Rng::new(99);

@@ -2,5 +2,6 @@
 
 pub mod data;
 pub mod devices;
+pub mod grammar;
 pub mod inspect;
 pub mod quantize;

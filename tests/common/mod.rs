@@ -56,3 +56,39 @@ pub fn spec(name: &str, dims: &[u64], ty: GgmlType) -> TensorSpec {
 
 #[allow(unused_imports)]
 pub use fg::gguf::quant::testdata::varied_rows;
+
+/// A random value that satisfies `schema` (strings full of the format's punctuation).
+pub fn random_value(schema: &serde_json::Value, r: &mut fg::rng::Rng) -> serde_json::Value {
+    if let Some(serde_json::Value::Array(e)) = schema.get("enum") {
+        return e[r.below(e.len())].clone();
+    }
+    match schema.get("type").and_then(serde_json::Value::as_str).unwrap_or("string") {
+        "integer" => {
+            let lo = schema.get("minimum").and_then(serde_json::Value::as_i64).unwrap_or(-1000);
+            let hi = schema.get("maximum").and_then(serde_json::Value::as_i64).unwrap_or(lo + 5000);
+            serde_json::json!(lo + r.below((hi - lo + 1) as usize) as i64)
+        }
+        "number" => serde_json::json!((r.f32() as f64 * 100.0 * 64.0).round() / 64.0),
+        "boolean" => serde_json::json!(r.chance(0.5)),
+        _ => {
+            if schema.get("pattern").is_some() {
+                return serde_json::json!(format!("https://example.com/{}", r.below(1000)));
+            }
+            const PIECES: &[&str] = &["a", "{", "}", ",", ":", "\"", "[", "]", " ", "\n", "é", "日本", "🎉", "<", ">", "x=1", "\\", "call:", "'", "\t"];
+            let n = r.below(12);
+            serde_json::json!((0..n).map(|_| PIECES[r.below(PIECES.len())]).collect::<String>())
+        }
+    }
+}
+
+pub fn random_call(tool: &fg::tools::Tool, r: &mut fg::rng::Rng) -> fg::format::Call {
+    let required: std::collections::HashSet<&str> = tool.required().into_iter().collect();
+    let mut arguments = serde_json::Map::new();
+    for (k, schema) in tool.properties() {
+        if required.contains(k.as_str()) || r.chance(0.5) {
+            arguments.insert(k.clone(), random_value(schema, r));
+        }
+    }
+    fg::format::Call { name: tool.name.clone(), arguments }
+}
+

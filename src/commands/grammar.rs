@@ -1,0 +1,27 @@
+use crate::cli::GrammarArgs;
+use crate::engine::Vocab;
+use crate::grammar::{json_schema::schema_grammar, tools::tools_grammar};
+use crate::tools::{default_tools_path, Tools};
+use anyhow::{Context, Result};
+
+pub fn run(a: &GrammarArgs) -> Result<()> {
+    let gbnf = match &a.schema {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let schema: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            schema_grammar(&schema).with_context(|| format!("cannot make a grammar from {}", path.display()))?.to_gbnf()
+        }
+        None => tools_grammar(&Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?, a.format)?,
+    };
+    let Some(check) = &a.check else {
+        print!("{gbnf}");
+        return Ok(());
+    };
+    let vocab = Vocab::functiongemma(&a.model.clone().unwrap_or_else(crate::paths::default_base_model))?;
+    let text = std::fs::read_to_string(check).with_context(|| format!("cannot read {}", check.display()))?;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let candidate: String = serde_json::from_str(line).with_context(|| format!("{}:{}: each line must be one JSON string", check.display(), i + 1))?;
+        println!("{}", if vocab.grammar_accepts(&gbnf, &candidate)? { "accept" } else { "reject" });
+    }
+    Ok(())
+}
