@@ -134,7 +134,21 @@ PY
   mv "$tmp" "$model_file"
 fi
 
-# ---------------------------------------------------------------- 4. build
+# ---------------------------------------------------------------- 4. MCP test server (FastMCP)
+fastmcp_version=4.1.2
+pytest_version=8.3.5
+if [ "$(cat .pydeps/.fg-stamp 2>/dev/null)" = "fastmcp-$fastmcp_version pytest-$pytest_version" ]; then
+  step "FastMCP $fastmcp_version and pytest $pytest_version present (for the tests)"
+else
+  step "installing FastMCP $fastmcp_version (the MCP framework Delia uses) and pytest $pytest_version into .pydeps, for the tests"
+  rm -rf .pydeps.partial
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target .pydeps.partial "fastmcp==$fastmcp_version" "pytest==$pytest_version" \
+    || die "could not install fastmcp and pytest from PyPI: check the network"
+  printf '%s' "fastmcp-$fastmcp_version pytest-$pytest_version" > .pydeps.partial/.fg-stamp
+  rm -rf .pydeps && mv .pydeps.partial .pydeps
+fi
+
+# ---------------------------------------------------------------- 5. build
 if [ -n "${FG_SKIP_BUILD:-}" ]; then
   step "build skipped (FG_SKIP_BUILD)"
 else

@@ -27,11 +27,82 @@ pub enum Command {
     Quantize(QuantizeArgs),
     /// Show the GPUs and CPU fg can train on, and check one with a small computation
     Devices(DevicesArgs),
+    /// Run a request with the model calling Delia's tools until it can answer
+    Agent(AgentArgs),
     /// Print the GBNF grammar for a tools file or a JSON Schema, or check outputs against it
     Grammar(GrammarArgs),
     /// Build the Delia dataset (train/eval/stats) or report its statistics
     #[command(subcommand)]
     Data(DataCommand),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AgentArgs {
+    /// The request; without one, an interactive session reads requests from stdin
+    pub request: Option<String>,
+    /// Model (GGUF); default: the installed base model
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// LoRA adapter (GGUF) applied at run time; default: the shipped Delia adapter when present
+    #[arg(long)]
+    pub lora: Option<PathBuf>,
+    /// Run the model without an adapter even when the shipped one is present
+    #[arg(long, conflicts_with = "lora")]
+    pub no_lora: bool,
+    /// Constrain output with the tools' grammar: every call is well-formed and schema-valid
+    #[arg(long)]
+    pub grammar: bool,
+    /// Chat format the model was trained on
+    #[arg(long, value_enum, default_value_t = Format::FunctionGemma)]
+    pub format: Format,
+    /// Tools file; default: the project's tools.openai.json
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Most model turns per request
+    #[arg(long, default_value_t = 6)]
+    pub max_iterations: usize,
+    /// Most tokens per model turn
+    #[arg(long, default_value_t = 512)]
+    pub max_tokens: usize,
+    /// Sampling temperature (0: greedy)
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    #[arg(long, default_value_t = 40)]
+    pub top_k: usize,
+    #[arg(long, default_value_t = 0.95)]
+    pub top_p: f32,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Folder the builtin tools work in (nothing outside it is reachable)
+    #[arg(long, default_value = ".")]
+    pub workspace: PathBuf,
+    /// Allow tools that change files or run commands without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Delia's MCP server as a command speaking stdio, e.g. "python3 -m delia.mcp_server"
+    #[arg(long, conflicts_with = "mcp_url")]
+    pub mcp: Option<String>,
+    /// Delia's MCP server over streamable HTTP
+    #[arg(long)]
+    pub mcp_url: Option<String>,
+    /// Seconds an MCP call may take
+    #[arg(long, default_value_t = 120)]
+    pub mcp_timeout: u64,
+    /// CPU threads for llama.cpp
+    #[arg(long, short = 't', default_value_t = 2)]
+    pub threads: usize,
+    /// Context length in tokens
+    #[arg(long, default_value_t = 8192)]
+    pub ctx: u32,
+    /// Do not read or write the prefix cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print the whole transcript as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Text put before the trigger sentence in the developer turn
+    #[arg(long)]
+    pub system: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

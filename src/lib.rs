@@ -2,10 +2,10 @@
 //! The binary is a thin layer over these modules; tests and benchmarks use them directly.
 
 pub mod cli;
+pub mod agent;
 pub mod commands;
 pub mod data;
 pub mod device;
-pub mod engine;
 pub mod format;
 pub mod fsx;
 pub mod gguf;

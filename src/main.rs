@@ -15,6 +15,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Devices(a) => fg::commands::devices::run(a),
         Command::Data(c) => fg::commands::data::run(c),
         Command::Grammar(a) => fg::commands::grammar::run(a),
+        Command::Agent(a) => fg::commands::agent::run(a),
     }
 }
 

@@ -11,3 +11,29 @@ pub fn project_dir() -> PathBuf {
 pub fn default_base_model() -> PathBuf {
     project_dir().join("models/gemma-3-270m-q4_k_m.gguf")
 }
+
+/// The shipped Delia adapter (llama.cpp LoRA GGUF), when the project has one.
+pub fn default_adapter() -> Option<PathBuf> {
+    let p = project_dir().join("models/delia/adapter.gguf");
+    p.exists().then_some(p)
+}
+
+/// Where the prefix state of `model` is cached: a folder next to it when writable, else the
+/// user's cache folder.
+pub fn prefix_cache_dir(model: &std::path::Path) -> PathBuf {
+    let next_to = model.parent().map(|d| d.join(".fg-cache"));
+    if let Some(d) = next_to {
+        if std::fs::create_dir_all(&d).is_ok() && tempfile_probe(&d) {
+            return d;
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/fg/prefix")
+}
+
+fn tempfile_probe(dir: &std::path::Path) -> bool {
+    let p = dir.join(format!(".probe-{}", std::process::id()));
+    let ok = std::fs::write(&p, b"").is_ok();
+    let _ = std::fs::remove_file(&p);
+    ok
+}

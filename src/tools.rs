@@ -207,9 +207,15 @@ fn check_tool(name: &str, f: &Value) -> Result<Tool> {
         bail!("\"parameters\" must be a schema of type \"object\"");
     }
     check_schema(&parameters, "parameters")?;
+    // Calls are strict: an argument the tool does not declare is an error (as the grammar has it),
+    // unless the schema says otherwise.
+    let mut strict = parameters.clone();
+    if let Some(o) = strict.as_object_mut() {
+        o.entry("additionalProperties").or_insert(Value::Bool(false));
+    }
     let validator = jsonschema::options()
         .should_validate_formats(false)
-        .build(&parameters)
+        .build(&strict)
         .map_err(|e| anyhow::anyhow!("parameters are not a valid JSON Schema: {e}"))?;
     Ok(Tool { name: name.to_string(), description, parameters, validator })
 }
@@ -317,6 +323,8 @@ mod tests {
         assert!(t.check_call("web_fetch", serde_json::json!({"url": "https://x.org"}).as_object().unwrap()).is_ok());
         let e = t.check_call("web_fetch", serde_json::json!({"url": "ftp://x"}).as_object().unwrap()).unwrap_err();
         assert!(e.to_string().contains("/url"), "{e}");
+        let e = t.check_call("health", serde_json::json!({"verbose": true}).as_object().unwrap()).unwrap_err();
+        assert!(e.to_string().contains("verbose"), "undeclared arguments are invalid: {e}");
         assert!(matches!(t.check_call("nope", &Map::new()), Err(CallError::UnknownTool(_))));
     }
 

@@ -115,3 +115,31 @@ fn a_malformed_tools_file_is_named_and_nothing_is_written() {
     assert!(e.contains("tools.json") && e.contains("tool `x`") && e.contains("\"strng\""), "{e}");
     assert!(!out.exists());
 }
+
+#[test]
+fn agent_runs_a_request_and_prints_a_json_transcript() {
+    let ws = tmp();
+    std::fs::create_dir(ws.path().join("src")).unwrap();
+    std::fs::write(ws.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    let cache = tmp();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["agent", "--grammar", "--json", "--max-tokens", "48", "--max-iterations", "2", "--workspace", ws.path().to_str().unwrap()].iter().map(|s| s.to_string()).collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v.push("List the files in src".into());
+        v
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_fg")).args(&a).env("HOME", cache.path()).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let first = run(&[]);
+    assert_eq!(first["request"], "List the files in src");
+    assert_eq!(first["invalid_calls"], 0, "with --grammar every call is valid: {first}");
+    assert!(first["events"].as_array().unwrap().iter().any(|e| e["event"] == "generation"));
+    assert!(["built", "hit"].contains(&first["prefix_cache"].as_str().unwrap()));
+    let second = run(&[]);
+    assert_eq!(second["prefix_cache"], "hit");
+    assert!(second["prefix_ms"].as_f64().unwrap() < first["prefix_ms"].as_f64().unwrap().max(1000.0));
+}

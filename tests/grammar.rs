@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use fg::engine::Vocab;
+use fg::agent::engine::Vocab;
 use fg::format::{Call, Format, Message};
 use fg::grammar::json_schema::schema_grammar;
 use fg::grammar::tools::tools_grammar;
@@ -166,10 +166,12 @@ fn text_answers_are_allowed_but_cannot_smuggle_calls() {
 #[test]
 fn strings_may_hold_markup_but_not_the_escape_marker() {
     let g = grammar(Format::FunctionGemma);
-    let ok = "<start_function_call>call:write_file{content:<escape><div>Vec<u8> {x:1}, \"q\" <unused45></div><escape>,path:<escape>a.html<escape>}<end_function_call><start_function_response>";
+    let ok = "<start_function_call>call:write_file{content:<escape><div>Vec<u8> {x:1}, \"q\" <unused99> <start_of_turn></div><escape>,path:<escape>a.html<escape>}<end_function_call><start_function_response>";
     assert!(vocab().grammar_accepts(g, ok).unwrap());
-    let bad = "<start_function_call>call:write_file{content:<escape>a<unused46>b<escape>,path:<escape>a<escape>}<end_function_call><start_function_response>";
-    assert!(!vocab().grammar_accepts(g, bad).unwrap());
+    for marker in ["<unused46>", "<unused44>", "<start_function_response>", "<end_function_call>"] {
+        let bad = format!("<start_function_call>call:write_file{{content:<escape>a{marker}b<escape>,path:<escape>a<escape>}}<end_function_call><start_function_response>");
+        assert!(!vocab().grammar_accepts(g, &bad).unwrap(), "{marker} inside a string");
+    }
     let url_ok = "<start_function_call>call:web_fetch{url:<escape>https://example.com/x<escape>}<end_function_call><start_function_response>";
     let url_bad = "<start_function_call>call:web_fetch{url:<escape>ftp://example.com/x<escape>}<end_function_call><start_function_response>";
     assert!(vocab().grammar_accepts(g, url_ok).unwrap());

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use fg::engine::{llama_quantize, Model};
+use fg::agent::engine::{llama_quantize, Model};
 use fg::gguf::quantize::{quantize_file, QuantizeOptions};
 use fg::gguf::{FileType, GgufFile};
 use std::path::{Path, PathBuf};

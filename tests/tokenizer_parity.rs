@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use fg::engine::Vocab;
+use fg::agent::engine::Vocab;
 use fg::gguf::writer::write_file;
 use fg::gguf::{vocab, GgufFile};
 use fg::tokenizer::Tokenizer;

@@ -1,5 +1,5 @@
 use crate::cli::GrammarArgs;
-use crate::engine::Vocab;
+use crate::agent::engine::Vocab;
 use crate::grammar::{json_schema::schema_grammar, tools::tools_grammar};
 use crate::tools::{default_tools_path, Tools};
 use anyhow::{Context, Result};

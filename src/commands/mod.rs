@@ -1,5 +1,6 @@
 //! Glue between the command line and the domain modules: one function per subcommand.
 
+pub mod agent;
 pub mod data;
 pub mod devices;
 pub mod grammar;

@@ -3,8 +3,9 @@
 //!
 //! Control tokens are matched by id (`<[48]>`), so the grammar works with the base vocabulary (where
 //! ids 46..52 are named `<unused40>`…) and with exported models alike. A free string may hold any
-//! text except the texts of the `<escape>` token in either vocabulary, so that where a string ends
+//! text except the texts of the `<escape>` token (and the other six) in either vocabulary, so that where a string ends
 //! is never ambiguous; strings with a pattern or a length bound use characters other than `<`.
+//! (Texts of the other FunctionGemma tokens are kept out of strings too: see `FORBIDDEN_IN_STRINGS`.)
 
 use super::int_range::int_range;
 use super::json_schema::{int_bounds, member_chain, placeholder, repetition, Member};
@@ -15,8 +16,10 @@ use anyhow::{bail, Result};
 use serde_json::Value;
 
 pub const ESCAPE_ID: u32 = 52;
-/// Texts token 52 has in the base vocabulary and in exported ones.
-const ESCAPE_TEXTS: [&str; 2] = ["<escape>", "<unused46>"];
+/// Texts that may not occur inside a free string: those of FunctionGemma's seven tokens in the
+/// base vocabulary (`<unused40>`..`<unused46>`) and in exported ones. Otherwise such a token could
+/// be read as text inside a string by the grammar while the engine reads it as a marker (a stop).
+const FORBIDDEN_IN_STRINGS: [&str; 4] = ["<escape>", "<unused4", "<start_function_", "<end_function_"];
 
 pub struct FgConverter<'g> {
     pub g: &'g mut Grammar,
@@ -30,7 +33,7 @@ impl FgConverter<'_> {
     /// Any text without an `<escape>` token text in it (an automaton over the two texts).
     fn free_string(&mut self) -> Expr {
         if !self.g.has("fg-str") {
-            string_without(self.g, "fg-str", &ESCAPE_TEXTS);
+            string_without(self.g, "fg-str", &FORBIDDEN_IN_STRINGS);
         }
         Expr::r("fg-str")
     }
@@ -77,7 +80,7 @@ impl FgConverter<'_> {
     fn literal(&mut self, v: &Value) -> Result<Expr> {
         Ok(match v {
             Value::String(s) => {
-                if ESCAPE_TEXTS.iter().any(|t| s.contains(t)) {
+                if FORBIDDEN_IN_STRINGS.iter().any(|t| s.contains(t)) {
                     bail!("enum value {s:?} contains an <escape> marker");
                 }
                 Expr::seq(vec![self.esc(), Expr::lit(s.clone()), self.esc()])
@@ -256,18 +259,29 @@ pub fn string_without(g: &mut Grammar, name: &str, words: &[&str]) {
         }
     };
     let state_name = |s: usize| if s == 0 { name.to_string() } else { format!("{name}-s{s}") };
-    let mut not_alpha: Vec<(char, char)> = alphabet.iter().map(|&c| (c, c)).collect();
-    not_alpha.push(('\0', '\0'));
     for s in 0..goto.len() {
         if terminal[s] {
             continue;
         }
-        let mut alts = vec![Expr::empty(), Expr::seq(vec![Expr::Class { negated: true, ranges: not_alpha.clone() }, Expr::r(name)])];
+        // Characters that go back to the root merge into one negated class; only the few that
+        // advance a match (or would complete a word) are spelled out. Few alternatives per state
+        // keep llama.cpp's grammar engine fast.
+        let mut excluded: Vec<(char, char)> = vec![('\0', '\0')];
+        let mut alts = vec![Expr::empty()];
+        let mut by_target: std::collections::BTreeMap<usize, Vec<(char, char)>> = Default::default();
         for &c in &alphabet {
             let t = delta(s, c);
-            if !terminal[t] {
-                alts.push(Expr::seq(vec![Expr::lit(c.to_string()), Expr::r(&state_name(t))]));
+            if t != 0 || terminal[t] {
+                excluded.push((c, c));
+                if !terminal[t] {
+                    by_target.entry(t).or_default().push((c, c));
+                }
             }
+        }
+        alts.push(Expr::seq(vec![Expr::Class { negated: true, ranges: excluded }, Expr::r(name)]));
+        for (t, chars) in by_target {
+            let class = if chars.len() == 1 { Expr::lit(chars[0].0.to_string()) } else { Expr::Class { negated: false, ranges: chars } };
+            alts.push(Expr::seq(vec![class, Expr::r(&state_name(t))]));
         }
         g.set(&state_name(s), Expr::Alt(alts));
     }

@@ -1,0 +1,657 @@
+//! The only module that calls llama.cpp (through `llama-cpp-2` and `llama-cpp-sys-2`): model
+//! loading, LoRA adapters, prompt processing with a saved prefix state, constrained sampling, and
+//! the oracles the tests use (the reference quantizer, the tokenizer, the grammar engine).
+//!
+//! Traps, documented once here:
+//! - The backend may be initialised once per process: `backend()` keeps it in a `OnceLock`.
+//! - llama.cpp logs to stderr by default; `backend()` silences it, and errors come back as values.
+//! - `llama_model_quantize` returns non-zero on failure and prints its reason to the (silenced)
+//!   log: callers get the input and output paths in the error instead.
+//! - A `LlamaContext` borrows its model: keep the model alive (and first in a struct's drop order).
+//! - Gemma 3's sliding-window layers keep only the last 512 positions unless `swa_full` is set;
+//!   reusing a cached prefix after removing a conversation from the cache needs the full window.
+//! - llama.cpp's grammar sampler over the whole 262k vocabulary costs about 25 ms a token: apply it
+//!   to the one sampled candidate first (`allowed`), and to the whole vocabulary only on rejection.
+//! - Accepting a token the grammar forbids throws in C++; `try_accept` catches it.
+//! - Saving and restoring the whole context state (`llama_state_save_file`) gave different logits
+//!   for Gemma 3 (up to 1.2 apart); the per-sequence state (`llama_state_seq_*`) restores them
+//!   exactly, so the prefix cache uses that.
+
+use crate::gguf::{FileType, GgmlType};
+use anyhow::{anyhow, bail, Context, Result};
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaLoraAdapter, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
+use llama_cpp_2::token::LlamaToken;
+use std::ffi::CString;
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The process-wide llama.cpp backend, initialised on first use with logging off.
+pub fn backend() -> &'static LlamaBackend {
+    static BACKEND: OnceLock<LlamaBackend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default().with_logs_enabled(false));
+        LlamaBackend::init().expect("llama.cpp backend initialises once, here")
+    })
+}
+
+/// Quantizes with llama.cpp's own `llama_model_quantize` (the oracle for `fg quantize`), with
+/// default parameters and requantization allowed, as `llama-quantize --allow-requantize` does.
+pub fn llama_quantize(input: &Path, output: &Path, ftype: FileType, threads: usize) -> Result<()> {
+    backend();
+    let cin = CString::new(input.to_str().context("input path is not UTF-8")?)?;
+    let cout = CString::new(output.to_str().context("output path is not UTF-8")?)?;
+    // SAFETY: default_params returns a plain struct; the pointers it holds are null.
+    let mut params = unsafe { llama_cpp_sys_2::llama_model_quantize_default_params() };
+    params.nthread = threads as i32;
+    params.ftype = ftype as llama_cpp_sys_2::llama_ftype;
+    params.allow_requantize = true;
+    // SAFETY: both paths are NUL-terminated and outlive the call; params is a valid struct.
+    let rc = unsafe { llama_cpp_sys_2::llama_model_quantize(cin.as_ptr(), cout.as_ptr(), &params) };
+    if rc != 0 {
+        bail!("llama.cpp could not quantize {} to {}", input.display(), output.display());
+    }
+    Ok(())
+}
+
+/// ggml's own quantizer for rows of `n_per_row` values (`ggml_quantize_chunk`, no importance
+/// matrix): the per-row oracle for `gguf::quant`.
+pub fn ggml_quantize_rows(ty: GgmlType, x: &[f32], n_per_row: usize) -> Vec<u8> {
+    assert_eq!(x.len() % n_per_row, 0);
+    let nrows = x.len() / n_per_row;
+    let mut out = vec![0u8; ty.row_bytes(x.len() as u64).expect("whole blocks") as usize];
+    // SAFETY: ggml_quantize_init only builds lookup tables; the output buffer holds exactly the
+    // bytes ggml writes for nrows × n_per_row values of this type.
+    let written = unsafe {
+        llama_cpp_sys_2::ggml_quantize_init(ty as llama_cpp_sys_2::ggml_type);
+        llama_cpp_sys_2::ggml_quantize_chunk(
+            ty as llama_cpp_sys_2::ggml_type,
+            x.as_ptr(),
+            out.as_mut_ptr().cast(),
+            0,
+            nrows as i64,
+            n_per_row as i64,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(written, out.len());
+    out
+}
+
+/// ggml's own `to_float` for `ty` (from `ggml_get_type_traits`): the oracle for dequantization.
+pub fn ggml_dequantize(ty: GgmlType, bytes: &[u8], n: usize) -> Vec<f32> {
+    assert_eq!(ty.row_bytes(n as u64), Some(bytes.len() as u64));
+    if ty == GgmlType::F32 {
+        // ggml has no to_float for F32: its data is already f32.
+        return bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    }
+    let mut out = vec![0f32; n];
+    // SAFETY: the traits table is static; to_float reads bytes.len() bytes and writes n floats.
+    unsafe {
+        let traits = &*llama_cpp_sys_2::ggml_get_type_traits(ty as llama_cpp_sys_2::ggml_type);
+        let to_float = traits.to_float.expect("ggml has a to_float for every type fg reads");
+        to_float(bytes.as_ptr().cast(), out.as_mut_ptr(), n as i64);
+    }
+    out
+}
+
+/// llama.cpp's tokenizer alone (a vocab-only load): the oracle for `fg`'s tokenizer.
+pub struct Vocab {
+    model: LlamaModel,
+}
+
+impl Vocab {
+    pub fn load(path: &Path) -> Result<Vocab> {
+        let params = LlamaModelParams::default().with_vocab_only(true);
+        let model = LlamaModel::load_from_file(backend(), path, &params)
+            .map_err(|e| anyhow!("llama.cpp could not load the vocabulary of {}: {e}", path.display()))?;
+        Ok(Vocab { model })
+    }
+
+    /// Ids of `text` with special tokens parsed and nothing added, as the agent tokenizes prompts.
+    pub fn tokenize(&self, text: &str) -> Vec<u32> {
+        self.model.vocab().tokenize(text.as_bytes(), false, true).into_iter().map(|t| t.0 as u32).collect()
+    }
+
+    /// The vocabulary of `model` with FunctionGemma's token names at 46..52 (written as a GGUF
+    /// without tensors next to the system's temporary files, then loaded vocab-only).
+    pub fn functiongemma(model: &Path) -> Result<Vocab> {
+        let base = crate::gguf::GgufFile::open(model)?;
+        let meta = crate::gguf::vocab::with_functiongemma_tokens(&base.header.metadata)?;
+        let dir = std::env::temp_dir().join("fg-vocab");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{:016x}.gguf", crate::tools::fnv1a(model.display().to_string().as_bytes()) ^ base.file_len()));
+        if !path.exists() {
+            crate::gguf::writer::write_file(&path, &meta, &[])?;
+        }
+        Vocab::load(&path)
+    }
+
+    /// Whether llama.cpp's grammar engine accepts `text` as a complete output of `gbnf`.
+    pub fn grammar_accepts(&self, gbnf: &str, text: &str) -> Result<bool> {
+        let mut sampler = LlamaSampler::grammar(&self.model, gbnf, "root").map_err(|e| anyhow!("llama.cpp rejected the grammar: {e:?}"))?;
+        for id in self.tokenize(text) {
+            if !allowed(&mut sampler, id as i32) {
+                return Ok(false);
+            }
+            if sampler.try_accept(LlamaToken(id as i32)).is_err() {
+                return Ok(false);
+            }
+        }
+        // Complete only if the grammar lets the turn end here.
+        let eog = self.model.vocab().eos().0;
+        Ok(allowed(&mut sampler, eog))
+    }
+}
+
+/// Whether `sampler` (a grammar) allows `token` next: applied to a one-candidate array, which costs
+/// microseconds where the whole 262k vocabulary costs about 25 ms.
+pub fn allowed(sampler: &mut LlamaSampler, token: i32) -> bool {
+    let mut one = LlamaTokenDataArray::new(vec![LlamaTokenData::new(LlamaToken(token), 0.0, 0.0)], false);
+    sampler.apply(&mut one);
+    one.data[0].logit() != f32::NEG_INFINITY
+}
+
+/// A model loaded on the CPU for scoring token sequences.
+pub struct Model {
+    model: LlamaModel,
+}
+
+impl Model {
+    pub fn load(path: &Path) -> Result<Model> {
+        let params = LlamaModelParams::default();
+        let model = LlamaModel::load_from_file(backend(), path, &params)
+            .map_err(|e| anyhow!("llama.cpp could not load {}: {e}", path.display()))?;
+        Ok(Model { model })
+    }
+
+    /// Tokenizes `text` as llama.cpp does (BOS added, special tokens parsed).
+    pub fn tokenize(&self, text: &str) -> Vec<i32> {
+        self.model.vocab().tokenize(text.as_bytes(), true, true).into_iter().map(|t| t.0).collect()
+    }
+
+    /// Logits for every position of `tokens`, one row of `n_vocab` per token.
+    pub fn logits(&self, tokens: &[i32], threads: usize) -> Result<Vec<Vec<f32>>> {
+        let n = tokens.len();
+        let ctx_len = NonZeroU32::new((n as u32).max(64)).unwrap();
+        let params = LlamaContextParams::default()
+            .with_n_ctx(Some(ctx_len))
+            .with_n_batch(n as u32)
+            .with_n_ubatch(n as u32)
+            .with_n_threads(threads as i32)
+            .with_n_threads_batch(threads as i32);
+        let mut ctx = self
+            .model
+            .new_context(backend(), params)
+            .map_err(|e| anyhow!("llama.cpp could not create a context: {e}"))?;
+        let mut batch = LlamaBatch::new(n, 1);
+        for (i, &t) in tokens.iter().enumerate() {
+            batch.add(LlamaToken(t), i as i32, &[0], true).map_err(|e| anyhow!("batch: {e}"))?;
+        }
+        ctx.decode(&mut batch).map_err(|e| anyhow!("llama.cpp decode failed: {e}"))?;
+        Ok((0..n).map(|i| ctx.get_logits_ith(i as i32).to_vec()).collect())
+    }
+
+    /// The greedy next token after `tokens`.
+    pub fn next_token(&self, tokens: &[i32], threads: usize) -> Result<i32> {
+        let logits = self.logits(tokens, threads)?;
+        Ok(argmax(logits.last().context("no tokens")?) as i32)
+    }
+}
+
+pub fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+// ------------------------------------------------------------------------------------------------
+// Generation.
+
+/// How to pick tokens.
+#[derive(Clone, Debug)]
+pub struct Sampling {
+    /// 0 means greedy.
+    pub temperature: f32,
+    pub top_k: usize,
+    pub top_p: f32,
+    pub seed: u64,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling { temperature: 0.0, top_k: 40, top_p: 0.95, seed: 0 }
+    }
+}
+
+pub struct EngineConfig {
+    pub model: std::path::PathBuf,
+    pub lora: Option<std::path::PathBuf>,
+    pub threads: usize,
+    /// Context length in tokens (the prefix, the conversation and the answer).
+    pub n_ctx: u32,
+}
+
+/// A loaded model (and adapter). Sessions borrow it.
+pub struct Engine {
+    model: LlamaModel,
+    /// Behind a mutex only because llama-cpp-2 takes it as `&mut` to attach it to a context.
+    lora: Option<std::sync::Mutex<LlamaLoraAdapter>>,
+    pub config: EngineConfig,
+    /// Identity of the model and adapter files, for the prefix cache's key.
+    identity: String,
+    marker_ids: Vec<(&'static str, i32)>,
+}
+
+/// Size and modification time: changes whenever a file is replaced.
+fn file_identity(p: &Path) -> Result<String> {
+    let m = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+    let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    Ok(format!("{}:{}:{mtime}", std::fs::canonicalize(p).unwrap_or(p.to_path_buf()).display(), m.len()))
+}
+
+impl Engine {
+    pub fn load(config: EngineConfig) -> Result<Engine> {
+        crate::gguf::GgufFile::open(&config.model).context("the model must be a valid GGUF")?;
+        let params = LlamaModelParams::default();
+        let mut model = LlamaModel::load_from_file(backend(), &config.model, &params)
+            .map_err(|e| anyhow!("llama.cpp could not load {}: {e}", config.model.display()))?;
+        let mut identity = file_identity(&config.model)?;
+        let lora = match &config.lora {
+            Some(p) => {
+                crate::gguf::GgufFile::open(p).context("the LoRA adapter must be a valid GGUF")?;
+                identity.push('|');
+                identity.push_str(&file_identity(p)?);
+                Some(std::sync::Mutex::new(model.lora_adapter_init(p).map_err(|e| anyhow!("llama.cpp could not load the adapter {}: {e}", p.display()))?))
+            }
+            None => None,
+        };
+        let marker_ids = crate::format::functiongemma::SPECIAL_TOKENS.iter().map(|(n, id)| (*n, *id as i32)).collect();
+        Ok(Engine { model, lora, config, identity, marker_ids })
+    }
+
+    /// Ids of `text` as training saw them: FunctionGemma's seven markers by id (whatever the
+    /// vocabulary calls them), everything else with llama.cpp's tokenizer, special tokens parsed.
+    pub fn tokenize(&self, text: &str) -> Vec<i32> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let next = self.marker_ids.iter().filter_map(|(m, id)| rest.find(m).map(|i| (i, *m, *id))).min_by_key(|x| x.0);
+            let (plain, marker) = match next {
+                Some((i, m, id)) => (&rest[..i], Some((m, id))),
+                None => (rest, None),
+            };
+            if !plain.is_empty() {
+                out.extend(self.model.vocab().tokenize(plain.as_bytes(), false, true).into_iter().map(|t| t.0));
+            }
+            match marker {
+                Some((m, id)) => {
+                    out.push(id);
+                    rest = &rest[plain.len() + m.len()..];
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Text of a token: FunctionGemma's names for 46..52, llama.cpp's piece otherwise.
+    pub fn piece(&self, token: i32) -> Vec<u8> {
+        if let Some((m, _)) = self.marker_ids.iter().find(|(_, id)| *id == token) {
+            return m.as_bytes().to_vec();
+        }
+        self.model.vocab().token_to_piece(LlamaToken(token), true, None)
+    }
+
+    pub fn is_eog(&self, token: i32) -> bool {
+        self.model.vocab().is_eog(LlamaToken(token))
+    }
+
+    pub fn n_vocab(&self) -> usize {
+        self.model.n_vocab() as usize
+    }
+
+    /// A grammar sampler for `gbnf` over this model's vocabulary.
+    pub fn grammar(&self, gbnf: &str) -> Result<LlamaSampler> {
+        LlamaSampler::grammar(&self.model, gbnf, "root").map_err(|e| anyhow!("llama.cpp rejected the grammar: {e:?}"))
+    }
+
+    /// A session whose context starts with `prefix` (its state restored from the cache in
+    /// `cache_dir` when the key matches, computed and saved otherwise).
+    pub fn session(&self, prefix: &str, cache_key: &str, cache_dir: Option<&Path>) -> Result<Session<'_>> {
+        let n_ctx = NonZeroU32::new(self.config.n_ctx).context("n_ctx must be positive")?;
+        let threads = self.config.threads.max(1) as i32;
+        let params = LlamaContextParams::default()
+            .with_n_ctx(Some(n_ctx))
+            .with_n_batch(512)
+            .with_n_ubatch(512)
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads)
+            .with_swa_full(true);
+        let mut ctx = self.model.new_context(backend(), params).map_err(|e| anyhow!("llama.cpp could not create a context: {e}"))?;
+        if let Some(lora) = &self.lora {
+            // The adapter lives as long as the engine, which outlives the session's context.
+            let mut lora = lora.lock().map_err(|_| anyhow!("adapter lock poisoned"))?;
+            ctx.lora_adapter_set(&mut lora, 1.0).map_err(|e| anyhow!("llama.cpp could not apply the adapter: {e}"))?;
+        }
+        let prefix_tokens = self.tokenize(prefix);
+        let mut s = Session { engine: self, ctx, kv: Vec::new(), prefix: prefix_tokens.clone(), stats: SessionStats::default() };
+        let key = format!("{:016x}", crate::tools::fnv1a(format!("{}|{}|{cache_key}|{}|{}", self.identity, env!("CARGO_PKG_VERSION"), self.config.n_ctx, prefix).as_bytes()));
+        let start = std::time::Instant::now();
+        let cache = cache_dir.map(|d| d.join(format!("prefix-{key}.state")));
+        if let Some(path) = cache.as_ref().filter(|p| p.exists()) {
+            match s.ctx.state_seq_load_file(path, 0, self.config.n_ctx as usize).map(|(t, _)| t) {
+                Ok(tokens) if tokens.iter().map(|t| t.0).eq(prefix_tokens.iter().copied()) => {
+                    s.kv = prefix_tokens.clone();
+                    s.stats.prefix_cache = "hit".into();
+                }
+                _ => {
+                    // Stale or corrupt: forget it and rebuild.
+                    s.ctx.clear_kv_cache();
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+        }
+        if s.kv.is_empty() {
+            s.feed(&prefix_tokens, false)?;
+            s.stats.prefix_cache = if cache.is_some() { "built".into() } else { "off".into() };
+            if let Some(path) = &cache {
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                let tmp = crate::fsx::partial_path(path);
+                let toks: Vec<LlamaToken> = prefix_tokens.iter().map(|&t| LlamaToken(t)).collect();
+                if s.ctx.state_seq_save_file(&tmp, 0, &toks).is_ok() {
+                    let _ = std::fs::rename(&tmp, path);
+                } else {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+            }
+        }
+        s.stats.prefix_ms = start.elapsed().as_secs_f64() * 1e3;
+        s.stats.prefix_tokens = prefix_tokens.len();
+        Ok(s)
+    }
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SessionStats {
+    pub prefix_cache: String,
+    pub prefix_tokens: usize,
+    pub prefix_ms: f64,
+}
+
+/// What one generation produced.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Generation {
+    pub text: String,
+    pub tokens: Vec<i32>,
+    /// "stop" (a stop token), "eog", "length" or "grammar" (the grammar allows nothing more).
+    pub finish: String,
+    pub prompt_tokens: usize,
+    pub prompt_ms: f64,
+    pub generate_ms: f64,
+    /// Tokens appended without sampling because the continuation was forced.
+    pub forced_tokens: usize,
+    /// Times the sampled token broke the grammar and the whole vocabulary had to be masked.
+    pub full_masks: usize,
+}
+
+/// Decides text that must come next, given what the model wrote so far in its turn.
+pub trait Forcer {
+    fn forced(&self, generated: &str) -> Option<String>;
+
+    /// Texts that close what is open after `generated`, most urgent first (used when the token
+    /// budget runs out); empty to use the static closers.
+    fn closing(&self, _generated: &str) -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+pub struct GenerateOptions<'a> {
+    pub sampling: Sampling,
+    pub grammar: Option<&'a str>,
+    /// Token ids that end the turn (besides end-of-generation tokens).
+    pub stop: Vec<i32>,
+    pub max_tokens: usize,
+    pub forcer: Option<&'a dyn Forcer>,
+    /// Check the sampled token first (fast path); false masks the whole vocabulary every token, as
+    /// llama.cpp's plain grammar sampler does (kept for the benchmark).
+    pub check_first: bool,
+    /// Tokens that bring a grammar towards its end, most final first. Within the last
+    /// `WIND_DOWN` tokens of the budget the first one the grammar allows is taken, so that a
+    /// constrained turn ends complete instead of cut off (an untrained model may never close a
+    /// string on its own).
+    pub closers: Vec<i32>,
+}
+
+/// Tokens before `max_tokens` at which a constrained turn starts closing what is open.
+pub const WIND_DOWN: usize = 40;
+
+/// A context holding the prefix (and whatever conversation was decoded after it).
+pub struct Session<'m> {
+    engine: &'m Engine,
+    ctx: LlamaContext<'m>,
+    /// Tokens whose state is in the KV cache, in order.
+    kv: Vec<i32>,
+    prefix: Vec<i32>,
+    pub stats: SessionStats,
+}
+
+impl Session<'_> {
+    /// Decodes `tokens` after what is cached; keeps logits of the last one when `logits` is set.
+    fn feed(&mut self, tokens: &[i32], logits: bool) -> Result<()> {
+        let n_ctx = self.engine.config.n_ctx as usize;
+        if self.kv.len() + tokens.len() > n_ctx {
+            bail!("the conversation needs {} tokens, more than the context of {n_ctx} (--ctx)", self.kv.len() + tokens.len());
+        }
+        for (ci, chunk) in tokens.chunks(512).enumerate() {
+            let last_chunk = (ci + 1) * 512 >= tokens.len();
+            let mut batch = LlamaBatch::new(chunk.len(), 1);
+            for (i, &t) in chunk.iter().enumerate() {
+                let want = logits && last_chunk && i + 1 == chunk.len();
+                batch.add(LlamaToken(t), self.kv.len() as i32, &[0], want).map_err(|e| anyhow!("batch: {e}"))?;
+                self.kv.push(t);
+            }
+            self.ctx.decode(&mut batch).map_err(|e| anyhow!("llama.cpp decode failed: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Makes the cache hold exactly `tokens` (which start with the prefix), reusing what matches.
+    fn prepare(&mut self, tokens: &[i32]) -> Result<()> {
+        let mut common = self.kv.iter().zip(tokens).take_while(|(a, b)| a == b).count();
+        // Always decode at least the last token, to get its logits.
+        if common == tokens.len() {
+            common -= 1;
+        }
+        if common < self.kv.len() {
+            self.ctx.clear_kv_cache_seq(Some(0), Some(common as u32), None).map_err(|e| anyhow!("kv cache: {e}"))?;
+            self.kv.truncate(common);
+        }
+        self.feed(&tokens[common..], true)
+    }
+
+    /// Generates the model's continuation of `text` (which must start with the session's prefix).
+    pub fn generate(&mut self, text: &str, opts: &GenerateOptions) -> Result<Generation> {
+        let prompt = self.engine.tokenize(text);
+        if !prompt.starts_with(&self.prefix) {
+            bail!("the prompt does not start with the session's cached prefix");
+        }
+        let mut out = Generation { prompt_tokens: prompt.len(), ..Default::default() };
+        let t0 = std::time::Instant::now();
+        self.prepare(&prompt)?;
+        out.prompt_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let t1 = std::time::Instant::now();
+        let mut grammar = match opts.grammar {
+            Some(g) => Some(self.engine.grammar(g)?),
+            None => None,
+        };
+        let mut rng = crate::rng::Rng::new(opts.sampling.seed);
+        let mut text_out: Vec<u8> = Vec::new();
+        out.finish = "length".into();
+        'outer: while out.tokens.len() < opts.max_tokens {
+            // Forced continuation: append without sampling when only one text can follow.
+            if let (Some(forcer), Some(g), false) = (opts.forcer, grammar.as_mut(), out.tokens.len() + WIND_DOWN >= opts.max_tokens) {
+                if let Some(forced) = forcer.forced(&String::from_utf8_lossy(&text_out)) {
+                    let ids = self.engine.tokenize(&forced);
+                    let mut fed = Vec::new();
+                    for &id in &ids {
+                        if !allowed(g, id) || g.try_accept(LlamaToken(id)).is_err() {
+                            break;
+                        }
+                        fed.push(id);
+                    }
+                    if !fed.is_empty() {
+                        for &id in &fed {
+                            text_out.extend(self.engine.piece(id));
+                            out.tokens.push(id);
+                        }
+                        out.forced_tokens += fed.len();
+                        let last = *fed.last().unwrap();
+                        if opts.stop.contains(&last) || self.engine.is_eog(last) {
+                            out.finish = "stop".into();
+                            break 'outer;
+                        }
+                        self.feed(&fed, true)?;
+                        continue;
+                    }
+                }
+            }
+            let logits = self.ctx.get_logits_ith(-1);
+            let mut token = pick(logits, &opts.sampling, &mut rng, None);
+            let winding_down = out.tokens.len() + WIND_DOWN >= opts.max_tokens;
+            if let (Some(g), true) = (grammar.as_mut(), winding_down) {
+                let hinted: Vec<i32> = opts
+                    .forcer
+                    .map(|f| f.closing(&String::from_utf8_lossy(&text_out)))
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| match self.engine.tokenize(t).as_slice() {
+                        [one] => Some(*one),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(&c) = hinted.iter().chain(&opts.closers).find(|&&c| allowed(g, c)) {
+                    token = c;
+                }
+            }
+            if let Some(g) = grammar.as_mut() {
+                if !opts.check_first || !allowed(g, token) {
+                    out.full_masks += usize::from(opts.check_first);
+                    let mut all = LlamaTokenDataArray::new(logits.iter().enumerate().map(|(i, &l)| LlamaTokenData::new(LlamaToken(i as i32), l, 0.0)).collect(), false);
+                    g.apply(&mut all);
+                    let masked: Vec<f32> = all.data.iter().map(|d| d.logit()).collect();
+                    if masked.iter().all(|&l| l == f32::NEG_INFINITY) {
+                        out.finish = "grammar".into();
+                        break;
+                    }
+                    token = pick(&masked, &opts.sampling, &mut rng, None);
+                }
+                if g.try_accept(LlamaToken(token)).is_err() {
+                    bail!("the grammar refused token {token} after allowing it");
+                }
+            }
+            out.tokens.push(token);
+            if opts.stop.contains(&token) {
+                out.finish = "stop".into();
+                break;
+            }
+            if self.engine.is_eog(token) {
+                out.finish = "eog".into();
+                break;
+            }
+            text_out.extend(self.engine.piece(token));
+            self.feed(&[token], true)?;
+        }
+        out.generate_ms = t1.elapsed().as_secs_f64() * 1e3;
+        out.text = String::from_utf8_lossy(&text_out).into_owned();
+        Ok(out)
+    }
+
+    /// Teacher-forced decoding of `tokens` after `text`, timing the grammar work per token (for the
+    /// benchmark): returns milliseconds per token for (plain decode, with check-first grammar, with
+    /// the whole vocabulary masked every token).
+    pub fn time_constrained(&mut self, text: &str, tokens: &[i32], gbnf: &str) -> Result<(f64, f64, f64)> {
+        let prompt = self.engine.tokenize(text);
+        let mut results = [0f64; 3];
+        for (mode, r) in results.iter_mut().enumerate() {
+            self.prepare(&prompt)?;
+            let mut g = if mode > 0 { Some(self.engine.grammar(gbnf)?) } else { None };
+            let start = std::time::Instant::now();
+            for &t in tokens {
+                let logits = self.ctx.get_logits_ith(-1);
+                let _ = pick(logits, &Sampling::default(), &mut crate::rng::Rng::new(0), None);
+                if let Some(g) = g.as_mut() {
+                    if mode == 1 {
+                        anyhow::ensure!(allowed(g, t), "token {t} breaks the grammar");
+                    } else {
+                        let mut all = LlamaTokenDataArray::new(logits.iter().enumerate().map(|(i, &l)| LlamaTokenData::new(LlamaToken(i as i32), l, 0.0)).collect(), false);
+                        g.apply(&mut all);
+                    }
+                    g.try_accept(LlamaToken(t)).map_err(|_| anyhow!("grammar refused {t}"))?;
+                }
+                self.feed(&[t], true)?;
+            }
+            *r = start.elapsed().as_secs_f64() * 1e3 / tokens.len().max(1) as f64;
+        }
+        Ok((results[0], results[1], results[2]))
+    }
+}
+
+/// Picks a token from logits: greedy at temperature 0, else top-k, then top-p, then a draw.
+fn pick(logits: &[f32], s: &Sampling, rng: &mut crate::rng::Rng, _mask: Option<&[bool]>) -> i32 {
+    if s.temperature <= 0.0 {
+        return argmax(logits) as i32;
+    }
+    let mut idx: Vec<usize> = (0..logits.len()).filter(|&i| logits[i] > f32::NEG_INFINITY).collect();
+    let k = s.top_k.max(1).min(idx.len());
+    if k < idx.len() {
+        idx.select_nth_unstable_by(k - 1, |&a, &b| logits[b].total_cmp(&logits[a]));
+        idx.truncate(k);
+    }
+    idx.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
+    let max = logits[idx[0]];
+    let mut probs: Vec<f64> = idx.iter().map(|&i| (((logits[i] - max) / s.temperature) as f64).exp()).collect();
+    let sum: f64 = probs.iter().sum();
+    probs.iter_mut().for_each(|p| *p /= sum);
+    let mut cum = 0.0;
+    let mut cut = probs.len();
+    for (j, p) in probs.iter().enumerate() {
+        cum += p;
+        if cum >= s.top_p as f64 {
+            cut = j + 1;
+            break;
+        }
+    }
+    let total: f64 = probs[..cut].iter().sum();
+    let mut x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+    for j in 0..cut {
+        x -= probs[j];
+        if x <= 0.0 {
+            return idx[j] as i32;
+        }
+    }
+    idx[cut - 1] as i32
+}
+
+impl Session<'_> {
+    /// Logits after `text` (for tests comparing cached and fresh states).
+    pub fn logits_after(&mut self, text: &str) -> Result<Vec<f32>> {
+        let prompt = self.engine.tokenize(text);
+        self.prepare(&prompt)?;
+        Ok(self.ctx.get_logits_ith(-1).to_vec())
+    }
+}

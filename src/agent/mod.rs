@@ -1,0 +1,8 @@
+//! The agent: llama.cpp inference constrained by the tools' grammar, every call validated, builtin
+//! tools run in a sandbox and Delia's own tools over MCP.
+
+pub mod builtin;
+pub mod engine;
+pub mod forcing;
+pub mod mcp;
+pub mod run;

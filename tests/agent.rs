@@ -1,0 +1,143 @@
+//! The agent on the real base model through llama.cpp: constrained decoding yields only valid
+//! calls, the prefix cache is built, reused and rebuilt when stale, and every call is validated.
+
+mod common;
+
+use common::*;
+use fg::agent::engine::{Engine, EngineConfig, GenerateOptions, Sampling};
+use fg::agent::forcing::FunctionGemmaForcer;
+use fg::agent::run::{Agent, AgentOptions, Event};
+use fg::format::{Format, Message};
+use fg::grammar::tools::tools_grammar;
+use fg::tools::{default_tools_path, Tools};
+use std::sync::OnceLock;
+
+fn tools() -> &'static Tools {
+    static T: OnceLock<Tools> = OnceLock::new();
+    T.get_or_init(|| Tools::load(&default_tools_path()).unwrap())
+}
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::load(EngineConfig { model: base_model(), lora: None, threads: threads(), n_ctx: 6144 }).unwrap())
+}
+
+/// The tools grammar without the text-answer branch: the model must call.
+fn calls_only(format: Format) -> String {
+    let g = tools_grammar(tools(), format).unwrap();
+    g.replacen(" | answer\n", "\n", 1)
+}
+
+#[test]
+fn constrained_base_model_emits_only_valid_calls() {
+    let dir = tmp();
+    for format in [Format::FunctionGemma, Format::Json] {
+        let prefix = format.prefix(tools(), None);
+        let mut session = engine().session(&prefix, "calls-only", Some(dir.path())).unwrap();
+        let grammar = calls_only(format);
+        let forcer: Box<dyn fg::agent::engine::Forcer> = match format {
+            Format::FunctionGemma => Box::new(FunctionGemmaForcer::new(tools())),
+            Format::Json => Box::new(fg::agent::forcing::JsonForcer),
+        };
+        let requests = ["List the files in src", "Search the web for rust async traits", "Show me session sess_42", "Switch the coder tier to qwen2.5:14b", "Run git status"];
+        for (i, request) in requests.iter().enumerate() {
+            let messages = vec![Message::User { content: request.to_string() }];
+            let text = format.render(tools(), None, &messages, true).unwrap().text();
+            let opts = GenerateOptions {
+                sampling: Sampling { temperature: if i % 2 == 0 { 0.0 } else { 0.8 }, seed: i as u64, ..Default::default() },
+                grammar: Some(&grammar),
+                stop: if format == Format::FunctionGemma { vec![50] } else { vec![] },
+                max_tokens: 160,
+                forcer: Some(forcer.as_ref()),
+                check_first: true,
+                closers: fg::agent::run::closers(engine(), format),
+            };
+            let g = session.generate(&text, &opts).unwrap();
+            assert_ne!(g.finish, "length", "{format:?} {request}: unfinished after 160 tokens: {}", g.text);
+            let parsed = format.parse(&g.text).unwrap_or_else(|e| panic!("{format:?} {request}: {e}\n{}", g.text));
+            assert!(!parsed.calls.is_empty(), "{format:?}: no call in {}", g.text);
+            for c in &parsed.calls {
+                tools().check_call(&c.name, &c.arguments).unwrap_or_else(|e| panic!("{format:?} {request}: invalid call {e}: {}", g.text));
+            }
+            if format == Format::FunctionGemma {
+                assert!(g.forced_tokens > 0, "nothing was forced in {}", g.text);
+            }
+        }
+    }
+}
+
+#[test]
+fn prefix_state_is_cached_reused_and_rebuilt_when_stale() {
+    let dir = tmp();
+    let prefix = Format::FunctionGemma.prefix(tools(), None);
+    let s1 = engine().session(&prefix, "k", Some(dir.path())).unwrap();
+    assert_eq!(s1.stats.prefix_cache, "built");
+    drop(s1);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "one state file: {files:?}");
+    let s2 = engine().session(&prefix, "k", Some(dir.path())).unwrap();
+    assert_eq!(s2.stats.prefix_cache, "hit");
+    assert!(s2.stats.prefix_ms * 5.0 < engine_cold_ms(), "loading the state should be far faster than computing it");
+    drop(s2);
+    // A corrupt state file is detected and rebuilt.
+    let bytes = std::fs::read(&files[0]).unwrap();
+    std::fs::write(&files[0], &bytes[..bytes.len() / 3]).unwrap();
+    let s3 = engine().session(&prefix, "k", Some(dir.path())).unwrap();
+    assert_eq!(s3.stats.prefix_cache, "built");
+    drop(s3);
+    // Other tools (another key) get their own state.
+    let s4 = engine().session(&prefix, "other-tools", Some(dir.path())).unwrap();
+    assert_eq!(s4.stats.prefix_cache, "built");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+fn engine_cold_ms() -> f64 {
+    static COLD: OnceLock<f64> = OnceLock::new();
+    *COLD.get_or_init(|| {
+        let prefix = Format::FunctionGemma.prefix(tools(), None);
+        engine().session(&prefix, "cold", None).unwrap().stats.prefix_ms
+    })
+}
+
+/// Largest difference between two logit vectors.
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn cached_and_fresh_prefixes_give_the_same_logits() {
+    let dir = tmp();
+    let prefix = Format::FunctionGemma.prefix(tools(), None);
+    let text = |q: &str| Format::FunctionGemma.render(tools(), None, &[Message::User { content: q.into() }], true).unwrap().text();
+    let fresh = engine().session(&prefix, "same", None).unwrap().logits_after(&text("Read README.md")).unwrap();
+    let _ = engine().session(&prefix, "same", Some(dir.path())).unwrap();
+    let mut cached = engine().session(&prefix, "same", Some(dir.path())).unwrap();
+    assert_eq!(cached.stats.prefix_cache, "hit");
+    assert_eq!(max_diff(&fresh, &cached.logits_after(&text("Read README.md")).unwrap()), 0.0, "the restored state must equal the computed one");
+    // Reusing the session for another conversation drops the old one from the cache first.
+    let reused = cached.logits_after(&text("Check Delia's health")).unwrap();
+    let new = engine().session(&prefix, "same", None).unwrap().logits_after(&text("Check Delia's health")).unwrap();
+    assert_eq!(max_diff(&reused, &new), 0.0);
+}
+
+#[test]
+fn invalid_calls_are_not_executed_and_go_back_as_errors() {
+    // Without the grammar the base model may write anything; force a bad call by hand through the
+    // same path the agent uses: parse, validate, report.
+    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let mut history = Vec::new();
+    let t = agent.run("Hello there!", &mut history, None, |_| {}).unwrap();
+    // Whatever the base did, every call it made was valid (the grammar) and nothing ran (no executor).
+    for e in &t.events {
+        if let Event::Call { valid, .. } = e {
+            assert!(*valid);
+        }
+        if let Event::Result { ok, .. } = e {
+            assert!(!ok, "nothing executes without an executor");
+        }
+        assert!(!matches!(e, Event::Malformed { .. }));
+    }
+    assert_eq!(t.invalid_calls, 0);
+    let check = tools().check_call("read_file", serde_json::json!({"path": 3}).as_object().unwrap());
+    assert!(check.is_err());
+}

@@ -1,0 +1,148 @@
+//! Builtin tools in the sandbox: paths stay inside the workspace, changes need confirmation,
+//! commands time out, web tools speak real HTTP (to a local server) and report a missing network.
+
+mod common;
+
+use common::*;
+use fg::agent::builtin::{Confirm, Sandbox};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn run(sb: &Sandbox, tool: &str, args: Value) -> Result<Value, String> {
+    rt().block_on(sb.run(tool, args.as_object().unwrap()))
+}
+
+fn workspace() -> (tempfile::TempDir, Sandbox) {
+    let dir = tmp();
+    std::fs::create_dir_all(dir.path().join("src/util")).unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {\n    println!(\"hi\");\n}\n").unwrap();
+    std::fs::write(dir.path().join("src/util/mod.rs"), "pub fn helper() {}\n// TODO: more\n").unwrap();
+    std::fs::write(dir.path().join("README.md"), "# Demo\nline two\nline three\n").unwrap();
+    let sb = Sandbox::new(dir.path(), Confirm::Always).unwrap();
+    (dir, sb)
+}
+
+#[test]
+fn paths_cannot_leave_the_workspace() {
+    let (dir, sb) = workspace();
+    let outside = tmp();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
+    for (path, why) in [("/etc/passwd", "absolute"), ("../x", "'..'"), ("src/../../x", "'..'"), ("escape/secret.txt", "outside the workspace"), ("escape/new.txt", "outside the workspace")] {
+        let e = run(&sb, "read_file", json!({"path": path})).unwrap_err();
+        assert!(e.contains(why), "{path}: {e}");
+        let e = run(&sb, "write_file", json!({"path": path, "content": "x"})).unwrap_err();
+        assert!(e.contains(why), "{path}: {e}");
+    }
+    assert!(!outside.path().join("new.txt").exists());
+}
+
+#[test]
+fn file_tools_read_list_search_and_edit() {
+    let (dir, sb) = workspace();
+    assert_eq!(run(&sb, "read_file", json!({"path": "README.md", "start_line": 2, "end_line": 3})).unwrap(), json!("line two\nline three"));
+    assert_eq!(run(&sb, "list_directory", json!({"path": "src"})).unwrap(), json!("main.rs\nutil/"));
+    assert_eq!(run(&sb, "list_directory", json!({"path": "src", "recursive": true, "pattern": "*.rs"})).unwrap(), json!("main.rs\nutil/mod.rs"));
+    let found = run(&sb, "search_code", json!({"pattern": "fn \\w+\\(", "context_lines": 0})).unwrap();
+    assert_eq!(found, json!("src/main.rs:1: fn main() {\nsrc/util/mod.rs:1: pub fn helper() {}"));
+    run(&sb, "write_file", json!({"path": "new/dir/a.txt", "content": "one\ntwo\n"})).unwrap();
+    run(&sb, "replace_in_file", json!({"path": "new/dir/a.txt", "search": "two", "replace": "2"})).unwrap();
+    run(&sb, "insert_into_file", json!({"path": "new/dir/a.txt", "content": "zero", "line": 0})).unwrap();
+    assert_eq!(std::fs::read_to_string(dir.path().join("new/dir/a.txt")).unwrap(), "zero\none\n2\n");
+    assert!(run(&sb, "replace_in_file", json!({"path": "new/dir/a.txt", "search": "absent", "replace": "x"})).unwrap_err().contains("not found"));
+    let diff = "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Demo\n-line two\n+line 2\n";
+    assert!(run(&sb, "apply_diff", json!({"diff": diff, "dry_run": true})).unwrap().as_str().unwrap().contains("dry run"));
+    assert!(std::fs::read_to_string(dir.path().join("README.md")).unwrap().contains("line two"));
+    run(&sb, "apply_diff", json!({"diff": diff})).unwrap();
+    assert_eq!(std::fs::read_to_string(dir.path().join("README.md")).unwrap(), "# Demo\nline 2\nline three\n");
+    assert!(run(&sb, "apply_diff", json!({"diff": diff})).unwrap_err().contains("does not match"));
+    assert!(run(&sb, "delete_file", json!({"path": "src"})).unwrap_err().contains("empty"));
+    run(&sb, "delete_file", json!({"path": "new/dir/a.txt"})).unwrap();
+    assert!(!dir.path().join("new/dir/a.txt").exists());
+}
+
+#[test]
+fn changes_and_commands_are_refused_without_confirmation() {
+    let (dir, _) = workspace();
+    let sb = Sandbox::new(dir.path(), Confirm::Never).unwrap();
+    for (tool, args) in [("write_file", json!({"path": "x", "content": "y"})), ("delete_file", json!({"path": "README.md"})), ("shell_exec", json!({"command": "touch y"})), ("run_tests", json!({}))] {
+        let e = run(&sb, tool, args).unwrap_err();
+        assert!(e.contains("refused") && e.contains("--yes"), "{tool}: {e}");
+    }
+    assert!(dir.path().join("README.md").exists() && !dir.path().join("x").exists() && !dir.path().join("y").exists());
+    // Reading needs no confirmation.
+    assert!(run(&sb, "read_file", json!({"path": "README.md"})).is_ok());
+}
+
+#[test]
+fn shell_commands_run_in_the_workspace_with_a_timeout() {
+    let (_dir, sb) = workspace();
+    let out = run(&sb, "shell_exec", json!({"command": "ls src && echo err >&2", "cwd": "."})).unwrap();
+    assert_eq!(out["exit_code"], 0);
+    assert_eq!(out["stdout"], "main.rs\nutil\n");
+    assert_eq!(out["stderr"], "err\n");
+    let t = std::time::Instant::now();
+    let e = run(&sb, "shell_exec", json!({"command": "sleep 30", "timeout": 1})).unwrap_err();
+    assert!(e.contains("did not finish within 1 s") && t.elapsed().as_secs() < 10, "{e}");
+    assert!(run(&sb, "shell_exec", json!({"command": "rm -rf / --no-preserve-root"})).unwrap_err().contains("blocked"));
+}
+
+#[test]
+fn run_tests_detects_the_framework() {
+    let (dir, sb) = workspace();
+    std::fs::write(dir.path().join("test_x.py"), "def test_ok():\n    assert True\n\ndef test_bad():\n    assert 1 == 2\n").unwrap();
+    // pytest comes from the project's .pydeps (scripts/setup.sh).
+    std::env::set_var("PYTHONPATH", std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pydeps"));
+    let out = run(&sb, "run_tests", json!({"timeout": 120})).unwrap();
+    assert_eq!(out["framework"], "pytest");
+    assert_eq!((out["passed"].as_u64(), out["failed"].as_u64()), (Some(1), Some(1)), "{out}");
+    assert_eq!(out["exit_code"], 1);
+    let out = run(&sb, "run_tests", json!({"pattern": "test_ok", "verbose": false})).unwrap();
+    assert_eq!((out["passed"].as_u64(), out["failed"].as_u64(), out["exit_code"].as_i64()), (Some(1), Some(0), Some(0)), "{out}");
+}
+
+/// A one-shot local HTTP server answering every request with `body` (content type `ctype`).
+fn serve(body: &'static str, ctype: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let h = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 8192];
+        let n = s.read(&mut buf).unwrap();
+        let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        s.write_all(resp.as_bytes()).unwrap();
+        req
+    });
+    (format!("http://{addr}"), h)
+}
+
+#[test]
+fn web_fetch_speaks_http_and_extracts_text() {
+    let (_d, sb) = workspace();
+    let (url, h) = serve("<html><head><style>x{}</style></head><body><h1>Title</h1><p>Hello &amp; welcome</p><script>evil()</script></body></html>", "text/html");
+    assert_eq!(run(&sb, "web_fetch", json!({"url": format!("{url}/page")})).unwrap(), json!("Title\nHello & welcome"));
+    assert!(h.join().unwrap().starts_with("GET /page HTTP/1.1"));
+    let (url, _h) = serve("<p>raw</p>", "text/html");
+    assert_eq!(run(&sb, "web_fetch", json!({"url": url, "extract_text": false})).unwrap(), json!("<p>raw</p>"));
+    let e = run(&sb, "web_fetch", json!({"url": "http://127.0.0.1:9/x"})).unwrap_err();
+    assert!(e.starts_with("no network: could not connect to 127.0.0.1"), "{e}");
+}
+
+#[test]
+fn web_search_parses_results_from_the_search_page() {
+    let (_d, mut sb) = workspace();
+    let page = r#"<div class="result"><a rel="nofollow" class="result__a" href="//duckduckgo.com/l/?uddg=https%3A%2F%2Fdocs.rs%2Ftokio&amp;rut=x">Tokio <b>docs</b></a>
+        <a class="result__snippet" href="x">An async <b>runtime</b>.</a></div>
+        <div class="result"><a class="result__a" href="https://tokio.rs/">Tokio</a><a class="result__snippet" href="y">Site</a></div>"#;
+    let (url, h) = serve(page, "text/html");
+    sb.search_url = url;
+    let out = run(&sb, "web_news", json!({"query": "tokio", "max_results": 5, "timelimit": "w"})).unwrap();
+    assert_eq!(out["results"], json!([{"title": "Tokio docs", "url": "https://docs.rs/tokio", "snippet": "An async runtime."}, {"title": "Tokio", "url": "https://tokio.rs/", "snippet": "Site"}]));
+    let req = h.join().unwrap();
+    assert!(req.contains("q=tokio") && req.contains("df=w") && req.contains("iar=news"), "{req}");
+}
