@@ -11,6 +11,7 @@ pub mod fsx;
 pub mod gguf;
 pub mod grammar;
 pub mod paths;
+pub mod model;
 pub mod plot;
 pub mod progress;
 pub mod rng;
