@@ -27,6 +27,10 @@ pub enum Command {
     Quantize(QuantizeArgs),
     /// Show the GPUs and CPU fg can train on, and check one with a small computation
     Devices(DevicesArgs),
+    /// Fine-tune with LoRA (and FunctionGemma's token rows) on libtorch, CUDA or CPU
+    Train(TrainArgs),
+    /// Merge an adapter into the base and write a GGUF (f16, bf16, q8_0, q4_k_m)
+    Export(ExportArgs),
     /// Run a request with the model calling Delia's tools until it can answer
     Agent(AgentArgs),
     /// Print the GBNF grammar for a tools file or a JSON Schema, or check outputs against it
@@ -34,6 +38,94 @@ pub enum Command {
     /// Build the Delia dataset (train/eval/stats) or report its statistics
     #[command(subcommand)]
     Data(DataCommand),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Base model: a GGUF, or an HF folder (config.json, *.safetensors, tokenizer.json)
+    #[arg(long)]
+    pub base: Option<PathBuf>,
+    /// Folder with train.jsonl and eval.jsonl (from `fg data build`)
+    #[arg(long, default_value = "data")]
+    pub data: PathBuf,
+    /// More JSONL training files (fg examples or {"text", "source", "tool_calls"} lines)
+    #[arg(long)]
+    pub extra: Vec<PathBuf>,
+    /// Tools file the data was built from; default: the project's tools.openai.json
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Output folder (adapter, metrics, checkpoints)
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 3.0)]
+    pub epochs: f64,
+    /// Examples per micro-batch; default: what the device's free memory fits
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Micro-batches per optimizer step
+    #[arg(long, default_value_t = 1)]
+    pub grad_accum: usize,
+    #[arg(long, default_value_t = 2e-4)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 0.05)]
+    pub warmup_ratio: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Largest gradient norm (0: no clipping)
+    #[arg(long, default_value_t = 1.0)]
+    pub clip: f64,
+    #[arg(long, default_value_t = 16)]
+    pub lora_rank: i64,
+    #[arg(long, default_value_t = 32.0)]
+    pub lora_alpha: f64,
+    #[arg(long, default_value_t = 0.05)]
+    pub lora_dropout: f64,
+    /// Do not train FunctionGemma's seven embedding rows
+    #[arg(long)]
+    pub no_train_tokens: bool,
+    #[arg(long, default_value_t = 4608)]
+    pub max_seq_length: usize,
+    /// auto, cuda or cpu
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Stop after this many optimizer steps
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Use only this many training examples (an evenly spread slice)
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Evaluate every N steps (0: only at the end)
+    #[arg(long, default_value_t = 50)]
+    pub eval_every: usize,
+    /// Save a checkpoint every N steps (0: never)
+    #[arg(long, default_value_t = 100)]
+    pub save_every: usize,
+    /// Continue from the checkpoint in --out
+    #[arg(long)]
+    pub resume: bool,
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The adapter folder written by `fg train`
+    #[arg(long)]
+    pub adapter: PathBuf,
+    /// f16, bf16, q8_0 or q4_k_m
+    #[arg(long, value_parser = parse_file_type, default_value = "q4_k_m")]
+    pub format: FileType,
+    /// Base GGUF the adapter was trained on; default: the installed base model
+    #[arg(long)]
+    pub base: Option<PathBuf>,
+    /// Output GGUF; default: ADAPTER/model-FORMAT.gguf
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write only the adapter's other forms (ADAPTER/adapter.gguf for llama.cpp, ADAPTER/peft/)
+    #[arg(long)]
+    pub adapter_only: bool,
 }
 
 #[derive(clap::Args, Debug)]

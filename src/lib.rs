@@ -1,19 +1,21 @@
 //! fg: fine-tunes FunctionGemma (Gemma 3 270M) to call Delia's tools and ships it as a GGUF.
 //! The binary is a thin layer over these modules; tests and benchmarks use them directly.
 
-pub mod cli;
 pub mod agent;
+pub mod cli;
 pub mod commands;
 pub mod data;
 pub mod device;
+pub mod export;
 pub mod format;
 pub mod fsx;
 pub mod gguf;
 pub mod grammar;
-pub mod paths;
 pub mod model;
+pub mod paths;
 pub mod plot;
 pub mod progress;
 pub mod rng;
 pub mod tokenizer;
 pub mod tools;
+pub mod train;

@@ -16,6 +16,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Data(c) => fg::commands::data::run(c),
         Command::Grammar(a) => fg::commands::grammar::run(a),
         Command::Agent(a) => fg::commands::agent::run(a),
+        Command::Train(a) => fg::commands::train::run(a),
+        Command::Export(a) => fg::commands::export::run(a),
     }
 }
 

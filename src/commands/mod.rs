@@ -3,6 +3,8 @@
 pub mod agent;
 pub mod data;
 pub mod devices;
+pub mod export;
 pub mod grammar;
 pub mod inspect;
 pub mod quantize;
+pub mod train;

@@ -172,6 +172,9 @@ impl<'a> Builder<'a> {
 
     fn near_misses(&mut self, rounds: usize) -> Result<()> {
         for (gi, group) in synth::NEAR_MISS_GROUPS.iter().enumerate() {
+            if !group.iter().all(|t| self.tools.get(t).is_some()) {
+                continue;
+            }
             let mut g = self.gen(&format!("near_miss/{gi}"));
             let mut made = 0;
             for _ in 0..rounds * 30 {
@@ -195,7 +198,7 @@ impl<'a> Builder<'a> {
     }
 
     fn multi_turns(&mut self, per_tool: usize) -> Result<()> {
-        for tool in results::TOOLS {
+        for tool in results::TOOLS.iter().filter(|t| self.tools.get(t).is_some()) {
             let mut g = self.gen(&format!("multi/{tool}"));
             let mut made = 0;
             for _ in 0..per_tool * 40 {
@@ -233,7 +236,11 @@ impl<'a> Builder<'a> {
             if made == n {
                 break;
             }
-            let (tool, templates) = PAIRS[g.rng.below(PAIRS.len())];
+            let usable: Vec<&(&str, &[&str])> = PAIRS.iter().filter(|(t, _)| self.tools.get(t).is_some()).collect();
+            if usable.is_empty() {
+                return Ok(());
+            }
+            let (tool, templates) = *usable[g.rng.below(usable.len())];
             let (key, pool): (&str, &[&str]) = match tool {
                 "read_file" | "delete_file" => ("path", values::PATHS),
                 "web_search" => ("query", values::QUERIES),
@@ -291,12 +298,10 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         for tool in &known {
             b.single_calls(tool, scaled(if train { CALLS_TRAIN } else { CALLS_EVAL }))?;
         }
-        // Near-miss, multi-turn and parallel examples cover tools in pairs; they need every tool.
-        if stats.uncovered_tools.is_empty() {
-            b.near_misses(scaled(if train { NEAR_MISS_TRAIN } else { NEAR_MISS_EVAL }))?;
-            b.multi_turns(scaled(if train { MULTI_TURN_TRAIN } else { MULTI_TURN_EVAL }))?;
-            b.parallel(scaled(if train { PARALLEL_TRAIN } else { PARALLEL_EVAL }))?;
-        }
+        // Near-miss groups, multi-turn and parallel examples use the tools the file declares.
+        b.near_misses(scaled(if train { NEAR_MISS_TRAIN } else { NEAR_MISS_EVAL }))?;
+        b.multi_turns(scaled(if train { MULTI_TURN_TRAIN } else { MULTI_TURN_EVAL }))?;
+        b.parallel(scaled(if train { PARALLEL_TRAIN } else { PARALLEL_EVAL }))?;
         b.no_calls(if train { 4 } else { 2 })?;
         if train && !opts.harvest.is_empty() {
             let found = harvest::harvest(&opts.harvest, tools, &mut stats.harvest)?;

@@ -9,7 +9,7 @@
 //! norms, softmax and the loss in f32.
 
 use super::config::Config;
-use super::lora::{Linear, Lora, LoraConfig};
+use super::lora::{init_lora, FlatParams, Linear, Lora, LoraConfig};
 use super::weights::Weights;
 use anyhow::Result;
 use tch::{Device, Kind, Tensor};
@@ -18,10 +18,10 @@ use tch::{Device, Kind, Tensor};
 pub const SPECIAL_FIRST: i64 = 46;
 pub const SPECIAL_COUNT: i64 = 7;
 
+/// RMSNorm over the last dimension (libtorch's fused kernel; f32 arithmetic inside).
 fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> Tensor {
-    let xf = x.to_kind(Kind::Float);
-    let inv = (xf.square().mean_dim(-1, true, Kind::Float) + eps).rsqrt();
-    (xf * inv * w).to_kind(x.kind())
+    let d = *x.size().last().unwrap();
+    x.rms_norm([d], Some(w), eps)
 }
 
 /// cos/sin tables for NEOX rotary embedding ([positions, head_dim / 2], f32).
@@ -72,9 +72,9 @@ struct Mlp {
 }
 
 impl Mlp {
-    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        let g = self.gate.forward(x, train).gelu("tanh");
-        self.down.forward(&(g * self.up.forward(x, train)), train)
+    fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
+        let g = self.gate.forward(x, p, train).gelu("tanh");
+        self.down.forward(&(g * self.up.forward(x, p, train)), p, train)
     }
 }
 
@@ -97,8 +97,12 @@ pub struct Model {
     pub cfg: Config,
     /// [vocab, hidden], frozen, in the model's kind.
     pub embed: Tensor,
-    /// Rows 46..52 of the embedding, f32, trainable when `train_special` was asked.
-    pub special: Tensor,
+    /// Everything trainable: LoRA A and B matrices and, when trained, the special rows.
+    pub params: FlatParams,
+    /// Where the special rows are in `params`, when they are trained.
+    special_idx: Option<usize>,
+    /// The base's rows 46..52 (used when they are not trained).
+    special_base: Tensor,
     layers: Vec<Layer>,
     norm: Tensor,
     rope_local: Rotary,
@@ -108,8 +112,6 @@ pub struct Model {
     pub lora: Option<LoraConfig>,
 }
 
-/// Everything trainable, by a stable name (for optimizers and checkpoints).
-pub type Trainable = Vec<(String, Tensor)>;
 
 impl Model {
     /// Builds the model from base weights, moving them to `device` in `kind`, with LoRA on the
@@ -117,16 +119,33 @@ impl Model {
     pub fn new(mut w: Weights, device: Device, kind: Kind, lora: Option<LoraConfig>, train_special: bool, max_pos: usize) -> Result<Model> {
         let cfg = w.config.clone();
         let frozen = |t: Tensor| t.to_device(device).to_kind(kind).set_requires_grad(false);
-        let norm_w = |t: Tensor| t.to_device(device).to_kind(Kind::Float).set_requires_grad(false);
         let embed_f = w.take("token_embd.weight")?;
-        let special = embed_f.narrow(0, SPECIAL_FIRST, SPECIAL_COUNT).to_device(device).copy().set_requires_grad(train_special);
+        let special_base = embed_f.narrow(0, SPECIAL_FIRST, SPECIAL_COUNT).to_device(device).to_kind(Kind::Float).copy();
         let embed = frozen(embed_f);
+        // Trainable tensors, laid out A's first, then B's (scaled by alpha/rank), then the rows.
+        let mut a_list: Vec<(String, Tensor, f64)> = Vec::new();
+        let mut b_list: Vec<(String, Tensor, f64)> = Vec::new();
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for i in 0..cfg.num_layers {
-            let mut lin = |short: &str| -> Result<Linear> {
+            let q_norm = frozen(w.take(&format!("blk.{i}.attn_q_norm.weight"))?);
+            let k_norm = frozen(w.take(&format!("blk.{i}.attn_k_norm.weight"))?);
+            let attn_norm = frozen(w.take(&format!("blk.{i}.attn_norm.weight"))?);
+            let post_attn_norm = frozen(w.take(&format!("blk.{i}.post_attention_norm.weight"))?);
+            let ffn_norm = frozen(w.take(&format!("blk.{i}.ffn_norm.weight"))?);
+            let post_ffw_norm = frozen(w.take(&format!("blk.{i}.post_ffw_norm.weight"))?);
+            let mut lin = |short: &'static str| -> Result<Linear> {
                 let wt = w.take(&format!("blk.{i}.{short}.weight"))?;
                 let (out, inp) = (wt.size()[0], wt.size()[1]);
-                let l = lora.as_ref().filter(|c| c.targets.iter().any(|t| t == short)).map(|c| Lora::new(inp, out, c, device));
+                let l = match lora.as_ref().filter(|c| c.targets.iter().any(|t| t == short)) {
+                    Some(c) => {
+                        let (a, b) = init_lora(inp, out, c.rank, device);
+                        let n = a_list.len();
+                        a_list.push((format!("blk.{i}.{short}.weight.lora_a"), a, 1.0));
+                        b_list.push((format!("blk.{i}.{short}.weight.lora_b"), b, c.scale()));
+                        Some(Lora { a: n, b: usize::MAX, scale: c.scale(), dropout: c.dropout })
+                    }
+                    None => None,
+                };
                 Ok(Linear { w: frozen(wt), lora: l })
             };
             let attn = Attention {
@@ -134,8 +153,8 @@ impl Model {
                 k: lin("attn_k")?,
                 v: lin("attn_v")?,
                 o: lin("attn_output")?,
-                q_norm: Tensor::new(),
-                k_norm: Tensor::new(),
+                q_norm,
+                k_norm,
                 n_heads: cfg.num_heads as i64,
                 n_kv: cfg.num_kv_heads as i64,
                 head_dim: cfg.head_dim as i64,
@@ -143,25 +162,34 @@ impl Model {
                 sliding: cfg.is_sliding(i),
             };
             let mlp = Mlp { gate: lin("ffn_gate")?, up: lin("ffn_up")?, down: lin("ffn_down")? };
-            let mut attn = attn;
-            attn.q_norm = norm_w(w.take(&format!("blk.{i}.attn_q_norm.weight"))?);
-            attn.k_norm = norm_w(w.take(&format!("blk.{i}.attn_k_norm.weight"))?);
-            layers.push(Layer {
-                attn_norm: norm_w(w.take(&format!("blk.{i}.attn_norm.weight"))?),
-                attn,
-                post_attn_norm: norm_w(w.take(&format!("blk.{i}.post_attention_norm.weight"))?),
-                ffn_norm: norm_w(w.take(&format!("blk.{i}.ffn_norm.weight"))?),
-                mlp,
-                post_ffw_norm: norm_w(w.take(&format!("blk.{i}.post_ffw_norm.weight"))?),
-            });
+            layers.push(Layer { attn_norm, attn, post_attn_norm, ffn_norm, mlp, post_ffw_norm });
         }
-        let norm = norm_w(w.take("output_norm.weight")?);
+        let n_a = a_list.len();
+        // B of LoRA number n sits at n_a + n.
+        for l in layers.iter_mut() {
+            for lin in [&mut l.attn.q, &mut l.attn.k, &mut l.attn.v, &mut l.attn.o, &mut l.mlp.gate, &mut l.mlp.up, &mut l.mlp.down] {
+                if let Some(lo) = lin.lora.as_mut() {
+                    lo.b = n_a + lo.a;
+                }
+            }
+        }
+        let mut named = a_list;
+        named.extend(b_list);
+        let special_idx = train_special.then(|| {
+            named.push(("token_embd.special_rows".into(), special_base.copy(), 1.0));
+            named.len() - 1
+        });
+        let params = FlatParams::with_factors(named, device);
+        params.begin(kind, false);
+        let norm = frozen(w.take("output_norm.weight")?);
         Ok(Model {
             rope_local: Rotary::new(cfg.rope_local_theta, cfg.head_dim, max_pos, device),
             rope_global: Rotary::new(cfg.rope_theta, cfg.head_dim, max_pos, device),
             cfg,
             embed,
-            special,
+            params,
+            special_idx,
+            special_base,
             layers,
             norm,
             device,
@@ -170,22 +198,17 @@ impl Model {
         })
     }
 
-    /// The trainable tensors: LoRA A and B of every adapted projection, and the special rows.
-    pub fn trainable(&self) -> Trainable {
-        let mut out = Vec::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            let lins = [("attn_q", &l.attn.q), ("attn_k", &l.attn.k), ("attn_v", &l.attn.v), ("attn_output", &l.attn.o), ("ffn_gate", &l.mlp.gate), ("ffn_up", &l.mlp.up), ("ffn_down", &l.mlp.down)];
-            for (name, lin) in lins {
-                if let Some(lo) = &lin.lora {
-                    out.push((format!("blk.{i}.{name}.weight.lora_a"), lo.a.shallow_clone()));
-                    out.push((format!("blk.{i}.{name}.weight.lora_b"), lo.b.shallow_clone()));
-                }
-            }
+    /// The special rows as the model uses them now (trained or the base's), f32.
+    fn special(&self) -> Tensor {
+        match self.special_idx {
+            Some(i) => self.params.view(i).to_kind(Kind::Float),
+            None => self.special_base.shallow_clone(),
         }
-        if self.special.requires_grad() {
-            out.push(("token_embd.special_rows".into(), self.special.shallow_clone()));
-        }
-        out
+    }
+
+    /// Starts a step: the working copy of the trainable tensors (tracked when `train`).
+    pub fn begin(&self, train: bool) {
+        self.params.begin(self.kind, train);
     }
 
     /// Every projection with its GGUF name, for merging and export.
@@ -199,18 +222,13 @@ impl Model {
         out
     }
 
-    /// Embeddings of `ids` ([B, T] i64), scaled by sqrt(hidden), special rows from `special`.
+    /// Embeddings of `ids` ([B, T] i64), scaled by sqrt(hidden), rows 46..52 from `special()`.
     fn embed(&self, ids: &Tensor) -> Tensor {
         let x = Tensor::embedding(&self.embed, ids, -1, false, false);
         let rel = ids - SPECIAL_FIRST;
         let is_special = rel.ge(0).logical_and(&rel.lt(SPECIAL_COUNT)).unsqueeze(-1);
-        let x = if is_special.any().int64_value(&[]) != 0 || self.special.requires_grad() {
-            let sp = self.special.to_kind(self.kind).index_select(0, &rel.clamp(0, SPECIAL_COUNT - 1).flatten(0, -1)).view_as(&x);
-            x.where_self(&is_special.logical_not(), &sp)
-        } else {
-            x
-        };
-        x * (self.cfg.hidden_size as f64).sqrt()
+        let sp = self.special().to_kind(self.kind).index_select(0, &rel.clamp(0, SPECIAL_COUNT - 1).flatten(0, -1)).view_as(&x);
+        x.where_self(&is_special.logical_not(), &sp) * (self.cfg.hidden_size as f64).sqrt()
     }
 
     /// Hidden states after the final norm are not computed here: `head` does it for the positions
@@ -226,9 +244,9 @@ impl Model {
         for (li, l) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &l.attn_norm, self.cfg.rms_norm_eps);
             let a = &l.attn;
-            let q = a.q.forward(&h, train).view([b, t, a.n_heads, a.head_dim]);
-            let k = a.k.forward(&h, train).view([b, t, a.n_kv, a.head_dim]);
-            let v = a.v.forward(&h, train).view([b, t, a.n_kv, a.head_dim]).transpose(1, 2);
+            let q = a.q.forward(&h, &self.params, train).view([b, t, a.n_heads, a.head_dim]);
+            let k = a.k.forward(&h, &self.params, train).view([b, t, a.n_kv, a.head_dim]);
+            let v = a.v.forward(&h, &self.params, train).view([b, t, a.n_kv, a.head_dim]).transpose(1, 2);
             let rope = if a.sliding { &self.rope_local } else { &self.rope_global };
             let q = rope.apply(&rms_norm(&q, &a.q_norm, self.cfg.rms_norm_eps).transpose(1, 2), pos0);
             let k = rope.apply(&rms_norm(&k, &a.k_norm, self.cfg.rms_norm_eps).transpose(1, 2), pos0);
@@ -244,12 +262,17 @@ impl Model {
             }
             // [B, heads, T, D]; keys shared across query heads (grouped-query attention).
             let mask = &masks[usize::from(a.sliding)];
-            let o = Tensor::scaled_dot_product_attention(&q, &k_all, &v_all, Some(mask), 0.0, false, a.scale, a.n_kv != a.n_heads);
+            // Keys and values shared by the query heads (grouped-query attention), as a view.
+            let rep = a.n_heads / a.n_kv;
+            let s = k_all.size()[2];
+            let k_all = k_all.unsqueeze(2).expand([b, a.n_kv, rep, s, a.head_dim], false).reshape([b, a.n_heads, s, a.head_dim]);
+            let v_all = v_all.unsqueeze(2).expand([b, a.n_kv, rep, s, a.head_dim], false).reshape([b, a.n_heads, s, a.head_dim]);
+            let o = Tensor::scaled_dot_product_attention(&q, &k_all, &v_all, Some(mask), 0.0, false, a.scale, false);
             let o = o.transpose(1, 2).reshape([b, t, a.n_heads * a.head_dim]);
-            let o = a.o.forward(&o, train);
+            let o = a.o.forward(&o, &self.params, train);
             x = x + rms_norm(&o, &l.post_attn_norm, self.cfg.rms_norm_eps);
             let h = rms_norm(&x, &l.ffn_norm, self.cfg.rms_norm_eps);
-            let m = l.mlp.forward(&h, train);
+            let m = l.mlp.forward(&h, &self.params, train);
             x = x + rms_norm(&m, &l.post_ffw_norm, self.cfg.rms_norm_eps);
         }
         (x, kvs)
@@ -285,32 +308,26 @@ impl Model {
     pub fn head(&self, h: &Tensor) -> Tensor {
         let h = rms_norm(h, &self.norm, self.cfg.rms_norm_eps);
         let logits = h.matmul(&self.embed.tr()).to_kind(Kind::Float);
-        let special = h.to_kind(Kind::Float).matmul(&self.special.tr());
+        let special = h.to_kind(Kind::Float).matmul(&self.special().tr());
         let v = logits.size()[1];
         Tensor::cat(&[logits.narrow(1, 0, SPECIAL_FIRST), special, logits.narrow(1, SPECIAL_FIRST + SPECIAL_COUNT, v - SPECIAL_FIRST - SPECIAL_COUNT)], 1)
     }
 
-    /// Mean cross-entropy over positions whose label is not -100, computing logits only there.
-    /// hidden: [B, T, H]; labels: [B, T] (the token each position must predict). Returns the
-    /// summed loss (f32 scalar), the number of labelled positions and how many were predicted right.
-    pub fn loss(&self, hidden: &Tensor, labels: &Tensor) -> (Tensor, i64, i64) {
-        let flat_h = hidden.flatten(0, 1);
-        let flat_l = labels.flatten(0, 1);
-        let idx = flat_l.ne(-100).nonzero().squeeze_dim(1);
-        let n = idx.size()[0];
-        if n == 0 {
-            return (Tensor::zeros([], (Kind::Float, self.device)), 0, 0);
-        }
-        let h = flat_h.index_select(0, &idx);
-        let y = flat_l.index_select(0, &idx);
+    /// Summed cross-entropy at the labelled positions, computing logits only there. hidden:
+    /// [B, T, H]; `at`: flat indices (b·T + t) of the labelled positions; `targets`: the tokens they
+    /// must predict. Returns the loss (f32 scalar) and the count of right predictions (a tensor,
+    /// read only when needed: reading it waits for the GPU).
+    pub fn loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
+        let h = hidden.flatten(0, 1).index_select(0, at);
         let logits = self.head(&h);
-        let loss = logits.cross_entropy_loss::<Tensor>(&y, None, tch::Reduction::Sum, -100, 0.0);
-        let correct = tch::no_grad(|| logits.argmax(1, false).eq_tensor(&y).sum(Kind::Int64).int64_value(&[]));
-        (loss, n, correct)
+        let loss = logits.cross_entropy_loss::<Tensor>(targets, None, tch::Reduction::Sum, -100, 0.0);
+        let correct = tch::no_grad(|| logits.argmax(1, false).eq_tensor(targets).sum(Kind::Int64));
+        (loss, correct)
     }
 
     /// Logits for every position of `ids` ([1, T]): the oracle test against llama.cpp.
     pub fn logits(&self, ids: &[i64]) -> Tensor {
+        self.begin(false);
         tch::no_grad(|| {
             let t = Tensor::from_slice(ids).to_device(self.device).view([1, -1]);
             let (h, _) = self.forward(&t, 0, None, None, false, false);

@@ -3,6 +3,7 @@
 //! zero, so training starts from the base exactly; the update is scale · B·A with
 //! scale = alpha / rank, on dropout of the input. `merge()` folds it into W for export.
 
+use std::cell::RefCell;
 use tch::{Device, Kind, Tensor};
 
 /// The projections LoRA can adapt, by GGUF name.
@@ -22,34 +23,113 @@ impl LoraConfig {
     }
 }
 
-pub struct Lora {
-    /// [rank, in], f32, trainable.
-    pub a: Tensor,
-    /// [out, rank], f32, trainable.
-    pub b: Tensor,
-    pub scale: f64,
-    pub dropout: f64,
+/// All trainable tensors in one flat f32 buffer (the optimizer's master copy), laid out by name.
+/// Each step works on one copy of it in the model's precision, whose views the layers read, so the
+/// optimizer, the gradient norm and the precision cast are a handful of kernels, not hundreds.
+///
+/// Tensors may carry a constant factor (a LoRA's B its alpha/rank): the working copy holds the
+/// scaled values, so a layer's update is one fused multiply-add, and `scale_grad` turns the
+/// gradient back into one for the master values.
+pub struct FlatParams {
+    pub master: Tensor,
+    pub layout: Vec<(String, i64, Vec<i64>)>,
+    /// (offset, length, factor) of the regions whose working values are scaled.
+    scaled: Vec<(i64, i64, f64)>,
+    work: RefCell<Tensor>,
 }
 
-impl Lora {
-    pub fn new(input: i64, output: i64, cfg: &LoraConfig, device: Device) -> Lora {
-        let bound = 1.0 / (input as f64).sqrt();
-        let a = (Tensor::rand([cfg.rank, input], (Kind::Float, device)) * (2.0 * bound) - bound).set_requires_grad(true);
-        let b = Tensor::zeros([output, cfg.rank], (Kind::Float, device)).set_requires_grad(true);
-        Lora { a, b, scale: cfg.scale(), dropout: cfg.dropout }
+impl FlatParams {
+    /// Lays out tensors (by name, each with its factor) and copies their initial values.
+    pub fn new(named: Vec<(String, Tensor)>, device: Device) -> FlatParams {
+        Self::with_factors(named.into_iter().map(|(n, t)| (n, t, 1.0)).collect(), device)
     }
 
-    /// scale · (dropout(x) Aᵀ) Bᵀ, in x's precision.
-    pub fn delta(&self, x: &Tensor, train: bool) -> Tensor {
-        let kind = x.kind();
-        let x = if train && self.dropout > 0.0 { x.dropout(self.dropout, true) } else { x.shallow_clone() };
-        x.matmul(&self.a.to_kind(kind).tr()).matmul(&self.b.to_kind(kind).tr()) * self.scale
+    pub fn with_factors(named: Vec<(String, Tensor, f64)>, device: Device) -> FlatParams {
+        let mut layout = Vec::new();
+        let mut scaled: Vec<(i64, i64, f64)> = Vec::new();
+        let mut off = 0;
+        for (n, t, f) in &named {
+            let len = t.numel() as i64;
+            layout.push((n.clone(), off, t.size()));
+            if *f != 1.0 {
+                match scaled.last_mut() {
+                    Some(last) if last.0 + last.1 == off && last.2 == *f => last.1 += len,
+                    _ => scaled.push((off, len, *f)),
+                }
+            }
+            off += len;
+        }
+        let named: Vec<(String, Tensor)> = named.into_iter().map(|(n, t, _)| (n, t)).collect();
+        let master = if named.is_empty() {
+            Tensor::zeros([0], (Kind::Float, device))
+        } else {
+            Tensor::cat(&named.iter().map(|(_, t)| t.to_kind(Kind::Float).to_device(device).flatten(0, -1)).collect::<Vec<_>>(), 0)
+        };
+        FlatParams { work: RefCell::new(master.shallow_clone()), master, layout, scaled }
     }
 
-    /// The update as a matrix, scale · B·A [out, in] (f32).
-    pub fn merged(&self) -> Tensor {
-        tch::no_grad(|| self.b.matmul(&self.a) * self.scale)
+    /// Starts a step: a fresh working copy in `kind` (scaled regions scaled), tracked by autograd
+    /// when `train`.
+    pub fn begin(&self, kind: Kind, train: bool) {
+        let w = tch::no_grad(|| {
+            let w = self.master.to_kind(kind).copy();
+            for &(off, len, f) in &self.scaled {
+                let _ = w.narrow(0, off, len).g_mul_scalar_(f);
+            }
+            w
+        });
+        *self.work.borrow_mut() = if train { w.set_requires_grad(true) } else { w };
     }
+
+    /// A gradient with respect to the working copy, made one with respect to the master values.
+    pub fn scale_grad(&self, g: &Tensor) {
+        tch::no_grad(|| {
+            for &(off, len, f) in &self.scaled {
+                let _ = g.narrow(0, off, len).g_mul_scalar_(f);
+            }
+        });
+    }
+
+    pub fn work(&self) -> Tensor {
+        self.work.borrow().shallow_clone()
+    }
+
+    /// The working view of tensor `i`.
+    pub fn view(&self, i: usize) -> Tensor {
+        let (_, off, shape) = &self.layout[i];
+        let n: i64 = shape.iter().product();
+        self.work.borrow().narrow(0, *off, n).view(shape.as_slice())
+    }
+
+    /// The master (f32) value of tensor `i`.
+    pub fn master_view(&self, i: usize) -> Tensor {
+        let (_, off, shape) = &self.layout[i];
+        let n: i64 = shape.iter().product();
+        self.master.narrow(0, *off, n).view(shape.as_slice())
+    }
+
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.layout.iter().position(|(n, _, _)| n == name)
+    }
+
+    /// Every tensor by name, f32 (for checkpoints and adapters).
+    pub fn named(&self) -> Vec<(String, Tensor)> {
+        (0..self.layout.len()).map(|i| (self.layout[i].0.clone(), self.master_view(i))).collect()
+    }
+}
+
+/// The initial A (PEFT's Kaiming-uniform bound 1/sqrt(in)) and B (zero) of a LoRA.
+pub fn init_lora(input: i64, output: i64, rank: i64, device: Device) -> (Tensor, Tensor) {
+    let bound = 1.0 / (input as f64).sqrt();
+    (Tensor::rand([rank, input], (Kind::Float, device)) * (2.0 * bound) - bound, Tensor::zeros([output, rank], (Kind::Float, device)))
+}
+
+/// A LoRA on one projection: indices of its A and B in the flat parameters.
+pub struct Lora {
+    pub a: usize,
+    pub b: usize,
+    pub scale: f64,
+    pub dropout: f64,
 }
 
 /// A frozen linear layer with an optional LoRA.
@@ -60,19 +140,30 @@ pub struct Linear {
 }
 
 impl Linear {
-    pub fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        let y = x.matmul(&self.w.tr());
-        match &self.lora {
-            Some(l) => y + l.delta(x, train),
+    /// x Wᵀ + scale · (dropout(x) Aᵀ) Bᵀ: three matmuls, the last fused with the sum (the working
+    /// B already holds scale · B).
+    pub fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
+        let shape = x.size();
+        let x2 = x.reshape([-1, *shape.last().unwrap()]);
+        let y = x2.matmul(&self.w.tr());
+        let y = match &self.lora {
+            Some(l) => {
+                let xd = if train && l.dropout > 0.0 { x2.dropout(l.dropout, true) } else { x2.shallow_clone() };
+                let xa = xd.matmul(&p.view(l.a).tr());
+                y.addmm(&xa, &p.view(l.b).tr())
+            }
             None => y,
-        }
+        };
+        let mut out = shape.clone();
+        *out.last_mut().unwrap() = y.size()[1];
+        y.view(out.as_slice())
     }
 
     /// W + scale · B·A, in f32.
-    pub fn merge(&self) -> Tensor {
+    pub fn merge(&self, p: &FlatParams) -> Tensor {
         let w = self.w.to_kind(Kind::Float);
         match &self.lora {
-            Some(l) => w + l.merged().to_device(self.w.device()),
+            Some(l) => tch::no_grad(|| w + p.master_view(l.b).matmul(&p.master_view(l.a)) * l.scale),
             None => w,
         }
     }
@@ -85,19 +176,32 @@ mod tests {
     #[test]
     fn starts_at_the_base_and_merges_exactly() {
         tch::manual_seed(1);
-        let cfg = LoraConfig { rank: 4, alpha: 8.0, dropout: 0.0, targets: vec![] };
+        let (a, b) = init_lora(5, 6, 4, Device::Cpu);
+        let p = FlatParams::with_factors(vec![("a".into(), a, 1.0), ("b".into(), b, 2.0)], Device::Cpu);
         let w = Tensor::randn([6, 5], (Kind::Float, Device::Cpu));
-        let lin = Linear { w: w.shallow_clone(), lora: Some(Lora::new(5, 6, &cfg, Device::Cpu)) };
-        let x = Tensor::randn([3, 5], (Kind::Float, Device::Cpu));
+        let lin = Linear { w: w.shallow_clone(), lora: Some(Lora { a: 0, b: 1, scale: 2.0, dropout: 0.0 }) };
+        let x = Tensor::randn([2, 3, 5], (Kind::Float, Device::Cpu));
+        p.begin(Kind::Float, false);
         let base = x.matmul(&w.tr());
-        assert!(lin.forward(&x, false).allclose(&base, 1e-6, 1e-6, false), "B = 0: the LoRA starts as the identity on the base");
-        // After an update to B, forward equals x · merge()ᵀ.
+        assert!(lin.forward(&x, &p, false).allclose(&base, 1e-6, 1e-6, false), "B = 0: the LoRA starts as the base");
         tch::no_grad(|| {
-            let _ = lin.lora.as_ref().unwrap().b.shallow_clone().copy_(&Tensor::randn([6, 4], (Kind::Float, Device::Cpu)));
+            let _ = p.master_view(1).copy_(&Tensor::randn([6, 4], (Kind::Float, Device::Cpu)));
         });
-        let merged = x.matmul(&lin.merge().tr());
-        assert!(lin.forward(&x, false).allclose(&merged, 1e-5, 1e-5, false));
-        assert!(!lin.forward(&x, false).allclose(&base, 1e-3, 1e-3, false));
-        assert!((lin.lora.as_ref().unwrap().scale - 2.0).abs() < 1e-12);
+        p.begin(Kind::Float, false);
+        let merged = x.matmul(&lin.merge(&p).tr());
+        assert!(lin.forward(&x, &p, false).allclose(&merged, 1e-5, 1e-5, false));
+        assert!(!lin.forward(&x, &p, false).allclose(&base, 1e-3, 1e-3, false));
+    }
+
+    #[test]
+    fn gradients_reach_the_flat_buffer() {
+        let (a, b) = init_lora(4, 3, 2, Device::Cpu);
+        let p = FlatParams::new(vec![("a".into(), a), ("b".into(), b + 0.1)], Device::Cpu);
+        let lin = Linear { w: Tensor::randn([3, 4], (Kind::Float, Device::Cpu)), lora: Some(Lora { a: 0, b: 1, scale: 1.0, dropout: 0.0 }) };
+        p.begin(Kind::Float, true);
+        let y = lin.forward(&Tensor::randn([5, 4], (Kind::Float, Device::Cpu)), &p, true).sum(Kind::Float);
+        let g = Tensor::run_backward(&[y], &[p.work()], false, false);
+        assert_eq!(g[0].size(), [2 * 4 + 3 * 2]);
+        assert!(g[0].abs().sum(Kind::Float).double_value(&[]) > 0.0);
     }
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (H100, torch 2.11 at /opt/torch/.venv, no Rust, no network), with fg built
+# on the CPU machine and carried in .carry/ (see the README's GPU section). Steps:
+#   join   — assemble the base from the pieces in /root/fgstage and check its sha256
+#   smoke  — check CUDA and run a few training steps
+#   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
+#   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
+# Results go to $OUT.
+set -uo pipefail
+FG=${FG:-.carry/fg}
+BASE=/root/fgstage/base.gguf
+SHA=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+export OMP_NUM_THREADS=8
+step=$1; shift
+
+case "$step" in
+join)
+  cat /root/fgstage/p0 /root/fgstage/p1 /root/fgstage/p2 /root/fgstage/p3 /root/fgstage/p4 > "$BASE"
+  echo "$SHA  $BASE" | sha256sum -c - ;;
+smoke)
+  nvidia-smi --query-gpu=name,memory.total,memory.used --format=csv
+  "$FG" devices --device cuda --json
+  "$FG" data build --out /root/data > /dev/null 2>&1
+  "$FG" train --base "$BASE" --data /root/data --out /root/smoke --limit 64 --max-steps 4 --eval-every 2 --quiet 2>&1 | tail -5 ;;
+bench)
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+  FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_BENCH_OUT="$OUT" timeout 300 python3 .carry/hf_peft_baseline.py 2>&1 | grep -v Warning | tail -8
+  .carry/bench-train --base "$BASE" --baseline "$OUT/hf_peft_bench.json" --out "$OUT/fg_train_bench.json" ;;
+sweep)
+  [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
+  for spec in "$@"; do
+    name=${spec%%:*}; args=${spec#*:}
+    # shellcheck disable=SC2086
+    "$FG" train --base "$BASE" --data /root/data --out "/root/runs/$name" --quiet $args 2>&1 | tail -2
+    python3 - "$name" <<'PY'
+import json, sys
+name = sys.argv[1]
+m = [json.loads(l) for l in open(f"/root/runs/{name}/metrics.jsonl")]
+ev = [x for x in m if x.get("eval_loss") is not None]
+print(name, "eval:", [(x["step"], round(x["eval_loss"], 4), round(x["eval_token_accuracy"], 4)) for x in ev])
+PY
+    cp "/root/runs/$name/metrics.jsonl" "$OUT/$name.metrics.jsonl"
+  done ;;
+fetch)
+  name=$1
+  cp "/root/runs/$name/adapter.safetensors" "/root/runs/$name/adapter.json" "/root/runs/$name/loss.png" "$OUT/" ;;
+esac

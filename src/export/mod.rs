@@ -1,0 +1,264 @@
+//! From a trained adapter to files other tools run:
+//! - the adapter in fg's own form (`adapter.safetensors` + `adapter.json`), which `fg export` reads;
+//! - a llama.cpp LoRA GGUF (`general.type = adapter`, `<name>.lora_a/.lora_b`, gguf-spec §6) for
+//!   the seven projections;
+//! - PEFT's layout (`adapter_config.json`, `adapter_model.safetensors` with PEFT's key names, the
+//!   token rows as `trainable_token_indices`);
+//! - a merged GGUF (f16, bf16, q8_0, q4_k_m) with FunctionGemma's token names, the trained token
+//!   rows, a chat template and the stop tokens, written with fg's GGUF layer and quantizers;
+//! - the base prepared for base + adapter inference: FunctionGemma's names and the trained rows,
+//!   which a llama.cpp LoRA cannot carry for a tied embedding (llama.cpp applies a token_embd LoRA
+//!   to the input and, through the tied head, to an output matmul whose shapes it does not fit).
+
+use crate::format::Format;
+use crate::gguf::quantize::output_metadata;
+use crate::gguf::writer::{write_file, GgufWriter, TensorSpec};
+use crate::gguf::{mix, quant, Array, FileType, GgmlType, GgufFile, Metadata, Value};
+use crate::model::gemma3::{SPECIAL_COUNT, SPECIAL_FIRST};
+use crate::model::lora::LoraConfig;
+use crate::model::weights::gguf_to_hf_module;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+use tch::{Kind, Tensor};
+
+/// `adapter.json`: what an adapter is and how it was made.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AdapterManifest {
+    pub fg_version: String,
+    pub base: String,
+    pub base_sha256: Option<String>,
+    pub lora: LoraConfig,
+    pub format: Format,
+    pub tools_hash: String,
+    pub trains_token_rows: bool,
+    pub train: serde_json::Value,
+    pub results: serde_json::Value,
+}
+
+/// An adapter as fg stores it: LoRA A/B by GGUF name (`blk.3.attn_q.weight.lora_a`), and the seven
+/// token rows (`token_embd.special_rows`, [7, hidden]) when trained.
+pub struct Adapter {
+    pub manifest: AdapterManifest,
+    pub tensors: HashMap<String, Tensor>,
+}
+
+impl Adapter {
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let named: Vec<(&str, Tensor)> = self.tensors.iter().map(|(n, t)| (n.as_str(), t.to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous())).collect();
+        let refs: Vec<(&str, &Tensor)> = named.iter().map(|(n, t)| (*n, t)).collect();
+        let tmp = dir.join(".adapter.safetensors.partial");
+        Tensor::write_safetensors(&refs, &tmp)?;
+        std::fs::rename(&tmp, dir.join("adapter.safetensors"))?;
+        crate::fsx::write_atomic(&dir.join("adapter.json"), serde_json::to_string_pretty(&self.manifest)?.as_bytes())
+    }
+
+    pub fn load(dir: &Path) -> Result<Adapter> {
+        let manifest: AdapterManifest = serde_json::from_str(&std::fs::read_to_string(dir.join("adapter.json")).with_context(|| format!("{} is not an fg adapter (no adapter.json)", dir.display()))?)?;
+        let tensors = Tensor::read_safetensors(dir.join("adapter.safetensors"))?.into_iter().collect();
+        Ok(Adapter { manifest, tensors })
+    }
+
+    /// LoRA (A, B) of each adapted projection, by the projection's GGUF name.
+    pub fn pairs(&self) -> Vec<(String, &Tensor, &Tensor)> {
+        let mut names: Vec<&String> = self.tensors.keys().filter(|n| n.ends_with(".lora_a")).collect();
+        names.sort();
+        names
+            .into_iter()
+            .filter_map(|a| {
+                let base = a.strip_suffix(".lora_a")?;
+                Some((base.to_string(), &self.tensors[a], self.tensors.get(&format!("{base}.lora_b"))?))
+            })
+            .collect()
+    }
+
+    pub fn special_rows(&self) -> Option<&Tensor> {
+        self.tensors.get("token_embd.special_rows")
+    }
+}
+
+/// The llama.cpp LoRA GGUF of the projections (f32).
+pub fn write_llama_lora(adapter: &Adapter, path: &Path) -> Result<()> {
+    let mut meta = Metadata::default();
+    meta.set("general.architecture", Value::String("gemma3".into()));
+    meta.set("general.type", Value::String("adapter".into()));
+    meta.set("adapter.type", Value::String("lora".into()));
+    meta.set("adapter.lora.alpha", Value::F32(adapter.manifest.lora.alpha as f32));
+    meta.set("general.name", Value::String("fg Delia LoRA".into()));
+    meta.set("general.quantization_version", Value::U32(2));
+    let mut tensors = Vec::new();
+    for (name, a, b) in adapter.pairs() {
+        let (a, b) = (a.to_kind(Kind::Float).contiguous(), b.to_kind(Kind::Float).contiguous());
+        // A is [r, in]: ne = [in, r]. B is [out, r]: ne = [r, out]. Stored as is.
+        for (suffix, t) in [("lora_a", &a), ("lora_b", &b)] {
+            let dims = vec![t.size()[1] as u64, t.size()[0] as u64];
+            let v: Vec<f32> = Vec::<f32>::try_from(t.flatten(0, -1))?;
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            tensors.push((TensorSpec { name: format!("{name}.{suffix}"), dims, ty: GgmlType::F32 }, bytes));
+        }
+    }
+    write_file(path, &meta, &tensors)
+}
+
+/// PEFT's files in `dir`: adapter_config.json and adapter_model.safetensors.
+pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let lora = &adapter.manifest.lora;
+    let target_modules: Vec<&str> = lora.targets.iter().map(|t| match t.as_str() {
+        "attn_q" => "q_proj",
+        "attn_k" => "k_proj",
+        "attn_v" => "v_proj",
+        "attn_output" => "o_proj",
+        "ffn_gate" => "gate_proj",
+        "ffn_up" => "up_proj",
+        _ => "down_proj",
+    }).collect();
+    let mut config = serde_json::json!({
+        "peft_type": "LORA",
+        "task_type": "CAUSAL_LM",
+        "base_model_name_or_path": base_model_name,
+        "r": lora.rank,
+        "lora_alpha": lora.alpha,
+        "lora_dropout": lora.dropout,
+        "target_modules": target_modules,
+        "bias": "none",
+        "fan_in_fan_out": false,
+        "inference_mode": true,
+        "init_lora_weights": true,
+        "use_rslora": false,
+        "use_dora": false,
+        "modules_to_save": null,
+        "revision": null,
+    });
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
+    for (name, a, b) in adapter.pairs() {
+        let module = gguf_to_hf_module(&name).with_context(|| format!("no PEFT name for {name}"))?;
+        tensors.push((format!("base_model.model.{module}.lora_A.weight"), a.to_kind(Kind::Float).contiguous()));
+        tensors.push((format!("base_model.model.{module}.lora_B.weight"), b.to_kind(Kind::Float).contiguous()));
+    }
+    if let Some(rows) = adapter.special_rows() {
+        config["trainable_token_indices"] = serde_json::json!((SPECIAL_FIRST..SPECIAL_FIRST + SPECIAL_COUNT).collect::<Vec<_>>());
+        tensors.push(("base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta".into(), rows.to_kind(Kind::Float).contiguous()));
+    }
+    let refs: Vec<(&str, &Tensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let tmp = dir.join(".adapter_model.safetensors.partial");
+    Tensor::write_safetensors(&refs, &tmp)?;
+    std::fs::rename(&tmp, dir.join("adapter_model.safetensors"))?;
+    crate::fsx::write_atomic(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())
+}
+
+/// The chat template written into exported models (FunctionGemma's layout; tools go in the
+/// developer turn rendered by the host, or by fg).
+pub const CHAT_TEMPLATE: &str = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' or message['role'] == 'developer' %}<start_of_turn>developer\n{{ message['content'] }}<end_of_turn>\n{% elif message['role'] == 'user' %}<start_of_turn>user\n{{ message['content'] }}<end_of_turn>\n{% elif message['role'] == 'assistant' %}<start_of_turn>model\n{{ message['content'] }}<end_of_turn>\n{% endif %}{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}";
+
+/// Base metadata with FunctionGemma's token names, the chat template and the stop tokens.
+fn functiongemma_metadata(base: &Metadata) -> Result<Metadata> {
+    let mut m = crate::gguf::vocab::with_functiongemma_tokens(base)?;
+    m.set("tokenizer.chat_template", Value::String(CHAT_TEMPLATE.into()));
+    // <end_of_turn> ends generation; <start_function_response> is the format's other stop token.
+    m.set("tokenizer.ggml.eot_token_id", Value::U32(106));
+    m.set("tokenizer.ggml.eos_token_ids", Value::Array(Array::U32(vec![1, 106, 50])));
+    Ok(m)
+}
+
+/// Writes `base` with every tensor's f32 values given by `value_of` (None: the base tensor's
+/// bytes as they are), typed for `ftype` by llama.cpp's rules, with FunctionGemma metadata.
+fn write_model(base: &GgufFile, out: &Path, ftype: Option<FileType>, value_of: &dyn Fn(usize) -> Result<Option<Vec<f32>>>) -> Result<()> {
+    let meta = functiongemma_metadata(&base.header.metadata)?;
+    let (meta, plan) = match ftype {
+        Some(ft) => (output_metadata(&meta, ft), mix::plan(&base.header, ft)?),
+        None => (meta, (0..base.header.tensors.len()).map(|i| mix::Planned { src: i, ty: base.header.tensors[i].ty, convert: false }).collect()),
+    };
+    let specs: Vec<TensorSpec> = plan.iter().map(|p| {
+        let t = &base.header.tensors[p.src];
+        TensorSpec { name: t.name.clone(), dims: t.dims.clone(), ty: p.ty }
+    }).collect();
+    let w = GgufWriter::create(out, &meta, &specs)?;
+    for (i, p) in plan.iter().enumerate() {
+        let t = &base.header.tensors[p.src];
+        match value_of(p.src)? {
+            Some(values) => {
+                let mut bytes = vec![0u8; p.ty.row_bytes(t.n_elements()).context("row size")? as usize];
+                if values.iter().any(|v| !v.is_finite()) {
+                    bail!("tensor {} has NaN or Inf after merging", t.name);
+                }
+                quant::quantize_row(p.ty, &values, &mut bytes);
+                w.write_tensor(i, &bytes)?;
+            }
+            None if p.convert => {
+                let mut values = vec![0f32; t.n_elements() as usize];
+                quant::dequantize_row(t.ty, base.tensor_data(p.src), &mut values);
+                let mut bytes = vec![0u8; p.ty.row_bytes(t.n_elements()).unwrap() as usize];
+                quant::quantize_row(p.ty, &values, &mut bytes);
+                w.write_tensor(i, &bytes)?;
+            }
+            None => w.write_tensor(i, base.tensor_data(p.src))?,
+        }
+    }
+    w.finish()
+}
+
+fn dequantized(base: &GgufFile, i: usize) -> Vec<f32> {
+    let t = &base.header.tensors[i];
+    let mut v = vec![0f32; t.n_elements() as usize];
+    quant::dequantize_row(t.ty, base.tensor_data(i), &mut v);
+    v
+}
+
+/// The base with the adapter merged: W + scale·B·A for each projection, the trained token rows,
+/// FunctionGemma metadata; quantized to `ftype`.
+pub fn export_merged(base_path: &Path, adapter: &Adapter, ftype: FileType, out: &Path) -> Result<()> {
+    let base = GgufFile::open(base_path)?;
+    let scale = adapter.manifest.lora.scale();
+    let pairs: HashMap<String, (Tensor, Tensor)> = adapter.pairs().into_iter().map(|(n, a, b)| (n, (a.to_kind(Kind::Float), b.to_kind(Kind::Float)))).collect();
+    let value_of = |i: usize| -> Result<Option<Vec<f32>>> {
+        let t = &base.header.tensors[i];
+        if let Some((a, b)) = pairs.get(&t.name) {
+            let w = dequantized(&base, i);
+            let delta = (b.matmul(a) * scale).flatten(0, -1);
+            let delta: Vec<f32> = Vec::<f32>::try_from(delta)?;
+            return Ok(Some(w.iter().zip(&delta).map(|(x, d)| x + d).collect()));
+        }
+        if t.name == "token_embd.weight" {
+            if let Some(rows) = adapter.special_rows() {
+                let mut w = dequantized(&base, i);
+                let hidden = t.dims[0] as usize;
+                let rows: Vec<f32> = Vec::<f32>::try_from(rows.to_kind(Kind::Float).flatten(0, -1))?;
+                w[SPECIAL_FIRST as usize * hidden..(SPECIAL_FIRST + SPECIAL_COUNT) as usize * hidden].copy_from_slice(&rows);
+                return Ok(Some(w));
+            }
+        }
+        Ok(None)
+    };
+    write_model(&base, out, Some(ftype), &value_of)
+}
+
+/// The base prepared for base + adapter inference: its tensors as they are but the token rows
+/// (re-quantized to the embedding's type), and FunctionGemma metadata.
+pub fn prepare_base(base_path: &Path, adapter: &Adapter, out: &Path) -> Result<()> {
+    let base = GgufFile::open(base_path)?;
+    let value_of = |i: usize| -> Result<Option<Vec<f32>>> {
+        let t = &base.header.tensors[i];
+        match (t.name.as_str(), adapter.special_rows()) {
+            ("token_embd.weight", Some(rows)) => {
+                let mut w = dequantized(&base, i);
+                let hidden = t.dims[0] as usize;
+                let rows: Vec<f32> = Vec::<f32>::try_from(rows.to_kind(Kind::Float).flatten(0, -1))?;
+                w[SPECIAL_FIRST as usize * hidden..(SPECIAL_FIRST + SPECIAL_COUNT) as usize * hidden].copy_from_slice(&rows);
+                // Re-quantizing unchanged Q8_0 rows gives back their bytes (gguf-spec §7).
+                Ok(Some(w))
+            }
+            _ => Ok(None),
+        }
+    };
+    write_model(&base, out, None, &value_of)
+}
+
+/// Where fg keeps the prepared base for an adapter: next to the adapter, keyed by the base file.
+pub fn prepared_base_path(adapter_dir: &Path, base: &Path) -> Result<std::path::PathBuf> {
+    let m = std::fs::metadata(base)?;
+    let key = crate::tools::fnv1a(format!("{}|{}", base.display(), m.len()).as_bytes());
+    Ok(adapter_dir.join(format!("base-{key:016x}.gguf")))
+}

@@ -1,0 +1,366 @@
+//! `fg train`: LoRA training of Gemma 3 on libtorch.
+//!
+//! One step: the shared prefix (the developer turn with every declaration) is run once, with
+//! gradients; each micro-batch of remainders attends to it; logits are computed only at labelled
+//! positions (the 262k-row head is most of the compute); the loss is averaged over the step's
+//! labelled tokens; gradients are clipped; AdamW updates the LoRA matrices and FunctionGemma's
+//! seven embedding rows. Learning rate: linear warmup, then cosine decay to zero.
+//! Checkpoints hold parameters, optimizer moments and the step, so `--resume` continues the same
+//! loss curve (data order and dropout are functions of the seed and the step).
+
+pub mod data;
+pub mod optim;
+
+use crate::data::Example;
+use crate::model::gemma3::Model;
+use crate::model::lora::LoraConfig;
+use crate::model::weights::Weights;
+use crate::tokenizer::Tokenizer;
+use crate::tools::Tools;
+use anyhow::{bail, Context, Result};
+use data::{buckets, collate, prepare, Encoded, Prepared};
+use optim::AdamW;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tch::{Device, Kind, Tensor};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub base: PathBuf,
+    pub data: PathBuf,
+    pub extra: Vec<PathBuf>,
+    pub tools: PathBuf,
+    pub out: PathBuf,
+    pub epochs: f64,
+    /// Examples per micro-batch.
+    pub batch_size: usize,
+    pub grad_accum: usize,
+    pub lr: f64,
+    pub warmup_ratio: f64,
+    pub weight_decay: f64,
+    pub clip: f64,
+    pub lora: LoraConfig,
+    pub train_tokens: bool,
+    pub max_seq_length: usize,
+    pub device: String,
+    pub seed: u64,
+    pub max_steps: Option<usize>,
+    pub limit: Option<usize>,
+    pub eval_every: usize,
+    pub save_every: usize,
+    pub progress: bool,
+}
+
+/// One line of metrics.jsonl.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Metric {
+    pub step: usize,
+    pub epoch: f64,
+    pub loss: Option<f64>,
+    pub lr: Option<f64>,
+    pub grad_norm: Option<f64>,
+    pub tokens_per_s: Option<f64>,
+    pub eval_loss: Option<f64>,
+    pub eval_token_accuracy: Option<f64>,
+    pub micro_batch: usize,
+    pub elapsed_s: f64,
+}
+
+/// What a finished run reports.
+pub struct TrainReport {
+    pub steps: usize,
+    pub final_loss: f64,
+    pub first_loss: f64,
+    pub eval_loss: Option<f64>,
+    pub eval_token_accuracy: Option<f64>,
+    pub tokens_per_s: f64,
+    /// As if every example had been run whole, its copy of the prefix included: what the same
+    /// training costs without the shared prefix.
+    pub example_tokens_per_s: f64,
+    pub seconds: f64,
+}
+
+/// The learning rate at `step` of `total`: linear warmup, then cosine to zero.
+pub fn lr_at(step: usize, total: usize, base: f64, warmup: usize) -> f64 {
+    if step < warmup {
+        return base * (step + 1) as f64 / warmup as f64;
+    }
+    let t = (step - warmup) as f64 / (total - warmup).max(1) as f64;
+    base * 0.5 * (1.0 + (std::f64::consts::PI * t.min(1.0)).cos())
+}
+
+fn kind_for(device: Device) -> Kind {
+    if device.is_cuda() {
+        Kind::BFloat16
+    } else {
+        Kind::Float
+    }
+}
+
+/// Runs `f`, turning libtorch's CUDA out-of-memory panics into `Ok(None)`.
+fn catch_oom<T>(f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map(Some),
+        Err(p) => {
+            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            if msg.contains("out of memory") {
+                Ok(None)
+            } else {
+                std::panic::resume_unwind(p)
+            }
+        }
+    }
+}
+
+pub struct Trainer {
+    pub model: Model,
+    pub data: Prepared,
+    pub cfg: TrainConfig,
+    prefix: Tensor,
+    opt: AdamW,
+    pub tokenizer_source: String,
+}
+
+/// The tokenizer matching the base: from the GGUF's vocabulary or the HF folder's tokenizer.json.
+pub fn base_tokenizer(base: &Path) -> Result<Tokenizer> {
+    if base.is_dir() {
+        Tokenizer::from_hf_file(&base.join("tokenizer.json"))
+    } else {
+        Tokenizer::from_gguf(&crate::gguf::GgufFile::open(base)?.header)
+    }
+}
+
+impl Trainer {
+    pub fn new(cfg: TrainConfig) -> Result<Trainer> {
+        let device = crate::device::select(&cfg.device)?;
+        let tools = Tools::load(&cfg.tools)?;
+        let mut train: Vec<Example> = crate::data::read_jsonl(&cfg.data.join("train.jsonl")).context("training data (run `fg data build`)")?;
+        for extra in &cfg.extra {
+            train.extend(crate::data::read_jsonl(extra)?);
+        }
+        let eval_path = cfg.data.join("eval.jsonl");
+        let mut eval = if eval_path.exists() { crate::data::read_jsonl(&eval_path)? } else { Vec::new() };
+        if let Some(n) = cfg.limit {
+            // A small, still varied slice: every k-th example.
+            let k = (train.len() / n.max(1)).max(1);
+            train = train.into_iter().step_by(k).take(n).collect();
+            eval.truncate(n.div_ceil(4).max(1));
+        }
+        if train.is_empty() {
+            bail!("no training examples in {}", cfg.data.display());
+        }
+        let tok = base_tokenizer(&cfg.base)?;
+        let data = prepare(&train, &eval, &tools, &tok, cfg.max_seq_length)?;
+        let longest = data.train.iter().chain(&data.eval).map(|e| e.ids.len()).max().unwrap_or(1) + data.prefix.len();
+        let weights = Weights::load(&cfg.base)?;
+        let model = Model::new(weights, device, kind_for(device), Some(cfg.lora.clone()), cfg.train_tokens, longest + 8)?;
+        let opt = AdamW::new(&model.params, cfg.weight_decay);
+        let prefix = Tensor::from_slice(&data.prefix).view([1, -1]).to_device(device);
+        Ok(Trainer { model, data, prefix, opt, tokenizer_source: cfg.base.display().to_string(), cfg })
+    }
+
+    fn steps_per_epoch(&self) -> usize {
+        buckets(&self.data.train, self.cfg.batch_size).len().div_ceil(self.cfg.grad_accum.max(1))
+    }
+
+    pub fn total_steps(&self) -> usize {
+        let s = (self.steps_per_epoch() as f64 * self.cfg.epochs).ceil() as usize;
+        self.cfg.max_steps.map_or(s, |m| m.min(s.max(1))).max(1)
+    }
+
+    /// Micro-batches of step `step`: the epoch's buckets in a seeded order.
+    fn step_batches(&self, step: usize) -> Vec<Vec<usize>> {
+        let b = buckets(&self.data.train, self.cfg.batch_size);
+        let per = self.cfg.grad_accum.max(1);
+        let spe = b.len().div_ceil(per);
+        let epoch = step / spe;
+        let mut order: Vec<usize> = (0..b.len()).collect();
+        let mut rng = crate::rng::Rng::new(self.cfg.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9));
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let at = (step % spe) * per;
+        order[at..(at + per).min(order.len())].iter().map(|&i| b[i].clone()).collect()
+    }
+
+    /// One optimizer step; returns (mean loss, tokens processed, grad norm, example tokens).
+    fn step(&mut self, step: usize, lr: f64) -> Result<(f64, usize, f64, usize)> {
+        tch::manual_seed((self.cfg.seed as i64).wrapping_mul(1_000_003).wrapping_add(step as i64));
+        let batches = self.step_batches(step);
+        let labelled: usize = batches.iter().flatten().map(|&i| self.data.train[i].label_count()).sum();
+        let suffix_tokens: usize = batches.iter().flatten().map(|&i| self.data.train[i].ids.len()).sum();
+        let tokens = suffix_tokens + self.data.prefix.len();
+        let example_tokens = suffix_tokens + self.data.prefix.len() * batches.iter().map(Vec::len).sum::<usize>();
+        self.model.begin(true);
+        let prefix = (!self.data.prefix.is_empty()).then(|| self.model.prefix(&self.prefix, true));
+        let mut total = Tensor::zeros([], (Kind::Float, self.model.device));
+        for (k, idx) in batches.iter().enumerate() {
+            let b = collate(&self.data.train, idx, self.model.device);
+            let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), Some(&b.valid), true, false);
+            let (loss, _) = self.model.loss(&h, &b.at, &b.targets);
+            let loss = loss / labelled.max(1) as f64;
+            total += loss.detach();
+            let last = k + 1 == batches.len();
+            self.opt.backward(&self.model.params, &loss, !last);
+        }
+        let norm = self.opt.clip_grad_norm(self.cfg.clip);
+        self.opt.step(&self.model.params, lr);
+        Ok((total.double_value(&[]), tokens, norm, example_tokens))
+    }
+
+    /// Loss and token accuracy on the eval examples.
+    pub fn evaluate(&self) -> (f64, f64) {
+        if self.data.eval.is_empty() {
+            return (f64::NAN, f64::NAN);
+        }
+        self.model.begin(false);
+        tch::no_grad(|| {
+            let prefix = (!self.data.prefix.is_empty()).then(|| self.model.prefix(&self.prefix, false));
+            let (mut loss, mut n, mut correct) = (0f64, 0usize, 0i64);
+            for idx in buckets(&self.data.eval, self.cfg.batch_size) {
+                let b = collate(&self.data.eval, &idx, self.model.device);
+                let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), Some(&b.valid), false, false);
+                let (l, c) = self.model.loss(&h, &b.at, &b.targets);
+                loss += l.double_value(&[]);
+                n += b.labels;
+                correct += c.int64_value(&[]);
+            }
+            (loss / n.max(1) as f64, correct as f64 / n.max(1) as f64)
+        })
+    }
+
+    fn checkpoint_dir(&self) -> PathBuf {
+        self.cfg.out.join("checkpoint")
+    }
+
+    /// Saves parameters, optimizer moments and the step (written aside, then renamed).
+    pub fn save_checkpoint(&self, step: usize) -> Result<()> {
+        let dir = self.checkpoint_dir();
+        let tmp = self.cfg.out.join(".checkpoint.partial");
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        let mut named = self.opt.state();
+        named.push(("params.master".into(), self.model.params.master.to_device(Device::Cpu)));
+        let refs: Vec<(&str, &Tensor)> = named.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        Tensor::write_safetensors(&refs, tmp.join("state.safetensors"))?;
+        std::fs::write(tmp.join("state.json"), serde_json::to_string_pretty(&serde_json::json!({"step": step, "config": self.cfg, "opt_t": self.opt.t}))?)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::rename(&tmp, &dir)?;
+        Ok(())
+    }
+
+    /// Restores a checkpoint; returns the step to continue from.
+    pub fn load_checkpoint(&mut self) -> Result<usize> {
+        let dir = self.checkpoint_dir();
+        let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).with_context(|| format!("no checkpoint in {}", dir.display()))?)?;
+        let tensors = Tensor::read_safetensors(dir.join("state.safetensors"))?;
+        self.opt.load_state(&tensors, meta["opt_t"].as_u64().unwrap_or(0))?;
+        let master = tensors.iter().find(|(n, _)| n == "params.master").map(|(_, t)| t).context("checkpoint lacks params.master")?;
+        tch::no_grad(|| self.model.params.master.copy_(master));
+        Ok(meta["step"].as_u64().unwrap_or(0) as usize)
+    }
+
+    /// Trains to the end, logging to metrics.jsonl and the progress bar.
+    pub fn run(&mut self, resume: bool, mut on_metric: impl FnMut(&Metric)) -> Result<TrainReport> {
+        std::fs::create_dir_all(&self.cfg.out)?;
+        let total = self.total_steps();
+        let warmup = ((total as f64 * self.cfg.warmup_ratio).round() as usize).max(1).min(total);
+        let mut start_step = 0;
+        if resume && self.checkpoint_dir().exists() {
+            start_step = self.load_checkpoint()?;
+        }
+        let metrics_path = self.cfg.out.join("metrics.jsonl");
+        if start_step == 0 {
+            let _ = std::fs::remove_file(&metrics_path);
+        } else {
+            // Keep the lines up to the checkpoint: the resumed run writes the rest.
+            if let Ok(text) = std::fs::read_to_string(&metrics_path) {
+                let kept: String = text.lines().filter(|l| serde_json::from_str::<Metric>(l).is_ok_and(|m| m.step < start_step)).map(|l| format!("{l}\n")).collect();
+                std::fs::write(&metrics_path, kept)?;
+            }
+        }
+        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(&metrics_path)?;
+        let bar = crate::progress::bar(self.cfg.progress, total as u64, "training");
+        bar.set_position(start_step as u64);
+        let t0 = Instant::now();
+        let spe = self.steps_per_epoch() as f64;
+        let (mut first_loss, mut last_loss, mut tok_total, mut ex_total) = (f64::NAN, f64::NAN, 0usize, 0usize);
+        let mut step = start_step;
+        while step < total {
+            let lr = lr_at(step, total, self.cfg.lr, warmup);
+            let ts = Instant::now();
+            let result = if self.model.device.is_cuda() { catch_oom(|| self.step(step, lr))? } else { Some(self.step(step, lr)?) };
+            let Some((loss, tokens, norm, example_tokens)) = result else {
+                // Out of GPU memory: same effective batch, half the micro-batch.
+                if self.cfg.batch_size == 1 {
+                    bail!("out of GPU memory even with one example per micro-batch: lower --max-seq-length");
+                }
+                self.opt.zero_grad();
+                self.cfg.batch_size /= 2;
+                self.cfg.grad_accum *= 2;
+                eprintln!("out of GPU memory: micro-batch {} with gradient accumulation {} (same effective batch), retrying step {step}", self.cfg.batch_size, self.cfg.grad_accum);
+                continue;
+            };
+            if first_loss.is_nan() {
+                first_loss = loss;
+            }
+            last_loss = loss;
+            tok_total += tokens;
+            ex_total += example_tokens;
+            let tps = tokens as f64 / ts.elapsed().as_secs_f64();
+            bar.set_message(format!("loss {loss:.4} {tps:.0} tok/s"));
+            bar.inc(1);
+            step += 1;
+            let mut m = Metric { step, epoch: step as f64 / spe, loss: Some(loss), lr: Some(lr), grad_norm: Some(norm), tokens_per_s: Some(tps), eval_loss: None, eval_token_accuracy: None, micro_batch: self.cfg.batch_size, elapsed_s: t0.elapsed().as_secs_f64() };
+            if self.cfg.eval_every > 0 && (step % self.cfg.eval_every == 0 || step == total) {
+                let (el, ea) = self.evaluate();
+                if el.is_finite() {
+                    m.eval_loss = Some(el);
+                    m.eval_token_accuracy = Some(ea);
+                }
+            }
+            writeln!(log, "{}", serde_json::to_string(&m)?)?;
+            on_metric(&m);
+            if self.cfg.save_every > 0 && step % self.cfg.save_every == 0 && step < total {
+                self.save_checkpoint(step)?;
+            }
+        }
+        bar.finish_and_clear();
+        let (el, ea) = self.evaluate();
+        let seconds = t0.elapsed().as_secs_f64();
+        write_loss_png(&metrics_path, &self.cfg.out.join("loss.png"))?;
+        Ok(TrainReport {
+            steps: total,
+            final_loss: last_loss,
+            first_loss,
+            eval_loss: el.is_finite().then_some(el),
+            eval_token_accuracy: ea.is_finite().then_some(ea),
+            tokens_per_s: tok_total as f64 / seconds.max(1e-9),
+            example_tokens_per_s: ex_total as f64 / seconds.max(1e-9),
+            seconds,
+        })
+    }
+}
+
+/// The loss curve (train and eval) from metrics.jsonl.
+pub fn write_loss_png(metrics: &Path, png: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(metrics)?;
+    let ms: Vec<Metric> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let train: Vec<(f64, f64)> = ms.iter().filter_map(|m| m.loss.map(|l| (m.step as f64, l))).collect();
+    let eval: Vec<(f64, f64)> = ms.iter().filter_map(|m| m.eval_loss.map(|l| (m.step as f64, l))).collect();
+    crate::plot::line_chart(png, "LOSS", "STEP", "LOSS", &[("TRAIN", crate::plot::BLUE, train), ("EVAL", crate::plot::ORANGE, eval)])
+}
+
+/// Encoded examples, for benchmarks that bring their own token sequences.
+pub fn random_batch(b: usize, t: usize, labelled_tail: usize, seed: u64) -> Vec<Encoded> {
+    let mut r = crate::rng::Rng::new(seed);
+    (0..b)
+        .map(|_| {
+            let ids: Vec<i64> = (0..t).map(|_| 10 + r.below(200_000) as i64).collect();
+            let labels = (0..t).map(|j| if j + 1 < t && j + 1 >= t - labelled_tail { ids[j + 1] } else { -100 }).collect();
+            Encoded { ids, labels }
+        })
+        .collect()
+}
