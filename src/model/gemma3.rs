@@ -9,7 +9,7 @@
 //! norms, softmax and the loss in f32.
 
 use super::config::Config;
-use super::lora::{init_lora, FlatParams, Linear, Lora, LoraConfig};
+use super::lora::{init_lora, FlatParams, Fused, Linear, Lora, LoraConfig};
 use super::weights::Weights;
 use anyhow::Result;
 use tch::{Device, Kind, Tensor};
@@ -24,7 +24,9 @@ fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> Tensor {
     x.rms_norm([d], Some(w), eps)
 }
 
-/// cos/sin tables for NEOX rotary embedding ([positions, head_dim / 2], f32).
+/// NEOX rotary embedding as two full-width tables ([positions, head_dim], f32): cos repeated over
+/// both halves, and sin with the first half negated, so that rotating is x·cos + swap(x)·sin
+/// (swap: the halves exchanged), which rounds exactly as the textbook form does.
 struct Rotary {
     cos: Tensor,
     sin: Tensor,
@@ -37,24 +39,82 @@ impl Rotary {
         let inv = Tensor::from_slice(&inv).to_device(device);
         let pos = Tensor::arange(max_pos as i64, (Kind::Float, device));
         let angles = pos.unsqueeze(1) * inv.unsqueeze(0);
-        Rotary { cos: angles.cos(), sin: angles.sin() }
+        let (cos, sin) = (angles.cos(), angles.sin());
+        Rotary { cos: Tensor::cat(&[&cos, &cos], 1), sin: Tensor::cat(&[-&sin, sin], 1) }
     }
 
-    /// x: [B, heads, T, D] at positions pos0.. pos0 + T.
-    fn apply(&self, x: &Tensor, pos0: i64) -> Tensor {
-        let (t, d) = (x.size()[2], x.size()[3]);
-        let cos = self.cos.narrow(0, pos0, t).to_kind(x.kind()).view([1, 1, t, d / 2]);
-        let sin = self.sin.narrow(0, pos0, t).to_kind(x.kind()).view([1, 1, t, d / 2]);
-        let x1 = x.narrow(3, 0, d / 2);
-        let x2 = x.narrow(3, d / 2, d / 2);
-        Tensor::cat(&[&x1 * &cos - &x2 * &sin, &x2 * &cos + &x1 * &sin], 3)
+    /// The tables for positions pos0 .. pos0 + t, as [1, 1, t, head_dim] in `kind`.
+    fn at(&self, pos0: i64, t: i64, kind: Kind) -> (Tensor, Tensor) {
+        let d = self.cos.size()[1];
+        let pick = |m: &Tensor| m.narrow(0, pos0, t).to_kind(kind).view([1, 1, t, d]);
+        (pick(&self.cos), pick(&self.sin))
     }
+}
+
+/// x: [B, heads, T, D] rotated by tables from `Rotary::at`.
+fn rotate(x: &Tensor, (cos, sin): &(Tensor, Tensor)) -> Tensor {
+    let d = x.size()[3];
+    let swapped = Tensor::cat(&[x.narrow(3, d / 2, d / 2), x.narrow(3, 0, d / 2)], 3);
+    x * cos + swapped * sin
+}
+
+/// How a layer's queries see its keys (see `Model::masks`).
+enum Seeing {
+    /// Plain causal attention.
+    Causal,
+    /// A [1, 1, rep·T, S] bool mask, for queries folded per key head.
+    Mask(Tensor),
+    /// A sliding window over a long sequence, attended in blocks of the window's length: the
+    /// band mask for the blocks folded per key head ([1, kv·blocks, rep·W, 2W]).
+    Blocks { window: i64, band: Tensor },
+}
+
+/// Attention of q [B, heads, T, D] over k, v [B, kv_heads, S, D], returning [B, T, heads·D].
+/// Causal: through the flash kernel, which reads grouped keys itself. With a mask: each key
+/// head's rep query heads are folded into one sequence ([B, kv_heads, rep·T, D]), so the keys and
+/// values are never copied per query head. In blocks: block i of W queries sees only keys
+/// (i−1)·W .. (i+1)·W, so a window of W costs T·2W, not T².
+fn attend(q: &Tensor, k: &Tensor, v: &Tensor, seeing: &Seeing, scale: f64) -> Tensor {
+    let (b, heads, t, d) = (q.size()[0], q.size()[1], q.size()[2], q.size()[3]);
+    let kv = k.size()[1];
+    let rep = heads / kv;
+    match seeing {
+        Seeing::Causal => Tensor::scaled_dot_product_attention(q, k, v, None::<&Tensor>, 0.0, true, scale, heads != kv).transpose(1, 2).reshape([b, t, heads * d]),
+        Seeing::Mask(m) => {
+            let folded = q.reshape([b, kv, rep * t, d]);
+            let o = Tensor::scaled_dot_product_attention(&folded, k, v, Some(m), 0.0, false, scale, false);
+            o.view([b, heads, t, d]).transpose(1, 2).reshape([b, t, heads * d])
+        }
+        Seeing::Blocks { window: w, band } => {
+            let w = *w;
+            let nb = (t + w - 1) / w;
+            let tp = nb * w;
+            let q = q.constant_pad_nd([0, 0, 0, tp - t]).view([b, kv, rep, nb, w, d]).permute([0, 1, 3, 2, 4, 5]).reshape([b, kv * nb, rep * w, d]);
+            let windows = |x: &Tensor| x.constant_pad_nd([0, 0, w, tp - t]).unfold(2, 2 * w, w).transpose(3, 4).reshape([b, kv * nb, 2 * w, d]);
+            let o = Tensor::scaled_dot_product_attention(&q, &windows(k), &windows(v), Some(band), 0.0, false, scale, false);
+            o.view([b, kv, nb, rep, w, d]).permute([0, 2, 4, 1, 3, 5]).reshape([b, tp, heads * d]).narrow(1, 0, t)
+        }
+    }
+}
+
+/// The band mask of `Seeing::Blocks` for `t` positions: query a of block i sees key j of its
+/// 2W-long span (positions (i−1)·W + j) when a < j ≤ a + W, and in block 0 only the second half.
+fn band_mask(t: i64, w: i64, kv: i64, rep: i64, device: Device) -> Tensor {
+    let nb = (t + w - 1) / w;
+    let a = Tensor::arange(w, (Kind::Int64, device)).view([w, 1]);
+    let j = Tensor::arange(2 * w, (Kind::Int64, device)).view([1, 2 * w]);
+    let band = j.gt_tensor(&a).logical_and(&j.le_tensor(&(&a + w)));
+    let first = band.logical_and(&j.ge(w));
+    let blocks = Tensor::cat(&[first.unsqueeze(0), band.unsqueeze(0).expand([nb - 1, w, 2 * w], false)], 0);
+    blocks.unsqueeze(1).expand([nb, rep, w, 2 * w], false).reshape([1, 1, nb * rep * w, 2 * w]).view([1, nb, rep * w, 2 * w]).repeat([1, kv, 1, 1])
 }
 
 struct Attention {
     q: Linear,
     k: Linear,
     v: Linear,
+    /// q, k and v as one projection, when their LoRAs allow it.
+    qkv: Option<Fused>,
     o: Linear,
     q_norm: Tensor,
     k_norm: Tensor,
@@ -65,16 +125,38 @@ struct Attention {
     sliding: bool,
 }
 
+impl Attention {
+    /// q [B, T, heads·D], k and v [B, T, kv_heads·D].
+    fn project(&self, h: &Tensor, p: &FlatParams, train: bool) -> (Tensor, Tensor, Tensor) {
+        match &self.qkv {
+            Some(f) => {
+                let y = f.forward(h, p, train);
+                let (nq, nk) = (f.widths[0], f.widths[1]);
+                (y.narrow(2, 0, nq), y.narrow(2, nq, nk), y.narrow(2, nq + nk, f.widths[2]))
+            }
+            None => (self.q.forward(h, p, train), self.k.forward(h, p, train), self.v.forward(h, p, train)),
+        }
+    }
+}
+
 struct Mlp {
     gate: Linear,
     up: Linear,
+    /// gate and up as one projection, when their LoRAs allow it.
+    gate_up: Option<Fused>,
     down: Linear,
 }
 
 impl Mlp {
     fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
-        let g = self.gate.forward(x, p, train).gelu("tanh");
-        self.down.forward(&(g * self.up.forward(x, p, train)), p, train)
+        let (g, u) = match &self.gate_up {
+            Some(f) => {
+                let y = f.forward(x, p, train);
+                (y.narrow(2, 0, f.widths[0]), y.narrow(2, f.widths[0], f.widths[1]))
+            }
+            None => (self.gate.forward(x, p, train), self.up.forward(x, p, train)),
+        };
+        self.down.forward(&(g.gelu("tanh") * u), p, train)
     }
 }
 
@@ -148,11 +230,15 @@ impl Model {
                 };
                 Ok(Linear { w: frozen(wt), lora: l })
             };
+            let (q, k, v) = (lin("attn_q")?, lin("attn_k")?, lin("attn_v")?);
+            let o = lin("attn_output")?;
+            let (gate, up, down) = (lin("ffn_gate")?, lin("ffn_up")?, lin("ffn_down")?);
             let attn = Attention {
-                q: lin("attn_q")?,
-                k: lin("attn_k")?,
-                v: lin("attn_v")?,
-                o: lin("attn_output")?,
+                qkv: None,
+                q,
+                k,
+                v,
+                o,
                 q_norm,
                 k_norm,
                 n_heads: cfg.num_heads as i64,
@@ -161,7 +247,7 @@ impl Model {
                 scale: cfg.query_scale,
                 sliding: cfg.is_sliding(i),
             };
-            let mlp = Mlp { gate: lin("ffn_gate")?, up: lin("ffn_up")?, down: lin("ffn_down")? };
+            let mlp = Mlp { gate, up, gate_up: None, down };
             layers.push(Layer { attn_norm, attn, post_attn_norm, ffn_norm, mlp, post_ffw_norm });
         }
         let n_a = a_list.len();
@@ -172,6 +258,11 @@ impl Model {
                     lo.b = n_a + lo.a;
                 }
             }
+        }
+        // Fused only now: B indices are final.
+        for l in layers.iter_mut() {
+            l.attn.qkv = Fused::new(&mut [&mut l.attn.q, &mut l.attn.k, &mut l.attn.v]);
+            l.mlp.gate_up = Fused::new(&mut [&mut l.mlp.gate, &mut l.mlp.up]);
         }
         let mut named = a_list;
         named.extend(b_list);
@@ -225,6 +316,9 @@ impl Model {
     /// Embeddings of `ids` ([B, T] i64), scaled by sqrt(hidden), rows 46..52 from `special()`.
     fn embed(&self, ids: &Tensor) -> Tensor {
         let x = Tensor::embedding(&self.embed, ids, -1, false, false);
+        if self.special_idx.is_none() {
+            return x * (self.cfg.hidden_size as f64).sqrt();
+        }
         let rel = ids - SPECIAL_FIRST;
         let is_special = rel.ge(0).logical_and(&rel.lt(SPECIAL_COUNT)).unsqueeze(-1);
         let sp = self.special().to_kind(self.kind).index_select(0, &rel.clamp(0, SPECIAL_COUNT - 1).flatten(0, -1)).view_as(&x);
@@ -232,82 +326,80 @@ impl Model {
     }
 
     /// Hidden states after the final norm are not computed here: `head` does it for the positions
-    /// that need logits. ids: [B, T]; positions start at `pos0` (after `prefix`, when given);
-    /// `valid`: [B, T] bool marking real (not padding) tokens. Returns [B, T, hidden] and, when
-    /// `keep_kv`, each layer's keys and values.
-    pub fn forward(&self, ids: &Tensor, pos0: i64, prefix: Option<&Prefix>, valid: Option<&Tensor>, train: bool, keep_kv: bool) -> (Tensor, Vec<(Tensor, Tensor)>) {
+    /// that need logits. ids: [B, T], right-padded (a real token never sees padding: it comes
+    /// later); positions start at `pos0` (after `prefix`, when given). Returns [B, T, hidden] and,
+    /// when `keep_kv`, each layer's keys and values.
+    pub fn forward(&self, ids: &Tensor, pos0: i64, prefix: Option<&Prefix>, train: bool, keep_kv: bool) -> (Tensor, Vec<(Tensor, Tensor)>) {
         let (b, t) = (ids.size()[0], ids.size()[1]);
         let p = prefix.map_or(0, |p| p.len);
         let mut x = self.embed(ids);
-        let masks = [self.mask(b, t, pos0, p, valid, false), self.mask(b, t, pos0, p, valid, true)];
+        let seeing = [self.seeing(t, pos0, p, false), self.seeing(t, pos0, p, true)];
+        let ropes = [self.rope_global.at(pos0, t, self.kind), self.rope_local.at(pos0, t, self.kind)];
+        let eps = self.cfg.rms_norm_eps;
         let mut kvs = Vec::new();
         for (li, l) in self.layers.iter().enumerate() {
-            let h = rms_norm(&x, &l.attn_norm, self.cfg.rms_norm_eps);
             let a = &l.attn;
-            let q = a.q.forward(&h, &self.params, train).view([b, t, a.n_heads, a.head_dim]);
-            let k = a.k.forward(&h, &self.params, train).view([b, t, a.n_kv, a.head_dim]);
-            let v = a.v.forward(&h, &self.params, train).view([b, t, a.n_kv, a.head_dim]).transpose(1, 2);
-            let rope = if a.sliding { &self.rope_local } else { &self.rope_global };
-            let q = rope.apply(&rms_norm(&q, &a.q_norm, self.cfg.rms_norm_eps).transpose(1, 2), pos0);
-            let k = rope.apply(&rms_norm(&k, &a.k_norm, self.cfg.rms_norm_eps).transpose(1, 2), pos0);
+            let (q, k, v) = a.project(&rms_norm(&x, &l.attn_norm, eps), &self.params, train);
+            let rope = &ropes[usize::from(a.sliding)];
+            let q = rotate(&rms_norm(&q.view([b, t, a.n_heads, a.head_dim]), &a.q_norm, eps).transpose(1, 2), rope);
+            let k = rotate(&rms_norm(&k.view([b, t, a.n_kv, a.head_dim]), &a.k_norm, eps).transpose(1, 2), rope);
+            let v = v.view([b, t, a.n_kv, a.head_dim]).transpose(1, 2);
             let (k_all, v_all) = match prefix {
                 Some(pre) => {
                     let (pk, pv) = &pre.kv[li];
-                    (Tensor::cat(&[pk.expand([b, a.n_kv, p, a.head_dim], false), k.shallow_clone()], 2), Tensor::cat(&[pv.expand([b, a.n_kv, p, a.head_dim], false), v.shallow_clone()], 2))
+                    let shape = [b, a.n_kv, p, a.head_dim];
+                    (Tensor::cat(&[&pk.expand(shape, false), &k], 2), Tensor::cat(&[&pv.expand(shape, false), &v], 2))
                 }
                 None => (k.shallow_clone(), v.shallow_clone()),
             };
             if keep_kv {
                 kvs.push((k, v));
             }
-            // [B, heads, T, D]; keys shared across query heads (grouped-query attention).
-            let mask = &masks[usize::from(a.sliding)];
-            // Keys and values shared by the query heads (grouped-query attention), as a view.
-            let rep = a.n_heads / a.n_kv;
-            let s = k_all.size()[2];
-            let k_all = k_all.unsqueeze(2).expand([b, a.n_kv, rep, s, a.head_dim], false).reshape([b, a.n_heads, s, a.head_dim]);
-            let v_all = v_all.unsqueeze(2).expand([b, a.n_kv, rep, s, a.head_dim], false).reshape([b, a.n_heads, s, a.head_dim]);
-            let o = Tensor::scaled_dot_product_attention(&q, &k_all, &v_all, Some(mask), 0.0, false, a.scale, false);
-            let o = o.transpose(1, 2).reshape([b, t, a.n_heads * a.head_dim]);
+            let o = attend(&q, &k_all, &v_all, &seeing[usize::from(a.sliding)], a.scale);
             let o = a.o.forward(&o, &self.params, train);
-            x = x + rms_norm(&o, &l.post_attn_norm, self.cfg.rms_norm_eps);
-            let h = rms_norm(&x, &l.ffn_norm, self.cfg.rms_norm_eps);
-            let m = l.mlp.forward(&h, &self.params, train);
-            x = x + rms_norm(&m, &l.post_ffw_norm, self.cfg.rms_norm_eps);
+            x = x + rms_norm(&o, &l.post_attn_norm, eps);
+            let m = l.mlp.forward(&rms_norm(&x, &l.ffn_norm, eps), &self.params, train);
+            x = x + rms_norm(&m, &l.post_ffw_norm, eps);
         }
         (x, kvs)
     }
 
-    /// Which keys each query may see: [B or 1, 1, T, P + T] bool.
-    fn mask(&self, b: i64, t: i64, pos0: i64, p: i64, valid: Option<&Tensor>, sliding: bool) -> Tensor {
+    /// How queries at pos0 .. pos0 + t see keys (a prefix of p, then themselves): plain causal
+    /// when nothing else applies; in blocks for a window over a long sequence with no prefix; else
+    /// a mask ([1, 1, t, p + t] bool, repeated for the query heads that share a key head).
+    fn seeing(&self, t: i64, pos0: i64, p: i64, sliding: bool) -> Seeing {
+        let window = self.cfg.sliding_window as i64;
+        let (kv, rep) = (self.cfg.num_kv_heads as i64, (self.cfg.num_heads / self.cfg.num_kv_heads) as i64);
+        if p == 0 && pos0 == 0 && (!sliding || t <= window) {
+            return Seeing::Causal;
+        }
+        if p == 0 && pos0 == 0 && t > 2 * window {
+            return Seeing::Blocks { window, band: band_mask(t, window, kv, rep, self.device) };
+        }
         let dev = self.device;
         let qpos = Tensor::arange_start(pos0, pos0 + t, (Kind::Int64, dev)).view([t, 1]);
         let kpos = Tensor::cat(&[Tensor::arange(p, (Kind::Int64, dev)), Tensor::arange_start(pos0, pos0 + t, (Kind::Int64, dev))], 0).view([1, p + t]);
         let mut m = kpos.le_tensor(&qpos);
         if sliding {
-            m = m.logical_and(&(&qpos - &kpos).lt(self.cfg.sliding_window as i64));
+            m = m.logical_and(&(&qpos - &kpos).lt(window));
         }
-        let m = m.view([1, 1, t, p + t]);
-        match valid {
-            Some(v) => {
-                let keys = Tensor::cat(&[Tensor::ones([b, p], (Kind::Bool, dev)), v.to_kind(Kind::Bool)], 1).view([b, 1, 1, p + t]);
-                m.logical_and(&keys)
-            }
-            None => m,
-        }
+        Seeing::Mask(m.view([1, 1, t, p + t]).repeat([1, 1, rep, 1]))
     }
 
     /// The shared prefix's keys and values ([1, P] ids), with gradients when training.
     pub fn prefix(&self, ids: &Tensor, train: bool) -> Prefix {
-        let (_, kv) = self.forward(ids, 0, None, None, train, true);
+        let (_, kv) = self.forward(ids, 0, None, train, true);
         Prefix { kv, len: ids.size()[1] }
     }
 
     /// Logits (f32) for hidden states [N, hidden]: final norm, then the tied head, with the special
-    /// rows from `special`.
+    /// rows from `special` when they are trained (otherwise the embedding holds them already).
     pub fn head(&self, h: &Tensor) -> Tensor {
         let h = rms_norm(h, &self.norm, self.cfg.rms_norm_eps);
         let logits = h.matmul(&self.embed.tr()).to_kind(Kind::Float);
+        if self.special_idx.is_none() {
+            return logits;
+        }
         let special = h.to_kind(Kind::Float).matmul(&self.special().tr());
         let v = logits.size()[1];
         Tensor::cat(&[logits.narrow(1, 0, SPECIAL_FIRST), special, logits.narrow(1, SPECIAL_FIRST + SPECIAL_COUNT, v - SPECIAL_FIRST - SPECIAL_COUNT)], 1)
@@ -330,8 +422,44 @@ impl Model {
         self.begin(false);
         tch::no_grad(|| {
             let t = Tensor::from_slice(ids).to_device(self.device).view([1, -1]);
-            let (h, _) = self.forward(&t, 0, None, None, false, false);
+            let (h, _) = self.forward(&t, 0, None, false, false);
             self.head(&h.squeeze_dim(0))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain attention with the window as a full mask, keys copied per query head.
+    fn reference(q: &Tensor, k: &Tensor, v: &Tensor, w: i64, scale: f64) -> Tensor {
+        let (b, heads, t, d) = (q.size()[0], q.size()[1], q.size()[2], q.size()[3]);
+        let rep = heads / k.size()[1];
+        let pos = Tensor::arange(t, (Kind::Int64, Device::Cpu));
+        let (qp, kp) = (pos.view([t, 1]), pos.view([1, t]));
+        let mask = kp.le_tensor(&qp).logical_and(&(&qp - &kp).lt(w));
+        let k = k.repeat_interleave_self_int(rep, 1, None);
+        let v = v.repeat_interleave_self_int(rep, 1, None);
+        Tensor::scaled_dot_product_attention(q, &k, &v, Some(&mask), 0.0, false, scale, false).transpose(1, 2).reshape([b, t, heads * d])
+    }
+
+    #[test]
+    fn window_in_blocks_and_folded_masks_equal_plain_attention() {
+        tch::manual_seed(5);
+        let (w, d) = (8i64, 4i64);
+        for (heads, kv, t) in [(4i64, 1i64, 37i64), (4, 2, 40), (2, 2, 17)] {
+            let q = Tensor::randn([2, heads, t, d], (Kind::Float, Device::Cpu));
+            let k = Tensor::randn([2, kv, t, d], (Kind::Float, Device::Cpu));
+            let v = Tensor::randn([2, kv, t, d], (Kind::Float, Device::Cpu));
+            let want = reference(&q, &k, &v, w, 0.5);
+            let blocks = Seeing::Blocks { window: w, band: band_mask(t, w, kv, heads / kv, Device::Cpu) };
+            let got = attend(&q, &k, &v, &blocks, 0.5);
+            assert!(got.allclose(&want, 1e-5, 1e-5, false), "blocks, {heads} heads over {kv}, {t} positions");
+            let pos = Tensor::arange(t, (Kind::Int64, Device::Cpu));
+            let (qp, kp) = (pos.view([t, 1]), pos.view([1, t]));
+            let m = kp.le_tensor(&qp).logical_and(&(&qp - &kp).lt(w)).view([1, 1, t, t]).repeat([1, 1, heads / kv, 1]);
+            assert!(attend(&q, &k, &v, &Seeing::Mask(m), 0.5).allclose(&want, 1e-5, 1e-5, false), "folded mask");
+        }
     }
 }

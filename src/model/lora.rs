@@ -36,6 +36,10 @@ pub struct FlatParams {
     /// (offset, length, factor) of the regions whose working values are scaled.
     scaled: Vec<(i64, i64, f64)>,
     work: RefCell<Tensor>,
+    /// The working copy cut into its tensors by one split: in the backward pass that is one node
+    /// that assembles the flat gradient, where a view per tensor would be one full-size
+    /// zero-filled gradient per tensor, summed.
+    parts: RefCell<Vec<Tensor>>,
 }
 
 impl FlatParams {
@@ -65,7 +69,9 @@ impl FlatParams {
         } else {
             Tensor::cat(&named.iter().map(|(_, t)| t.to_kind(Kind::Float).to_device(device).flatten(0, -1)).collect::<Vec<_>>(), 0)
         };
-        FlatParams { work: RefCell::new(master.shallow_clone()), master, layout, scaled }
+        let p = FlatParams { work: RefCell::new(master.shallow_clone()), parts: RefCell::new(Vec::new()), master, layout, scaled };
+        p.cut();
+        p
     }
 
     /// Starts a step: a fresh working copy in `kind` (scaled regions scaled), tracked by autograd
@@ -79,6 +85,14 @@ impl FlatParams {
             w
         });
         *self.work.borrow_mut() = if train { w.set_requires_grad(true) } else { w };
+        self.cut();
+    }
+
+    fn cut(&self) {
+        let sizes: Vec<i64> = self.layout.iter().map(|(_, _, s)| s.iter().product()).collect();
+        let work = self.work.borrow();
+        let parts = if sizes.is_empty() { Vec::new() } else { work.split_with_sizes(sizes.as_slice(), 0) };
+        *self.parts.borrow_mut() = parts.into_iter().zip(&self.layout).map(|(t, (_, _, s))| t.view(s.as_slice())).collect();
     }
 
     /// A gradient with respect to the working copy, made one with respect to the master values.
@@ -96,9 +110,7 @@ impl FlatParams {
 
     /// The working view of tensor `i`.
     pub fn view(&self, i: usize) -> Tensor {
-        let (_, off, shape) = &self.layout[i];
-        let n: i64 = shape.iter().product();
-        self.work.borrow().narrow(0, *off, n).view(shape.as_slice())
+        self.parts.borrow()[i].shallow_clone()
     }
 
     /// The master (f32) value of tensor `i`.
@@ -106,6 +118,12 @@ impl FlatParams {
         let (_, off, shape) = &self.layout[i];
         let n: i64 = shape.iter().product();
         self.master.narrow(0, *off, n).view(shape.as_slice())
+    }
+
+    /// The working values of tensors `first .. first + count`, which share their trailing shape,
+    /// stacked along the first dimension ([Σ rows, cols]).
+    pub fn span(&self, first: usize, count: usize) -> Tensor {
+        Tensor::cat(&self.parts.borrow()[first..first + count], 0)
     }
 
     pub fn index(&self, name: &str) -> Option<usize> {
@@ -169,6 +187,62 @@ impl Linear {
     }
 }
 
+/// Projections that read the same input, computed as one: their frozen weights stacked into one
+/// matrix (the members' `w` are views of it), their LoRA A's (adjacent in the flat parameters) as
+/// one [n·rank, in] view, their B's as one block-diagonal matrix. Four kernels instead of three per
+/// member: what bounds a step of this small model is how many kernels it launches.
+pub struct Fused {
+    pub w: Tensor,
+    /// Output width of each member.
+    pub widths: Vec<i64>,
+    /// (first A index, first B index) when every member has a LoRA.
+    lora: Option<(usize, usize)>,
+    dropout: f64,
+}
+
+impl Fused {
+    /// Stacks `members` (which must read the same input), or None when their LoRAs cannot be
+    /// fused: some members have one and others not, or they are not adjacent in the flat
+    /// parameters (A's and B's each in member order).
+    pub fn new(members: &mut [&mut Linear]) -> Option<Fused> {
+        let loras: Vec<&Lora> = members.iter().filter_map(|m| m.lora.as_ref()).collect();
+        let adjacent = loras.windows(2).all(|p| p[1].a == p[0].a + 1 && p[1].b == p[0].b + 1);
+        if !(loras.is_empty() || (loras.len() == members.len() && adjacent)) {
+            return None;
+        }
+        let lora = loras.first().map(|l| (l.a, l.b));
+        let dropout = loras.first().map_or(0.0, |l| l.dropout);
+        let w = Tensor::cat(&members.iter().map(|m| m.w.shallow_clone()).collect::<Vec<_>>(), 0);
+        let widths: Vec<i64> = members.iter().map(|m| m.w.size()[0]).collect();
+        let mut row = 0;
+        for (m, &n) in members.iter_mut().zip(&widths) {
+            m.w = w.narrow(0, row, n);
+            row += n;
+        }
+        Some(Fused { w, widths, lora, dropout })
+    }
+
+    /// x [.., in] → [.., Σ widths] (the members' outputs side by side).
+    pub fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
+        let shape = x.size();
+        let x2 = x.reshape([-1, *shape.last().unwrap()]);
+        let y = x2.matmul(&self.w.tr());
+        let y = match self.lora {
+            Some((a, b)) => {
+                let n = self.widths.len();
+                let xd = if train && self.dropout > 0.0 { x2.dropout(self.dropout, true) } else { x2.shallow_clone() };
+                let xa = xd.matmul(&p.span(a, n).tr());
+                let bd = Tensor::block_diag(&(0..n).map(|i| p.view(b + i)).collect::<Vec<_>>());
+                y.addmm(&xa, &bd.tr())
+            }
+            None => y,
+        };
+        let mut out = shape.clone();
+        *out.last_mut().unwrap() = y.size()[1];
+        y.view(out.as_slice())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +265,30 @@ mod tests {
         let merged = x.matmul(&lin.merge(&p).tr());
         assert!(lin.forward(&x, &p, false).allclose(&merged, 1e-5, 1e-5, false));
         assert!(!lin.forward(&x, &p, false).allclose(&base, 1e-3, 1e-3, false));
+    }
+
+    #[test]
+    fn fused_projections_equal_their_members() {
+        tch::manual_seed(3);
+        let mut named = Vec::new();
+        for (i, out) in [6i64, 2, 2].iter().enumerate() {
+            let (a, _) = init_lora(5, *out, 3, Device::Cpu);
+            named.push((format!("a{i}"), a, 1.0));
+        }
+        for (i, out) in [6i64, 2, 2].iter().enumerate() {
+            named.push((format!("b{i}"), Tensor::randn([*out, 3], (Kind::Float, Device::Cpu)), 2.0));
+        }
+        let p = FlatParams::with_factors(named, Device::Cpu);
+        p.begin(Kind::Float, false);
+        let mut lins: Vec<Linear> = [6i64, 2, 2].iter().enumerate().map(|(i, out)| Linear { w: Tensor::randn([*out, 5], (Kind::Float, Device::Cpu)), lora: Some(Lora { a: i, b: 3 + i, scale: 2.0, dropout: 0.0 }) }).collect();
+        let x = Tensor::randn([2, 4, 5], (Kind::Float, Device::Cpu));
+        let separate = Tensor::cat(&lins.iter().map(|l| l.forward(&x, &p, false)).collect::<Vec<_>>(), 2);
+        let (l0, rest) = lins.split_at_mut(1);
+        let (l1, l2) = rest.split_at_mut(1);
+        let fused = Fused::new(&mut [&mut l0[0], &mut l1[0], &mut l2[0]]).unwrap();
+        assert!(fused.lora.is_some());
+        assert!(fused.forward(&x, &p, false).allclose(&separate, 1e-5, 1e-5, false));
+        assert!(lins[1].forward(&x, &p, false).allclose(&separate.narrow(2, 6, 2), 1e-5, 1e-5, false), "members read the fused weight");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::format::Format;
 use crate::tokenizer::Tokenizer;
 use crate::tools::Tools;
 use anyhow::{bail, Context, Result};
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 /// One example after the shared prefix.
 #[derive(Clone, Debug)]
@@ -93,12 +93,11 @@ pub fn buckets(examples: &[Encoded], batch: usize) -> Vec<Vec<usize>> {
     order.chunks(batch.max(1)).map(|c| c.to_vec()).collect()
 }
 
-/// A micro-batch on the device: ids [B, S] and valid [B, S] (right-padded), and the labelled
+/// A micro-batch on the device: ids [B, S] (right-padded with 0), and the labelled
 /// positions as flat indices with the tokens they must predict (built here, on the CPU, so that
 /// the step needs no synchronisation to find them).
 pub struct Batch {
     pub ids: Tensor,
-    pub valid: Tensor,
     pub at: Tensor,
     pub targets: Tensor,
     pub labels: usize,
@@ -108,13 +107,11 @@ pub fn collate(examples: &[Encoded], idx: &[usize], device: Device) -> Batch {
     let s = idx.iter().map(|&i| examples[i].ids.len()).max().unwrap_or(1);
     let b = idx.len();
     let mut ids = vec![0i64; b * s];
-    let mut valid = vec![0u8; b * s];
     let mut labels = vec![-100i64; b * s];
     for (r, &i) in idx.iter().enumerate() {
         let e = &examples[i];
         for j in 0..e.ids.len() {
             ids[r * s + j] = e.ids[j];
-            valid[r * s + j] = 1;
             labels[r * s + j] = e.labels[j];
         }
     }
@@ -122,7 +119,6 @@ pub fn collate(examples: &[Encoded], idx: &[usize], device: Device) -> Batch {
     let targets: Vec<i64> = at.iter().map(|&i| labels[i as usize]).collect();
     Batch {
         ids: Tensor::from_slice(&ids).view([b as i64, s as i64]).to_device(device),
-        valid: Tensor::from_slice(&valid).view([b as i64, s as i64]).to_kind(Kind::Bool).to_device(device),
         labels: at.len(),
         at: Tensor::from_slice(&at).to_device(device),
         targets: Tensor::from_slice(&targets).to_device(device),

@@ -198,7 +198,7 @@ impl Trainer {
         let mut total = Tensor::zeros([], (Kind::Float, self.model.device));
         for (k, idx) in batches.iter().enumerate() {
             let b = collate(&self.data.train, idx, self.model.device);
-            let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), Some(&b.valid), true, false);
+            let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), true, false);
             let (loss, _) = self.model.loss(&h, &b.at, &b.targets);
             let loss = loss / labelled.max(1) as f64;
             total += loss.detach();
@@ -221,7 +221,7 @@ impl Trainer {
             let (mut loss, mut n, mut correct) = (0f64, 0usize, 0i64);
             for idx in buckets(&self.data.eval, self.cfg.batch_size) {
                 let b = collate(&self.data.eval, &idx, self.model.device);
-                let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), Some(&b.valid), false, false);
+                let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), false, false);
                 let (l, c) = self.model.loss(&h, &b.at, &b.targets);
                 loss += l.double_value(&[]);
                 n += b.labels;
