@@ -5,6 +5,8 @@
 #   smoke  — check CUDA and run a few training steps
 #   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
+#   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
+#   fetch  — an adapter's files (adapter.json, adapter.gguf, PEFT's two files, metrics, loss.png)
 # Results go to $OUT.
 set -uo pipefail
 FG=${FG:-.carry/fg}
@@ -27,6 +29,7 @@ bench)
   FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_BENCH_OUT="$OUT" timeout 300 python3 .carry/hf_peft_baseline.py 2>&1 | grep -v Warning | tail -8
   .carry/bench-train --base "$BASE" --baseline "$OUT/hf_peft_bench.json" --out "$OUT/fg_train_bench.json" ;;
 sweep)
+  mkdir -p /root/evals
   [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
   for spec in "$@"; do
     name=${spec%%:*}; args=${spec#*:}
@@ -41,7 +44,30 @@ print(name, "eval:", [(x["step"], round(x["eval_loss"], 4), round(x["eval_token_
 PY
     cp "/root/runs/$name/metrics.jsonl" "$OUT/$name.metrics.jsonl"
   done ;;
+evals)
+  mkdir -p /root/evals
+  # fg eval of trained adapters on the eval split, in parallel on the CPU cores (llama.cpp),
+  # with and without the grammar: "NAME" words (runs in /root/runs).
+  for name in "$@"; do
+    for g in "" "--grammar"; do
+      tag="$name${g:+-grammar}"
+      "$FG" eval --model "$BASE" --lora "/root/runs/$name" --data /root/data/eval.jsonl $g -t 2 --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" &
+    done
+  done
+  wait
+  python3 - "$@" <<'PY'
+import json, sys
+for name in sys.argv[1:]:
+    for tag in (name, name + "-grammar"):
+        try:
+            r = json.load(open(f"/root/evals/{tag}.json"))
+        except Exception as e:
+            print(tag, "failed:", open(f"/root/evals/{tag}.err").read()[-300:]); continue
+        print(tag, {k: round(r[k], 4) for k in ("tool_name_accuracy", "exact_call_accuracy", "required_arg_accuracy", "schema_valid_rate", "parse_rate", "no_call_accuracy", "mean_latency_ms")})
+PY
+  ;;
 fetch)
   name=$1
-  cp "/root/runs/$name/adapter.safetensors" "/root/runs/$name/adapter.json" "/root/runs/$name/loss.png" "$OUT/" ;;
+  cp "/root/runs/$name/adapter.json" "/root/runs/$name/adapter.gguf" "/root/runs/$name/loss.png" "/root/runs/$name/metrics.jsonl" "$OUT/"
+  cp "/root/runs/$name/peft/adapter_model.safetensors" "/root/runs/$name/peft/adapter_config.json" "$OUT/" ;;
 esac

@@ -33,6 +33,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Run a request with the model calling Delia's tools until it can answer
     Agent(AgentArgs),
+    /// Tool-call accuracy of a model (and adapter) on an eval set, as a table, markdown and a chart
+    Eval(EvalArgs),
     /// Print the GBNF grammar for a tools file or a JSON Schema, or check outputs against it
     Grammar(GrammarArgs),
     /// Build the Delia dataset (train/eval/stats) or report its statistics
@@ -135,7 +137,8 @@ pub struct AgentArgs {
     /// Model (GGUF); default: the installed base model
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// LoRA adapter (GGUF) applied at run time; default: the shipped Delia adapter when present
+    /// LoRA adapter applied at run time: a llama.cpp LoRA GGUF or an fg adapter folder; default:
+    /// the shipped Delia adapter (models/delia) when present
     #[arg(long)]
     pub lora: Option<PathBuf>,
     /// Run the model without an adapter even when the shipped one is present
@@ -190,6 +193,53 @@ pub struct AgentArgs {
     #[arg(long)]
     pub no_cache: bool,
     /// Print the whole transcript as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Text put before the trigger sentence in the developer turn
+    #[arg(long)]
+    pub system: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// Model (GGUF); default: the installed base model
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// LoRA adapter: a llama.cpp LoRA GGUF or an fg adapter folder; default: the shipped Delia
+    /// adapter (models/delia) when present
+    #[arg(long)]
+    pub lora: Option<PathBuf>,
+    /// Evaluate the model without an adapter even when the shipped one is present
+    #[arg(long, conflicts_with = "lora")]
+    pub no_lora: bool,
+    /// Eval set: dataset examples, or {"query": …, "expect": {"name", "arguments"} | null} lines
+    #[arg(long, default_value = "data/eval.jsonl")]
+    pub data: PathBuf,
+    /// Constrain output with the tools' grammar, as `fg agent --grammar` does
+    #[arg(long)]
+    pub grammar: bool,
+    /// Chat format the model was trained on
+    #[arg(long, value_enum, default_value_t = Format::FunctionGemma)]
+    pub format: Format,
+    /// Tools file; default: the project's tools.openai.json
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    /// Evaluate only the first N cases
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Most tokens per model turn
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: usize,
+    /// CPU threads for llama.cpp
+    #[arg(long, short = 't', default_value_t = 2)]
+    pub threads: usize,
+    /// Write the markdown report here
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Write a PNG chart of per-tool accuracy here
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// Print one JSON object (the figures and every example) instead of the table
     #[arg(long)]
     pub json: bool,
     /// Text put before the trigger sentence in the developer turn

@@ -16,6 +16,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Data(c) => fg::commands::data::run(c),
         Command::Grammar(a) => fg::commands::grammar::run(a),
         Command::Agent(a) => fg::commands::agent::run(a),
+        Command::Eval(a) => fg::commands::eval::run(a),
         Command::Train(a) => fg::commands::train::run(a),
         Command::Export(a) => fg::commands::export::run(a),
     }

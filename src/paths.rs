@@ -12,10 +12,11 @@ pub fn default_base_model() -> PathBuf {
     project_dir().join("models/gemma-3-270m-q4_k_m.gguf")
 }
 
-/// The shipped Delia adapter (llama.cpp LoRA GGUF), when the project has one.
+/// The shipped Delia adapter (an fg adapter folder: adapter.json, adapter.gguf, peft/), when the
+/// project has one.
 pub fn default_adapter() -> Option<PathBuf> {
-    let p = project_dir().join("models/delia/adapter.gguf");
-    p.exists().then_some(p)
+    let p = project_dir().join("models/delia");
+    p.join("adapter.json").exists().then_some(p)
 }
 
 /// Where the prefix state of `model` is cached: a folder next to it when writable, else the

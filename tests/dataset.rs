@@ -8,7 +8,7 @@ use fg::data::{self, BuildOptions, Dataset};
 use fg::format::{functiongemma, Call, Format, Message};
 use fg::rng::Rng;
 use fg::tools::{default_tools_path, Tools};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;

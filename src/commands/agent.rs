@@ -10,8 +10,7 @@ use std::time::Duration;
 
 pub fn run(a: &AgentArgs) -> Result<()> {
     let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
-    let model = a.model.clone().unwrap_or_else(crate::paths::default_base_model);
-    let lora = if a.no_lora { None } else { a.lora.clone().or_else(crate::paths::default_adapter) };
+    let (model, lora) = crate::export::model_files(a.model.as_deref(), a.lora.as_deref(), a.no_lora)?;
     let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.threads, n_ctx: a.ctx })?;
     let confirm = if a.yes {
         Confirm::Always

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod data;
 pub mod devices;
+pub mod eval;
 pub mod export;
 pub mod grammar;
 pub mod inspect;

@@ -55,9 +55,23 @@ impl Adapter {
         crate::fsx::write_atomic(&dir.join("adapter.json"), serde_json::to_string_pretty(&self.manifest)?.as_bytes())
     }
 
+    /// Reads an adapter folder: adapter.json and adapter.safetensors, or, in a shipped folder
+    /// without the latter, PEFT's file (f16 matrices, f32 token rows).
     pub fn load(dir: &Path) -> Result<Adapter> {
         let manifest: AdapterManifest = serde_json::from_str(&std::fs::read_to_string(dir.join("adapter.json")).with_context(|| format!("{} is not an fg adapter (no adapter.json)", dir.display()))?)?;
-        let tensors = Tensor::read_safetensors(dir.join("adapter.safetensors"))?.into_iter().collect();
+        let own = dir.join("adapter.safetensors");
+        let tensors = if own.exists() {
+            Tensor::read_safetensors(&own)?.into_iter().collect()
+        } else {
+            let peft = dir.join("peft/adapter_model.safetensors");
+            let mut out = HashMap::new();
+            for (name, t) in Tensor::read_safetensors(&peft).with_context(|| format!("{} has neither adapter.safetensors nor {}", dir.display(), peft.display()))? {
+                let ours = if name == PEFT_TOKEN_ROWS { Some("token_embd.special_rows".to_string()) } else { peft_to_gguf_name(&name) };
+                let ours = ours.with_context(|| format!("{}: unexpected tensor {name}", peft.display()))?;
+                out.insert(ours, t.to_kind(Kind::Float));
+            }
+            out
+        };
         Ok(Adapter { manifest, tensors })
     }
 
@@ -91,18 +105,48 @@ pub fn write_llama_lora(adapter: &Adapter, path: &Path) -> Result<()> {
     let mut tensors = Vec::new();
     for (name, a, b) in adapter.pairs() {
         let (a, b) = (a.to_kind(Kind::Float).contiguous(), b.to_kind(Kind::Float).contiguous());
-        // A is [r, in]: ne = [in, r]. B is [out, r]: ne = [r, out]. Stored as is.
+        // A is [r, in]: ne = [in, r]. B is [out, r]: ne = [r, out]. Stored as is, in f16 (what
+        // llama.cpp's own converter writes for adapters; half the size of f32).
         for (suffix, t) in [("lora_a", &a), ("lora_b", &b)] {
             let dims = vec![t.size()[1] as u64, t.size()[0] as u64];
             let v: Vec<f32> = Vec::<f32>::try_from(t.flatten(0, -1))?;
-            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-            tensors.push((TensorSpec { name: format!("{name}.{suffix}"), dims, ty: GgmlType::F32 }, bytes));
+            let mut bytes = vec![0u8; v.len() * 2];
+            quant::quantize_row(GgmlType::F16, &v, &mut bytes);
+            tensors.push((TensorSpec { name: format!("{name}.{suffix}"), dims, ty: GgmlType::F16 }, bytes));
         }
     }
     write_file(path, &meta, &tensors)
 }
 
-/// PEFT's files in `dir`: adapter_config.json and adapter_model.safetensors.
+/// fg's name (`blk.3.attn_q.weight.lora_a`) of a PEFT LoRA tensor
+/// (`base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight`).
+fn peft_to_gguf_name(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("base_model.model.model.layers.")?;
+    let (layer, rest) = rest.split_once('.')?;
+    let (module, which) = rest.rsplit_once('.')?.0.rsplit_once('.')?;
+    let short = match module {
+        "self_attn.q_proj" => "attn_q",
+        "self_attn.k_proj" => "attn_k",
+        "self_attn.v_proj" => "attn_v",
+        "self_attn.o_proj" => "attn_output",
+        "mlp.gate_proj" => "ffn_gate",
+        "mlp.up_proj" => "ffn_up",
+        "mlp.down_proj" => "ffn_down",
+        _ => return None,
+    };
+    let suffix = match which {
+        "lora_A" => "lora_a",
+        "lora_B" => "lora_b",
+        _ => return None,
+    };
+    Some(format!("blk.{layer}.{short}.weight.{suffix}"))
+}
+
+/// PEFT's name for the trained token rows.
+const PEFT_TOKEN_ROWS: &str = "base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta";
+
+/// PEFT's files in `dir`: adapter_config.json and adapter_model.safetensors (LoRA matrices in
+/// f16, the token rows in f32).
 pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let lora = &adapter.manifest.lora;
@@ -135,12 +179,12 @@ pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Resul
     let mut tensors: Vec<(String, Tensor)> = Vec::new();
     for (name, a, b) in adapter.pairs() {
         let module = gguf_to_hf_module(&name).with_context(|| format!("no PEFT name for {name}"))?;
-        tensors.push((format!("base_model.model.{module}.lora_A.weight"), a.to_kind(Kind::Float).contiguous()));
-        tensors.push((format!("base_model.model.{module}.lora_B.weight"), b.to_kind(Kind::Float).contiguous()));
+        tensors.push((format!("base_model.model.{module}.lora_A.weight"), a.to_kind(Kind::Half).contiguous()));
+        tensors.push((format!("base_model.model.{module}.lora_B.weight"), b.to_kind(Kind::Half).contiguous()));
     }
     if let Some(rows) = adapter.special_rows() {
         config["trainable_token_indices"] = serde_json::json!((SPECIAL_FIRST..SPECIAL_FIRST + SPECIAL_COUNT).collect::<Vec<_>>());
-        tensors.push(("base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta".into(), rows.to_kind(Kind::Float).contiguous()));
+        tensors.push((PEFT_TOKEN_ROWS.into(), rows.to_kind(Kind::Float).contiguous()));
     }
     let refs: Vec<(&str, &Tensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
     let tmp = dir.join(".adapter_model.safetensors.partial");
@@ -254,6 +298,62 @@ pub fn prepare_base(base_path: &Path, adapter: &Adapter, out: &Path) -> Result<(
         }
     };
     write_model(&base, out, None, &value_of)
+}
+
+/// The model and LoRA files for `fg agent` and `fg eval`: `model` (default: the installed base)
+/// with `lora` (default: the shipped Delia adapter, unless `no_lora`).
+pub fn model_files(model: Option<&Path>, lora: Option<&Path>, no_lora: bool) -> Result<(std::path::PathBuf, Option<std::path::PathBuf>)> {
+    let base = model.map(Path::to_path_buf).unwrap_or_else(crate::paths::default_base_model);
+    let lora = if no_lora { None } else { lora.map(Path::to_path_buf).or_else(crate::paths::default_adapter) };
+    match lora {
+        Some(l) => {
+            let (m, l) = inference_files(&base, &l)?;
+            Ok((m, Some(l)))
+        }
+        None => Ok((base, None)),
+    }
+}
+
+/// The model and LoRA files llama.cpp runs for `lora` on `base`. `lora` is a llama.cpp LoRA
+/// GGUF, or an fg adapter folder (or the adapter.gguf inside one). An fg adapter that trained the
+/// token rows needs them in the base too: that base is prepared once, next to the adapter, from
+/// the rows in adapter.safetensors or, in a shipped folder, in PEFT's file.
+pub fn inference_files(base: &Path, lora: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let dir = if lora.is_dir() { lora.to_path_buf() } else { lora.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let manifest_path = dir.join("adapter.json");
+    if !manifest_path.exists() {
+        return Ok((base.to_path_buf(), lora.to_path_buf()));
+    }
+    let manifest: AdapterManifest = serde_json::from_str(&std::fs::read_to_string(&manifest_path)?).with_context(|| format!("{} is not an fg adapter manifest", manifest_path.display()))?;
+    let gguf = if lora.is_dir() { dir.join("adapter.gguf") } else { lora.to_path_buf() };
+    if !gguf.exists() {
+        bail!("{} has no adapter.gguf; write it with `fg export --adapter {} --adapter-only`", dir.display(), dir.display());
+    }
+    if !manifest.trains_token_rows {
+        return Ok((base.to_path_buf(), gguf));
+    }
+    let prepared = prepared_base_path(&dir, base)?;
+    if !prepared.exists() {
+        let rows = token_rows(&dir)?;
+        let adapter = Adapter { manifest, tensors: HashMap::from([("token_embd.special_rows".to_string(), rows)]) };
+        eprintln!("preparing {} (the base with the adapter's token rows, once)", prepared.display());
+        prepare_base(base, &adapter, &prepared)?;
+    }
+    Ok((prepared, gguf))
+}
+
+/// The trained token rows of the adapter in `dir` ([7, hidden], f32).
+fn token_rows(dir: &Path) -> Result<Tensor> {
+    for (file, key) in [("adapter.safetensors", "token_embd.special_rows"), ("peft/adapter_model.safetensors", PEFT_TOKEN_ROWS)] {
+        let path = dir.join(file);
+        if path.exists() {
+            let found = Tensor::read_safetensors(&path)?.into_iter().find(|(n, _)| n == key);
+            if let Some((_, t)) = found {
+                return Ok(t.to_kind(Kind::Float));
+            }
+        }
+    }
+    bail!("the adapter in {} trained the token rows but neither adapter.safetensors nor peft/adapter_model.safetensors holds them", dir.display())
 }
 
 /// Where fg keeps the prepared base for an adapter: next to the adapter, keyed by the base file.

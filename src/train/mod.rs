@@ -155,6 +155,8 @@ impl Trainer {
         let data = prepare(&train, &eval, &tools, &tok, cfg.max_seq_length)?;
         let longest = data.train.iter().chain(&data.eval).map(|e| e.ids.len()).max().unwrap_or(1) + data.prefix.len();
         let weights = Weights::load(&cfg.base)?;
+        // LoRA's A matrices start random: from the seed, so that two runs are the same run.
+        tch::manual_seed(cfg.seed as i64);
         let model = Model::new(weights, device, kind_for(device), Some(cfg.lora.clone()), cfg.train_tokens, longest + 8)?;
         let opt = AdamW::new(&model.params, cfg.weight_decay);
         let prefix = Tensor::from_slice(&data.prefix).view([1, -1]).to_device(device);
@@ -277,7 +279,7 @@ impl Trainer {
         } else {
             // Keep the lines up to the checkpoint: the resumed run writes the rest.
             if let Ok(text) = std::fs::read_to_string(&metrics_path) {
-                let kept: String = text.lines().filter(|l| serde_json::from_str::<Metric>(l).is_ok_and(|m| m.step < start_step)).map(|l| format!("{l}\n")).collect();
+                let kept: String = text.lines().filter(|l| serde_json::from_str::<Metric>(l).is_ok_and(|m| m.step <= start_step)).map(|l| format!("{l}\n")).collect();
                 std::fs::write(&metrics_path, kept)?;
             }
         }
