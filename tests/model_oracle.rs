@@ -82,3 +82,80 @@ fn forward_agrees_with_llama_cpp_across_the_sliding_window() {
     assert!(quant_rate >= pair_rate - 0.01, "fg {quant_rate} vs llama.cpp's own quantized run {pair_rate}");
     assert!(quant_worst < pair_worst + 1.0);
 }
+
+/// The HF name of a GGUF tensor (the inverse of `hf_to_gguf_name`, written out here).
+fn hf_name(gguf: &str) -> String {
+    match gguf {
+        "token_embd.weight" => return "model.embed_tokens.weight".into(),
+        "output_norm.weight" => return "model.norm.weight".into(),
+        _ => {}
+    }
+    let rest = gguf.strip_prefix("blk.").unwrap();
+    let (layer, short) = rest.split_once('.').unwrap();
+    let module = match short.strip_suffix(".weight").unwrap() {
+        "attn_norm" => "input_layernorm",
+        "attn_q" => "self_attn.q_proj",
+        "attn_k" => "self_attn.k_proj",
+        "attn_v" => "self_attn.v_proj",
+        "attn_output" => "self_attn.o_proj",
+        "attn_q_norm" => "self_attn.q_norm",
+        "attn_k_norm" => "self_attn.k_norm",
+        "post_attention_norm" => "post_attention_layernorm",
+        "ffn_norm" => "pre_feedforward_layernorm",
+        "post_ffw_norm" => "post_feedforward_layernorm",
+        "ffn_gate" => "mlp.gate_proj",
+        "ffn_up" => "mlp.up_proj",
+        "ffn_down" => "mlp.down_proj",
+        other => panic!("unexpected {other}"),
+    };
+    format!("model.layers.{layer}.{module}.weight")
+}
+
+/// A user with real FunctionGemma weights starts from an HF folder: the base written as one (bf16
+/// safetensors with HF's names and norms stored as w, a Gemma3ForCausalLM config.json) loads as
+/// the same configuration and weights, and predicts the same tokens.
+#[test]
+fn an_hf_folder_loads_as_the_gguf_does() {
+    let _ = tch::set_num_threads(threads() as i32);
+    let gguf = Weights::from_gguf(&base_model()).unwrap();
+    let dir = tmp();
+    let config = serde_json::json!({
+        "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "vocab_size": 262144, "hidden_size": 640,
+        "intermediate_size": 2048, "num_hidden_layers": 18, "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256,
+        "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "sliding_window": 512,
+        "layer_types": ["sliding_attention", "sliding_attention", "sliding_attention", "sliding_attention", "sliding_attention", "full_attention"],
+        "query_pre_attn_scalar": 256, "torch_dtype": "bfloat16"
+    });
+    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+    let mut named: Vec<(String, Tensor)> = gguf
+        .tensors
+        .iter()
+        .map(|(n, t)| {
+            let t = if n.ends_with("_norm.weight") { t - 1.0 } else { t.shallow_clone() };
+            assert_eq!(fg::model::weights::hf_to_gguf_name(&hf_name(n)).as_deref(), Some(n.as_str()));
+            (hf_name(n), t.to_kind(Kind::BFloat16).contiguous())
+        })
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let refs: Vec<(&str, &Tensor)> = named.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    Tensor::write_safetensors(&refs, dir.path().join("model.safetensors")).unwrap();
+    drop(named);
+
+    let hf = Weights::load(dir.path()).unwrap();
+    // The GGUF stores eps as f32.
+    assert!((hf.config.rms_norm_eps - gguf.config.rms_norm_eps).abs() < 1e-12);
+    let mut config = hf.config.clone();
+    config.rms_norm_eps = gguf.config.rms_norm_eps;
+    assert_eq!(config, gguf.config, "config.json gives the GGUF's configuration");
+    assert_eq!(hf.tensors.len(), gguf.tensors.len());
+    for (name, t) in &gguf.tensors {
+        let got = &hf.tensors[name];
+        let want = if name.ends_with("_norm.weight") { (t - 1.0).to_kind(Kind::BFloat16).to_kind(Kind::Float) + 1.0 } else { t.to_kind(Kind::BFloat16).to_kind(Kind::Float) };
+        assert!(got.allclose(&want, 1e-6, 1e-6, false), "{name}");
+    }
+    let ids: Vec<i64> = (0..48).map(|i| 2 + (i * 7919) % 20000).collect();
+    let logits = |w: Weights| Model::new(w, Device::Cpu, Kind::Float, None, false, 64).unwrap().logits(&ids).argmax(-1, false);
+    let (a, b) = (logits(gguf), logits(hf));
+    let same = a.eq_tensor(&b).to_kind(Kind::Float).mean(Kind::Float).double_value(&[]);
+    assert!(same >= 0.9, "the same next token at {:.0}% of positions", same * 100.0);
+}
