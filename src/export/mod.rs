@@ -338,6 +338,13 @@ pub fn inference_files(base: &Path, lora: &Path) -> Result<(std::path::PathBuf, 
         let adapter = Adapter { manifest, tensors: HashMap::from([("token_embd.special_rows".to_string(), rows)]) };
         eprintln!("preparing {} (the base with the adapter's token rows, once)", prepared.display());
         prepare_base(base, &adapter, &prepared)?;
+        // Bases prepared for an earlier version of this adapter are stale.
+        for e in std::fs::read_dir(&dir)?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("base-") && name.ends_with(".gguf") && e.path() != prepared {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
     Ok((prepared, gguf))
 }
@@ -356,9 +363,11 @@ fn token_rows(dir: &Path) -> Result<Tensor> {
     bail!("the adapter in {} trained the token rows but neither adapter.safetensors nor peft/adapter_model.safetensors holds them", dir.display())
 }
 
-/// Where fg keeps the prepared base for an adapter: next to the adapter, keyed by the base file.
+/// Where fg keeps the prepared base for an adapter: next to the adapter, keyed by the base file
+/// and the adapter's manifest (a retrained adapter gets a new one).
 pub fn prepared_base_path(adapter_dir: &Path, base: &Path) -> Result<std::path::PathBuf> {
     let m = std::fs::metadata(base)?;
-    let key = crate::tools::fnv1a(format!("{}|{}", base.display(), m.len()).as_bytes());
+    let manifest = std::fs::read(adapter_dir.join("adapter.json")).unwrap_or_default();
+    let key = crate::tools::fnv1a(&[format!("{}|{}|", base.display(), m.len()).as_bytes(), &manifest].concat());
     Ok(adapter_dir.join(format!("base-{key:016x}.gguf")))
 }

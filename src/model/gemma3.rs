@@ -58,7 +58,7 @@ fn rotate(x: &Tensor, (cos, sin): &(Tensor, Tensor)) -> Tensor {
     x * cos + swapped * sin
 }
 
-/// How a layer's queries see its keys (see `Model::masks`).
+/// How a layer's queries see its keys (see `Model::seeing`).
 enum Seeing {
     /// Plain causal attention.
     Causal,
