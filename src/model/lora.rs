@@ -188,8 +188,9 @@ impl Linear {
 }
 
 /// Projections that read the same input, computed as one: their frozen weights stacked into one
-/// matrix (the members' `w` are views of it), their LoRA A's (adjacent in the flat parameters) as
-/// one [n·rank, in] view, their B's as one block-diagonal matrix. Four kernels instead of three per
+/// matrix (the members' `w` are views of it), their LoRA A's (adjacent in the flat parameters)
+/// stacked into one [n·rank, in] matrix, their B's as one block-diagonal matrix, and one dropout
+/// mask for the group (separate layers would draw one each). Four kernels instead of three per
 /// member: what bounds a step of this small model is how many kernels it launches.
 pub struct Fused {
     pub w: Tensor,
