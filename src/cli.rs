@@ -134,25 +134,8 @@ pub struct ExportArgs {
 pub struct AgentArgs {
     /// The request; without one, an interactive session reads requests from stdin
     pub request: Option<String>,
-    /// Model (GGUF); default: the installed base model
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// LoRA adapter applied at run time: a llama.cpp LoRA GGUF or an fg adapter folder; default:
-    /// the shipped Delia adapter (models/delia) when present
-    #[arg(long)]
-    pub lora: Option<PathBuf>,
-    /// Run the model without an adapter even when the shipped one is present
-    #[arg(long, conflicts_with = "lora")]
-    pub no_lora: bool,
-    /// Constrain output with the tools' grammar: every call is well-formed and schema-valid
-    #[arg(long)]
-    pub grammar: bool,
-    /// Chat format the model was trained on
-    #[arg(long, value_enum, default_value_t = Format::FunctionGemma)]
-    pub format: Format,
-    /// Tools file; default: the project's tools.openai.json
-    #[arg(long)]
-    pub tools: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Most model turns per request
     #[arg(long, default_value_t = 6)]
     pub max_iterations: usize,
@@ -183,9 +166,6 @@ pub struct AgentArgs {
     /// Seconds an MCP call may take
     #[arg(long, default_value_t = 120)]
     pub mcp_timeout: u64,
-    /// CPU threads for llama.cpp
-    #[arg(long, short = 't', default_value_t = 2)]
-    pub threads: usize,
     /// Context length in tokens
     #[arg(long, default_value_t = 8192)]
     pub ctx: u32,
@@ -195,27 +175,22 @@ pub struct AgentArgs {
     /// Print the whole transcript as JSON
     #[arg(long)]
     pub json: bool,
-    /// Text put before the trigger sentence in the developer turn
-    #[arg(long)]
-    pub system: Option<String>,
 }
 
+/// What `fg agent` and `fg eval` share: the model, adapter, tools, format, grammar and threads.
 #[derive(clap::Args, Debug)]
-pub struct EvalArgs {
+pub struct RunArgs {
     /// Model (GGUF); default: the installed base model
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// LoRA adapter: a llama.cpp LoRA GGUF or an fg adapter folder; default: the shipped Delia
-    /// adapter (models/delia) when present
+    /// LoRA adapter applied at run time: a llama.cpp LoRA GGUF or an fg adapter folder; default:
+    /// the shipped Delia adapter (models/delia) when present
     #[arg(long)]
     pub lora: Option<PathBuf>,
-    /// Evaluate the model without an adapter even when the shipped one is present
+    /// Run the model without an adapter even when the shipped one is present
     #[arg(long, conflicts_with = "lora")]
     pub no_lora: bool,
-    /// Eval set: dataset examples, or {"query": …, "expect": {"name", "arguments"} | null} lines
-    #[arg(long, default_value = "data/eval.jsonl")]
-    pub data: PathBuf,
-    /// Constrain output with the tools' grammar, as `fg agent --grammar` does
+    /// Constrain output with the tools' grammar: every call is well-formed and schema-valid
     #[arg(long)]
     pub grammar: bool,
     /// Chat format the model was trained on
@@ -224,15 +199,27 @@ pub struct EvalArgs {
     /// Tools file; default: the project's tools.openai.json
     #[arg(long)]
     pub tools: Option<PathBuf>,
+    /// CPU threads for llama.cpp
+    #[arg(long, short = 't', default_value_t = 2)]
+    pub threads: usize,
+    /// Text put before the trigger sentence in the developer turn
+    #[arg(long)]
+    pub system: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Eval set: dataset examples, or {"query": …, "expect": {"name", "arguments"} | null} lines
+    #[arg(long, default_value = "data/eval.jsonl")]
+    pub data: PathBuf,
     /// Evaluate only the first N cases
     #[arg(long)]
     pub limit: Option<usize>,
     /// Most tokens per model turn
     #[arg(long, default_value_t = 256)]
     pub max_tokens: usize,
-    /// CPU threads for llama.cpp
-    #[arg(long, short = 't', default_value_t = 2)]
-    pub threads: usize,
     /// Write the markdown report here
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -242,9 +229,6 @@ pub struct EvalArgs {
     /// Print one JSON object (the figures and every example) instead of the table
     #[arg(long)]
     pub json: bool,
-    /// Text put before the trigger sentence in the developer turn
-    #[arg(long)]
-    pub system: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -9,9 +9,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 pub fn run(a: &AgentArgs) -> Result<()> {
-    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
-    let (model, lora) = crate::export::model_files(a.model.as_deref(), a.lora.as_deref(), a.no_lora)?;
-    let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.threads, n_ctx: a.ctx })?;
+    let tools = Tools::load(a.run.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
+    let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.run.threads, n_ctx: a.ctx })?;
     let confirm = if a.yes {
         Confirm::Always
     } else if std::io::stdin().is_terminal() && a.request.is_some() {
@@ -27,12 +27,12 @@ pub fn run(a: &AgentArgs) -> Result<()> {
         exec.mcp = Some(exec.rt.block_on(McpClient::http(url, timeout))?);
     }
     let opts = AgentOptions {
-        format: a.format,
-        grammar: a.grammar,
+        format: a.run.format,
+        grammar: a.run.grammar,
         max_iterations: a.max_iterations,
         max_tokens: a.max_tokens,
         sampling: Sampling { temperature: a.temperature, top_k: a.top_k, top_p: a.top_p, seed: a.seed },
-        system: a.system.clone(),
+        system: a.run.system.clone(),
         cache_dir: (!a.no_cache).then(|| crate::paths::prefix_cache_dir(&model)),
     };
     let mut agent = Agent::new(&engine, &tools, opts).context("cannot prepare the model")?;

@@ -7,26 +7,26 @@ use anyhow::{Context, Result};
 use std::io::IsTerminal;
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let tools = Tools::load(a.run.tools.as_deref().unwrap_or(&default_tools_path()))?;
     let mut cases = load_cases(&a.data)?;
     if let Some(n) = a.limit {
         cases.truncate(n);
     }
-    let (model, lora) = crate::export::model_files(a.model.as_deref(), a.lora.as_deref(), a.no_lora)?;
+    let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
     let title = format!(
         "{}{}{}",
         model.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         lora.as_ref().map_or_else(String::new, |l| format!(" + {}", l.display())),
-        if a.grammar { ", grammar" } else { "" }
+        if a.run.grammar { ", grammar" } else { "" }
     );
-    let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.threads, n_ctx: 8192 })?;
+    let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.run.threads, n_ctx: 8192 })?;
     let opts = AgentOptions {
-        format: a.format,
-        grammar: a.grammar,
+        format: a.run.format,
+        grammar: a.run.grammar,
         max_iterations: 1,
         max_tokens: a.max_tokens,
         sampling: Sampling::default(),
-        system: a.system.clone(),
+        system: a.run.system.clone(),
         cache_dir: Some(crate::paths::prefix_cache_dir(&model)),
     };
     let mut agent = Agent::new(&engine, &tools, opts).context("cannot prepare the model")?;
