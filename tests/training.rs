@@ -160,6 +160,10 @@ fn merged_gguf_runs_in_llama_cpp_as_base_plus_adapter_does() {
         Some(fg::gguf::Value::Array(fg::gguf::Array::String(tokens))) => assert_eq!(&tokens[46..53], fg::format::functiongemma::SPECIAL_TOKENS.map(|t| t.0.to_string()).as_slice()),
         other => panic!("no token list: {other:?}"),
     }
+    match meta.get("tokenizer.ggml.token_type") {
+        Some(fg::gguf::Value::Array(fg::gguf::Array::I32(types))) => assert_eq!(&types[46..53], &[3; 7], "the seven are CONTROL tokens"),
+        other => panic!("no token types: {other:?}"),
+    }
     assert!(meta.get("tokenizer.chat_template").is_some(), "a chat template");
     std::fs::write(dir.path().join("notes.md"), "hello\n").unwrap();
     let (base, adapter, merged) = (base.to_str().unwrap(), adapter.to_str().unwrap(), merged.to_str().unwrap());
