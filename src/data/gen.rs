@@ -140,10 +140,39 @@ impl Gen {
     pub fn template<'t>(&mut self, templates: &[&'t str]) -> &'t str {
         self.pick(templates)
     }
+
+    /// Like `template`, but the train split draws uniformly from its part of `templates` and all of
+    /// `extra`. Train-only phrasings widen what training shows while the eval split draws exactly
+    /// as `template` does (same items, same random numbers), so eval.jsonl stays the same.
+    pub fn template_plus<'t>(&mut self, templates: &[&'t str], extra: &[&'t str]) -> &'t str {
+        if self.split == Split::Eval || extra.is_empty() {
+            return self.pick(templates);
+        }
+        // A sticky index past the end of `templates` points into `extra`; keyed like `pick`'s.
+        let key = templates.as_ptr() as usize;
+        let i = match self.sticky.as_ref().and_then(|s| s.get(&key)) {
+            Some(&i) => i,
+            None => {
+                let idx = self.indices(templates.len());
+                let j = self.rng.below(idx.len() + extra.len());
+                let i = if j < idx.len() { idx[j] } else { templates.len() + j - idx.len() };
+                if let Some(s) = self.sticky.as_mut() {
+                    s.insert(key, i);
+                }
+                i
+            }
+        };
+        if i < templates.len() {
+            templates[i]
+        } else {
+            extra[i - templates.len()]
+        }
+    }
 }
 
 /// Request styles; each wraps a lower-case imperative core. Cores starting with '?' are already
-/// questions and are used as they are (after capitalisation).
+/// questions, and cores starting with '!' whole sentences ("I need …", "{path}: …") that a frame
+/// such as "Can you …?" would garble; both are used as they are (after capitalisation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Style {
@@ -163,7 +192,7 @@ const CONTEXT_FRAMES: &[&str] = &["{c} {S}.", "{c} Could you {s}?", "{c} I need 
 
 /// Wraps a core request in a style.
 pub fn styled(g: &mut Gen, core: &str, style: Style) -> String {
-    if let Some(q) = core.strip_prefix('?') {
+    if let Some(q) = core.strip_prefix('?').or_else(|| core.strip_prefix('!')) {
         return match style {
             Style::Context => format!("{} {}", g.pick(values::CONTEXTS), capitalize(q)),
             _ => capitalize(q),
@@ -195,4 +224,33 @@ pub fn args(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
 
 pub fn s(v: impl Into<String>) -> Value {
     Value::String(v.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    const T: &[&str] = &["a", "b", "c", "eval 1", "d", "e", "f", "eval 2"];
+    const X: &[&str] = &["x1", "x2", "x3"];
+
+    #[test]
+    fn template_plus_draws_in_eval_exactly_as_template() {
+        let (mut a, mut b) = (Gen::new(5, Split::Eval), Gen::new(5, Split::Eval));
+        for _ in 0..200 {
+            assert_eq!(a.template_plus(T, X), b.template(T));
+            assert_eq!(a.rng.below(1000), b.rng.below(1000), "the random streams diverged");
+        }
+    }
+
+    #[test]
+    fn template_plus_adds_train_only_phrasings_to_train() {
+        let mut g = Gen::new(5, Split::Train);
+        let seen: HashSet<&str> = (0..600).map(|_| g.template_plus(T, X)).collect();
+        let want: HashSet<&str> = ["a", "b", "c", "d", "e", "f", "x1", "x2", "x3"].into();
+        assert_eq!(seen, want);
+        g.set_sticky(true);
+        let first = g.template_plus(T, X);
+        assert!((0..20).all(|_| g.template_plus(T, X) == first), "sticky draws must repeat");
+    }
 }

@@ -92,10 +92,11 @@ pub struct SplitStats {
     pub by_style: BTreeMap<String, usize>,
 }
 
-/// Per-tool targets at scale 1.
-const CALLS_TRAIN: f32 = 64.0;
+/// Per-tool targets at scale 1. Train counts only change the train split (eval draws from seeds
+/// of its own); more train calls show more of the train-only phrasings.
+const CALLS_TRAIN: f32 = 96.0;
 const CALLS_EVAL: f32 = 12.0;
-const NEAR_MISS_TRAIN: f32 = 8.0;
+const NEAR_MISS_TRAIN: f32 = 12.0;
 const NEAR_MISS_EVAL: f32 = 2.0;
 const MULTI_TURN_TRAIN: f32 = 6.0;
 const MULTI_TURN_EVAL: f32 = 2.0;
@@ -223,12 +224,13 @@ impl<'a> Builder<'a> {
     }
 
     fn parallel(&mut self, n: usize) -> Result<()> {
-        const PAIRS: &[(&str, &[&str])] = &[
-            ("read_file", &["read {a} and {b}", "show me both {a} and {b}", "open {a} as well as {b}", "?what's in {a} and in {b}?", "print {a}, then {b}", "display {a} and also {b}"]),
-            ("delete_file", &["delete {a} and {b}", "remove both {a} and {b}", "get rid of {a} and {b}", "rm {a} {b}", "erase {a} as well as {b}"]),
-            ("web_search", &["search the web for {a} and for {b}", "look up {a}, and separately {b}", "google both {a} and {b}", "do two web searches: {a}; {b}", "find information online on {a} and on {b}"]),
-            ("get_model_info_tool", &["compare {a} and {b}", "get info on {a} and {b}", "tell me about the models {a} and {b}", "show details for both {a} and {b}", "?how do {a} and {b} differ?"]),
-            ("list_directory", &["list {a} and {b}", "show the contents of both {a} and {b}", "ls {a} {b}", "?what's in {a} and {b}?", "list the files in {a} and in {b}"]),
+        // Per tool: phrasings, then train-only phrasings (`Gen::template_plus`).
+        const PAIRS: &[(&str, &[&str], &[&str])] = &[
+            ("read_file", &["read {a} and {b}", "show me both {a} and {b}", "open {a} as well as {b}", "?what's in {a} and in {b}?", "print {a}, then {b}", "display {a} and also {b}"], &["cat {a} and {b}", "!I need to see {a} and {b}", "pull up {a} together with {b}"]),
+            ("delete_file", &["delete {a} and {b}", "remove both {a} and {b}", "get rid of {a} and {b}", "rm {a} {b}", "erase {a} as well as {b}"], &["delete both {a} and {b}", "trash {a} and also {b}", "!we don't need {a} or {b} anymore, delete them"]),
+            ("web_search", &["search the web for {a} and for {b}", "look up {a}, and separately {b}", "google both {a} and {b}", "do two web searches: {a}; {b}", "find information online on {a} and on {b}"], &["search online for {a} and also for {b}", "run two searches: {a}, and {b}", "duckduckgo {a} and then {b}"]),
+            ("get_model_info_tool", &["compare {a} and {b}", "get info on {a} and {b}", "tell me about the models {a} and {b}", "show details for both {a} and {b}", "?how do {a} and {b} differ?"], &["describe {a} and {b}", "?what tiers are {a} and {b} in?", "show the context windows of {a} and {b}"]),
+            ("list_directory", &["list {a} and {b}", "show the contents of both {a} and {b}", "ls {a} {b}", "?what's in {a} and {b}?", "list the files in {a} and in {b}"], &["list both {a} and {b}", "give me listings of {a} and {b}", "?which files are in {a} and in {b}?"]),
         ];
         let mut g = self.gen("parallel");
         let mut made = 0;
@@ -236,11 +238,11 @@ impl<'a> Builder<'a> {
             if made == n {
                 break;
             }
-            let usable: Vec<&(&str, &[&str])> = PAIRS.iter().filter(|(t, _)| self.tools.get(t).is_some()).collect();
+            let usable: Vec<&(&str, &[&str], &[&str])> = PAIRS.iter().filter(|(t, _, _)| self.tools.get(t).is_some()).collect();
             if usable.is_empty() {
                 return Ok(());
             }
-            let (tool, templates) = *usable[g.rng.below(usable.len())];
+            let (tool, templates, extra) = *usable[g.rng.below(usable.len())];
             let (key, pool): (&str, &[&str]) = match tool {
                 "read_file" | "delete_file" => ("path", values::PATHS),
                 "web_search" => ("query", values::QUERIES),
@@ -248,7 +250,7 @@ impl<'a> Builder<'a> {
                 _ => ("path", values::DIRS),
             };
             let (a, b) = g.pick_two(pool);
-            let t = g.template(templates);
+            let t = g.template_plus(templates, extra);
             let core = g.fill(t, &[("a", a.into()), ("b", b.into())]);
             let style = [Style::Imperative, Style::Polite, Style::Question][g.rng.below(3)];
             let request = styled(&mut g, &core, style);
@@ -259,12 +261,18 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn no_calls(&mut self, variants: usize) -> Result<()> {
+    /// `variants` forms of each no-call request of this split, then `train_only` requests of
+    /// NO_CALL_TRAIN spread evenly over it (train only).
+    fn no_calls(&mut self, variants: usize, train_only: usize) -> Result<()> {
         let mut g = self.gen("no_call");
-        for (i, (request, answer)) in synth::NO_CALL.iter().enumerate() {
-            if gen::is_eval_index(i) != (self.split == Split::Eval) {
-                continue;
-            }
+        // NO_CALL is split by index; NO_CALL_TRAIN comes after it, so the eval split draws exactly
+        // what it drew before.
+        let train = self.split == Split::Train;
+        let own = synth::NO_CALL.iter().enumerate().filter(|(i, _)| gen::is_eval_index(*i) != train).map(|(_, r)| r);
+        let n = synth::NO_CALL_TRAIN.len();
+        let keep = if train { train_only.min(n) } else { 0 };
+        let extra = (0..keep).map(|k| &synth::NO_CALL_TRAIN[k * n / keep]);
+        for (request, answer) in own.chain(extra) {
             let forms = [
                 request.to_string(),
                 request.to_lowercase().trim_end_matches(['.', '!', '?']).to_string(),
@@ -302,7 +310,7 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         b.near_misses(scaled(if train { NEAR_MISS_TRAIN } else { NEAR_MISS_EVAL }))?;
         b.multi_turns(scaled(if train { MULTI_TURN_TRAIN } else { MULTI_TURN_EVAL }))?;
         b.parallel(scaled(if train { PARALLEL_TRAIN } else { PARALLEL_EVAL }))?;
-        b.no_calls(if train { 4 } else { 2 })?;
+        b.no_calls(if train { 4 } else { 2 }, if train { scaled(synth::NO_CALL_TRAIN.len() as f32) } else { 0 })?;
         if train && !opts.harvest.is_empty() {
             let found = harvest::harvest(&opts.harvest, tools, &mut stats.harvest)?;
             let mut g = b.gen("harvest");
