@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     let device = fg::device::select("cuda")?;
     let gpu = fg::device::gpus().into_iter().next().ok_or_else(|| anyhow::anyhow!("no GPU"))?;
     let lora = LoraConfig { rank: 16, alpha: 32.0, dropout: 0.0, targets: TARGETS.iter().map(|s| s.to_string()).collect() };
-    let model = Model::new(Weights::from_gguf(&base)?, device, tch::Kind::BFloat16, Some(lora), false, 4096 + 8)?;
+    let mut model = Model::new(Weights::from_gguf(&base)?, device, tch::Kind::BFloat16, Some(lora), false, 4096 + 8)?;
     let mut opt = AdamW::new(&model.params, 0.0);
     let used = || {
         let g = fg::device::gpus().into_iter().next().unwrap();
@@ -136,21 +136,73 @@ fn main() -> anyhow::Result<()> {
             println!("cudnn {cudnn}: 8 x 1024 forward + backward {step:.1} ms");
         }
     }
+    if args.iter().any(|a| a == "--check") {
+        check_attention(&mut model, device, || base.clone())?;
+    }
+    if let Some(trace) = flag("--trace") {
+        // Where the GPU's time goes: a kineto trace of three eager 8 x 1024 steps, summed per kernel.
+        let examples = fg::train::random_batch(8, 1024, 64, 7);
+        let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
+        let mut step = || {
+            model.begin(true);
+            let (h, _) = model.forward(&batch.ids, 0, None, true, false);
+            let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
+            opt.backward(&model.params, &(loss / batch.labels as f64), false);
+            opt.step(&model.params, 1e-4);
+        };
+        for _ in 0..3 {
+            step();
+        }
+        tch::Cuda::synchronize(0);
+        fg::torch_cuda::profile_begin()?;
+        for _ in 0..3 {
+            step();
+        }
+        tch::Cuda::synchronize(0);
+        fg::torch_cuda::profile_end(std::path::Path::new(&trace))?;
+        summarize_trace(&trace, 3)?;
+    }
+    // fg's step is a CUDA graph (src/train/graph.rs) where the build has the shim; `--eager`, or a
+    // build without it, times libtorch's eager dispatch instead.
+    let graphs = !args.iter().any(|a| a == "--eager") && fg::torch_cuda::available().is_ok();
+    println!("fg steps: {}", if graphs { "CUDA graph replays" } else { "eager" });
+    model.separate_outputs = graphs;
     for (b, t) in [(8usize, 1024usize), (2, 4096), (16, 512)] {
         let examples = fg::train::random_batch(b, t, 64, 7);
         let idx: Vec<usize> = (0..b).collect();
         let batch = collate(&examples, &idx, device);
-        let step = |opt: &mut AdamW| {
+        let fwd_bwd = |opt: &mut AdamW| {
             model.begin(true);
             let (h, _) = model.forward(&batch.ids, 0, None, true, false);
             let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
             let loss = loss / batch.labels as f64;
             opt.backward(&model.params, &loss, false);
-            opt.step(&model.params, 2e-4);
             loss
         };
         for _ in 0..3 {
-            let _ = step(&mut opt);
+            let _ = fwd_bwd(&mut opt);
+            opt.step(&model.params, 2e-4);
+        }
+        let graph = if graphs {
+            let (g, loss) = fg::torch_cuda::Graph::capture(None, || fwd_bwd(&mut opt))?;
+            opt.zero_grad();
+            Some((g, loss))
+        } else {
+            None
+        };
+        let mut step = || -> anyhow::Result<tch::Tensor> {
+            let loss = match &graph {
+                Some((g, loss)) => {
+                    g.replay()?;
+                    loss.shallow_clone()
+                }
+                None => fwd_bwd(&mut opt),
+            };
+            opt.step(&model.params, 2e-4);
+            Ok(loss)
+        };
+        for _ in 0..2 {
+            let _ = step()?;
         }
         tch::Cuda::synchronize(0);
         peak.store(used(), Ordering::Relaxed);
@@ -159,11 +211,13 @@ fn main() -> anyhow::Result<()> {
         // As in the baseline, the loss is read once, after the timed steps: nothing waits per step.
         let mut loss = None;
         for _ in 0..n {
-            loss = Some(step(&mut opt));
+            loss = Some(step()?);
         }
         tch::Cuda::synchronize(0);
         let last = loss.map_or(f64::NAN, |l| l.double_value(&[]));
         let secs = start.elapsed().as_secs_f64();
+        drop(step);
+        drop(graph);
         let tps = (n * b * t) as f64 / secs;
         let gib = (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / (1u64 << 30) as f64;
         let key = format!("b{b}xT{t}");
@@ -178,12 +232,127 @@ fn main() -> anyhow::Result<()> {
             hf_tps.map_or("-".into(), |v| format!("{:.2}x", tps / v)),
             hf_gib.map_or("-".into(), |v| format!("{:.2}x", gib / v)),
         );
-        results.insert(key, serde_json::json!({"tokens_per_s": tps, "step_ms": secs * 1e3 / n as f64, "peak_gib": gib, "loss": last, "hf_tokens_per_s": hf_tps, "hf_peak_gib": hf_gib}));
+        results.insert(key, serde_json::json!({"tokens_per_s": tps, "step_ms": secs * 1e3 / n as f64, "peak_gib": gib, "loss": last, "hf_tokens_per_s": hf_tps, "hf_peak_gib": hf_gib, "cuda_graph": graphs}));
+        if graphs {
+            fg::torch_cuda::empty_cache()?;
+        }
     }
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     if let Some(out) = flag("--out") {
         std::fs::write(out, serde_json::to_string_pretty(&results)?)?;
+    }
+    Ok(())
+}
+
+/// Flash attention (the CUDA path) against attention written out in f32 with an explicit mask, on
+/// random inputs and on inputs that expose the mask's geometry (zero queries attend uniformly, so
+/// each output is the share of marked keys a query sees: a window one key too wide or narrow, or a
+/// prefix misaligned, changes it); then the whole model's hidden states and gradients, flash
+/// against libtorch's masked attention (the path the llama.cpp oracle test checks on the CPU).
+fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() -> std::path::PathBuf) -> anyhow::Result<()> {
+    use tch::{Kind, Tensor};
+    let (heads, d, scale) = (4i64, 256i64, 0.0625);
+    let reference = |q: &Tensor, k: &Tensor, v: &Tensor, p: i64, window: i64| -> Tensor {
+        // q [B, T, H, D], k and v [B, P + T, 1, D] → [B, T, H, D], in f32.
+        let t = q.size()[1];
+        let qf = q.to_kind(Kind::Float).transpose(1, 2);
+        let kf = k.to_kind(Kind::Float).transpose(1, 2);
+        let vf = v.to_kind(Kind::Float).transpose(1, 2);
+        let qpos = Tensor::arange_start(p, p + t, (Kind::Int64, device)).view([t, 1]);
+        let kpos = Tensor::arange(p + t, (Kind::Int64, device)).view([1, p + t]);
+        let mut seen = kpos.le_tensor(&qpos);
+        if window > 0 {
+            seen = seen.logical_and(&(&qpos - &kpos).lt(window));
+        }
+        let scores = qf.matmul(&kf.transpose(2, 3)) * scale;
+        scores.masked_fill(&seen.logical_not(), f64::NEG_INFINITY).softmax(-1, Kind::Float).matmul(&vf).transpose(1, 2)
+    };
+    for (t, p, window) in [(1024i64, 0i64, 512i64), (700, 300, 512), (1024, 0, 0), (700, 300, 0), (2048, 0, 512)] {
+        let k = Tensor::randn([2, p + t, 1, d], (Kind::BFloat16, device));
+        let q = Tensor::randn([2, t, heads, d], (Kind::BFloat16, device)).set_requires_grad(true);
+        let v = Tensor::randn([2, p + t, 1, d], (Kind::BFloat16, device));
+        let flash = fg::torch_cuda::flash_attention(&q, &k, &v, scale, window)?;
+        let want = reference(&q, &k, &v, p, window);
+        let random = (flash.to_kind(Kind::Float) - &want).abs().max().double_value(&[]);
+        let g = Tensor::randn_like(&want);
+        let gq = Tensor::run_backward(&[(flash.to_kind(Kind::Float) * &g).sum(Kind::Float)], &[&q], false, false).remove(0);
+        let gq_ref = Tensor::run_backward(&[(reference(&q, &k, &v, p, window) * &g).sum(Kind::Float)], &[&q], false, false).remove(0);
+        let grad = ((gq.to_kind(Kind::Float) - &gq_ref).norm() / gq_ref.norm()).double_value(&[]);
+        // Geometry: zero queries, and values marking every 37th key.
+        let zq = Tensor::zeros([2, t, heads, d], (Kind::BFloat16, device));
+        let marks = Tensor::arange(p + t, (Kind::Int64, device)).remainder(37).eq(0).to_kind(Kind::BFloat16);
+        let mv = marks.view([1, p + t, 1, 1]).expand([2, p + t, 1, d], false).contiguous();
+        let geometry = (fg::torch_cuda::flash_attention(&zq, &k, &mv, scale, window)?.to_kind(Kind::Float) - reference(&zq, &k, &mv, p, window)).abs().max().double_value(&[]);
+        println!("flash attention, {t} queries after a prefix of {p}, window {window}: random max diff {random:.1e}, gradient {grad:.1e} of norm, geometry max diff {geometry:.1e}");
+        anyhow::ensure!(geometry < 2e-3 && random < 3e-2 && grad < 3e-2, "flash attention disagrees with the reference");
+    }
+    let mut run = |flash: bool, prefix_len: usize| -> (Tensor, Tensor) {
+        model.flash = flash;
+        let examples = fg::train::random_batch(2, 900, 64, 11);
+        let batch = collate(&examples, &[0, 1], device);
+        model.begin(true);
+        let prefix = (prefix_len > 0).then(|| {
+            let ids = Tensor::arange_start(100, 100 + prefix_len as i64, (Kind::Int64, device)).view([1, -1]);
+            model.prefix(&ids, true)
+        });
+        let (h, _) = model.forward(&batch.ids, prefix_len as i64, prefix.as_ref(), true, false);
+        let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
+        let g = Tensor::run_backward(&[loss], &[model.params.work()], false, false).remove(0);
+        (h.detach().to_kind(Kind::Float), g.to_kind(Kind::Float))
+    };
+    let results: Vec<_> = [0usize, 300].iter().map(|&p| (p, run(true, p), run(false, p))).collect();
+    model.flash = true;
+    // The same in f32 (masked attention; flash needs bf16), as the reference for both.
+    let lora = model.lora.clone();
+    let mut exact = Model::new(Weights::from_gguf(&base_path())?, device, Kind::Float, lora, false, 4096 + 8)?;
+    tch::no_grad(|| exact.params.master.copy_(&model.params.master));
+    for (p, (hf, gf), (hs, gs)) in results {
+        let examples = fg::train::random_batch(2, 900, 64, 11);
+        let batch = collate(&examples, &[0, 1], device);
+        exact.begin(true);
+        let prefix = (p > 0).then(|| exact.prefix(&Tensor::arange_start(100, 100 + p as i64, (Kind::Int64, device)).view([1, -1]), true));
+        let (h, _) = exact.forward(&batch.ids, p as i64, prefix.as_ref(), true, false);
+        let (loss, _) = exact.loss(&h, &batch.at, &batch.targets);
+        let g = Tensor::run_backward(&[loss], &[exact.params.work()], false, false).remove(0);
+        let h = h.detach();
+        let rel = |a: &Tensor, b: &Tensor| (a - b).norm().double_value(&[]) / b.norm().double_value(&[]);
+        println!(
+            "model, prefix {p}, against f32: hidden {:.2e} (flash) / {:.2e} (masked), gradient {:.2e} (flash) / {:.2e} (masked), relative norms",
+            rel(&hf, &h), rel(&hs, &h), rel(&gf, &g), rel(&gs, &g)
+        );
+    }
+    Ok(())
+}
+
+/// Sums a kineto trace's kernel time per kernel and per (operator, kernel) — the operator that
+/// launched it, where the trace links them — and prints the largest, per step.
+fn summarize_trace(path: &str, steps: usize) -> anyhow::Result<()> {
+    let trace: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let events = trace["traceEvents"].as_array().cloned().unwrap_or_default();
+    let id = |e: &serde_json::Value| e["args"]["External id"].as_i64();
+    let ops: std::collections::HashMap<i64, String> = events.iter().filter(|e| e["cat"].as_str() == Some("cpu_op")).filter_map(|e| Some((id(e)?, e["name"].as_str()?.to_string()))).collect();
+    let (mut per_kernel, mut per_op) = (std::collections::HashMap::<String, (f64, usize)>::new(), std::collections::HashMap::<String, (f64, usize)>::new());
+    for e in events.iter().filter(|e| e["cat"].as_str() == Some("kernel")) {
+        let kernel: String = e["name"].as_str().unwrap_or("?").chars().take(70).collect();
+        let op = id(e).and_then(|i| ops.get(&i)).map_or("(backward thread)", |s| s.as_str());
+        let dur = e["dur"].as_f64().unwrap_or(0.0);
+        for (map, key) in [(&mut per_kernel, kernel.clone()), (&mut per_op, format!("{op:<28} {kernel}"))] {
+            let slot = map.entry(key).or_default();
+            slot.0 += dur;
+            slot.1 += 1;
+        }
+    }
+    let total: f64 = per_kernel.values().map(|v| v.0).sum();
+    let count: usize = per_kernel.values().map(|v| v.1).sum();
+    println!("GPU kernel time per step: {:.2} ms in {} kernels", total / 1e3 / steps as f64, count / steps);
+    for (title, map) in [("per kernel", per_kernel), ("per operator and kernel", per_op)] {
+        println!("-- {title}");
+        let mut rows: Vec<_> = map.into_iter().collect();
+        rows.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0));
+        for (name, (us, n)) in rows.iter().take(25) {
+            println!("{:>8.3} ms {:>5}x  {name}", us / 1e3 / steps as f64, n / steps);
+        }
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 #   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
 #   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
+#   merged — an adapter folder merged into f16 and q4_k_m GGUFs, each evaluated with and without --grammar
 #   fetch  — an adapter's files (adapter.json, adapter.gguf, PEFT's two files, metrics, loss.png)
 # Results go to $OUT.
 set -uo pipefail
@@ -17,13 +18,26 @@ step=$1; shift
 
 case "$step" in
 join)
-  cat /root/fgstage/p0 /root/fgstage/p1 /root/fgstage/p2 /root/fgstage/p3 /root/fgstage/p4 > "$BASE"
+  cat $(ls /root/fgstage/p* | sort -V) > "$BASE"
   echo "$SHA  $BASE" | sha256sum -c - ;;
 smoke)
+  # CUDA, then the same short run with steps replayed as CUDA graphs and eagerly: the two loss
+  # curves must agree (to bf16 noise), and the graphs must be faster.
   nvidia-smi --query-gpu=name,memory.total,memory.used --format=csv
   "$FG" devices --device cuda --json
-  "$FG" data build --out /root/data > /dev/null 2>&1
-  "$FG" train --base "$BASE" --data /root/data --out /root/smoke --limit 64 --max-steps 4 --eval-every 2 --quiet 2>&1 | tail -5 ;;
+  [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
+  for mode in graphs eager; do
+    flag=""; [ "$mode" = eager ] && flag=--eager
+    start=$(date +%s.%N)
+    "$FG" train --base "$BASE" --data /root/data --out "/root/smoke-$mode" --limit 640 --max-steps 40 --eval-every 10 --batch-size 16 --quiet $flag 2>&1 | tail -2
+    python3 - "$mode" "$start" <<'PY'
+import json, sys, time
+mode, start = sys.argv[1], float(sys.argv[2])
+m = [json.loads(l) for l in open(f"/root/smoke-{mode}/metrics.jsonl")]
+print(mode, f"{time.time() - start:.1f} s;", "loss", [round(x["loss"], 4) for x in m[::8]], "eval", [(x["step"], round(x["eval_loss"], 4)) for x in m if x.get("eval_loss") is not None])
+print(mode, "median step tokens/s", sorted(x["tokens_per_s"] for x in m)[len(m) // 2])
+PY
+  done ;;
 bench)
   python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
   FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_BENCH_OUT="$OUT" timeout 300 python3 .carry/hf_peft_baseline.py 2>&1 | grep -v Warning | tail -8
@@ -51,7 +65,7 @@ evals)
   for name in "$@"; do
     for g in "" "--grammar"; do
       tag="$name${g:+-grammar}"
-      "$FG" eval --model "$BASE" --lora "/root/runs/$name" --data /root/data/eval.jsonl $g -t 2 --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" &
+      "$FG" eval --model "$BASE" --lora "/root/runs/$name" --data /root/data/eval.jsonl $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" &
     done
   done
   wait
@@ -66,6 +80,21 @@ for name in sys.argv[1:]:
         print(tag, {k: round(r[k], 4) for k in ("tool_name_accuracy", "exact_call_accuracy", "required_arg_accuracy", "schema_valid_rate", "parse_rate", "no_call_accuracy", "mean_latency_ms")})
 PY
   ;;
+merged)
+  # Merged GGUFs of an adapter folder (f16 and q4_k_m), each evaluated with and without the
+  # grammar, four at a time on the CPU cores: "DIR".
+  dir=$1; name=$(basename "$dir")
+  mkdir -p /root/evals
+  [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
+  for f in f16 q4_k_m; do "$FG" export --adapter "$dir" --base "$BASE" --format $f --out "/root/$name-$f.gguf" 2>&1 | tail -1; done
+  for f in f16 q4_k_m; do
+    for g in "" "--grammar"; do
+      tag="$name-$f${g:+-grammar}"
+      "$FG" eval --model "/root/$name-$f.gguf" --no-lora --data /root/data/eval.jsonl $g -t 4 --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" &
+    done
+  done
+  wait
+  for f in /root/evals/$name-*.json; do python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1], {k: round(r[k], 4) for k in ('tool_name_accuracy','exact_call_accuracy','required_arg_accuracy','schema_valid_rate','parse_rate','no_call_accuracy','mean_latency_ms')})" "$f"; cp "$f" "$OUT/"; done ;;
 fetch)
   name=$1
   cp "/root/runs/$name/adapter.json" "/root/runs/$name/adapter.gguf" "/root/runs/$name/loss.png" "/root/runs/$name/metrics.jsonl" "$OUT/"

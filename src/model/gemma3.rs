@@ -43,19 +43,19 @@ impl Rotary {
         Rotary { cos: Tensor::cat(&[&cos, &cos], 1), sin: Tensor::cat(&[-&sin, sin], 1) }
     }
 
-    /// The tables for positions pos0 .. pos0 + t, as [1, 1, t, head_dim] in `kind`.
+    /// The tables for positions pos0 .. pos0 + t, as [1, t, 1, head_dim] in `kind`.
     fn at(&self, pos0: i64, t: i64, kind: Kind) -> (Tensor, Tensor) {
         let d = self.cos.size()[1];
-        let pick = |m: &Tensor| m.narrow(0, pos0, t).to_kind(kind).view([1, 1, t, d]);
+        let pick = |m: &Tensor| m.narrow(0, pos0, t).to_kind(kind).view([1, t, 1, d]);
         (pick(&self.cos), pick(&self.sin))
     }
 }
 
-/// x: [B, heads, T, D] rotated by tables from `Rotary::at`.
+/// x: [B, T, heads, D] rotated by tables from `Rotary::at`.
 fn rotate(x: &Tensor, (cos, sin): &(Tensor, Tensor)) -> Tensor {
     let d = x.size()[3];
     let swapped = Tensor::cat(&[x.narrow(3, d / 2, d / 2), x.narrow(3, 0, d / 2)], 3);
-    x * cos + swapped * sin
+    (x * cos).addcmul(&swapped, sin)
 }
 
 /// How a layer's queries see its keys (see `Model::seeing`).
@@ -70,7 +70,7 @@ enum Seeing {
 }
 
 /// Attention of q [B, heads, T, D] over k, v [B, kv_heads, S, D], returning [B, T, heads·D].
-/// Causal: through the flash kernel, which reads grouped keys itself. With a mask: each key
+/// Causal: through libtorch's fused kernel, which reads grouped keys itself. With a mask: each key
 /// head's rep query heads are folded into one sequence ([B, kv_heads, rep·T, D]), so the keys and
 /// values are never copied per query head. In blocks: block i of W queries sees only keys
 /// (i−1)·W .. (i+1)·W, so a window of W costs T·2W, not T².
@@ -127,12 +127,21 @@ struct Attention {
 
 impl Attention {
     /// q [B, T, heads·D], k and v [B, T, kv_heads·D].
-    fn project(&self, h: &Tensor, p: &FlatParams, train: bool) -> (Tensor, Tensor, Tensor) {
+    fn project(&self, h: &Tensor, p: &FlatParams, train: bool, separate: bool) -> (Tensor, Tensor, Tensor) {
         match &self.qkv {
+            Some(f) if separate => {
+                let mut parts = f.forward_each(h, p, train);
+                let v = parts.pop().unwrap();
+                let k = parts.pop().unwrap();
+                (parts.pop().unwrap(), k, v)
+            }
             Some(f) => {
-                let y = f.forward(h, p, train);
-                let (nq, nk) = (f.widths[0], f.widths[1]);
-                (y.narrow(2, 0, nq), y.narrow(2, nq, nk), y.narrow(2, nq + nk, f.widths[2]))
+                // One split, not three narrows: its backward is one concatenation, where
+                // narrows' would fill three zero tensors and add them.
+                let mut parts = f.forward(h, p, train).split_with_sizes(f.widths.as_slice(), 2);
+                let v = parts.pop().unwrap();
+                let k = parts.pop().unwrap();
+                (parts.pop().unwrap(), k, v)
             }
             None => (self.q.forward(h, p, train), self.k.forward(h, p, train), self.v.forward(h, p, train)),
         }
@@ -148,11 +157,17 @@ struct Mlp {
 }
 
 impl Mlp {
-    fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
+    fn forward(&self, x: &Tensor, p: &FlatParams, train: bool, separate: bool) -> Tensor {
         let (g, u) = match &self.gate_up {
+            Some(f) if separate => {
+                let mut parts = f.forward_each(x, p, train);
+                let u = parts.pop().unwrap();
+                (parts.pop().unwrap(), u)
+            }
             Some(f) => {
-                let y = f.forward(x, p, train);
-                (y.narrow(2, 0, f.widths[0]), y.narrow(2, f.widths[0], f.widths[1]))
+                let mut parts = f.forward(x, p, train).split_with_sizes(f.widths.as_slice(), 2);
+                let u = parts.pop().unwrap();
+                (parts.pop().unwrap(), u)
             }
             None => (self.gate.forward(x, p, train), self.up.forward(x, p, train)),
         };
@@ -169,7 +184,7 @@ struct Layer {
     post_ffw_norm: Tensor,
 }
 
-/// Keys and values of a shared prefix, per layer ([1, kv_heads, P, head_dim] each).
+/// Keys and values of a shared prefix, per layer ([1, P, kv_heads, head_dim] each).
 pub struct Prefix {
     pub kv: Vec<(Tensor, Tensor)>,
     pub len: i64,
@@ -192,6 +207,14 @@ pub struct Model {
     pub device: Device,
     pub kind: Kind,
     pub lora: Option<LoraConfig>,
+    /// Attention through flash attention with its own sliding window (src/torch_cuda.rs): on
+    /// CUDA in bf16 where fg has its CUDA shim, unless FG_ATTENTION=sdpa asks for libtorch's
+    /// scaled_dot_product_attention with masks.
+    pub flash: bool,
+    /// Fused projections hand each member its own contiguous output (`Fused::forward_each`)
+    /// instead of views of one output: more kernels, less GPU time; for CUDA-graph replays,
+    /// where launches cost nothing. Off by default (eager steps are bound by launches).
+    pub separate_outputs: bool,
 }
 
 
@@ -286,6 +309,8 @@ impl Model {
             device,
             kind,
             lora,
+            separate_outputs: false,
+            flash: device.is_cuda() && kind == Kind::BFloat16 && std::env::var("FG_ATTENTION").as_deref() != Ok("sdpa") && crate::torch_cuda::available().is_ok(),
         })
     }
 
@@ -333,32 +358,40 @@ impl Model {
         let (b, t) = (ids.size()[0], ids.size()[1]);
         let p = prefix.map_or(0, |p| p.len);
         let mut x = self.embed(ids);
-        let seeing = [self.seeing(t, pos0, p, false), self.seeing(t, pos0, p, true)];
+        let seeing = (!self.flash).then(|| [self.seeing(t, pos0, p, false), self.seeing(t, pos0, p, true)]);
         let ropes = [self.rope_global.at(pos0, t, self.kind), self.rope_local.at(pos0, t, self.kind)];
         let eps = self.cfg.rms_norm_eps;
         let mut kvs = Vec::new();
         for (li, l) in self.layers.iter().enumerate() {
             let a = &l.attn;
-            let (q, k, v) = a.project(&rms_norm(&x, &l.attn_norm, eps), &self.params, train);
+            let (q, k, v) = a.project(&rms_norm(&x, &l.attn_norm, eps), &self.params, train, self.separate_outputs);
             let rope = &ropes[usize::from(a.sliding)];
-            let q = rotate(&rms_norm(&q.view([b, t, a.n_heads, a.head_dim]), &a.q_norm, eps).transpose(1, 2), rope);
-            let k = rotate(&rms_norm(&k.view([b, t, a.n_kv, a.head_dim]), &a.k_norm, eps).transpose(1, 2), rope);
-            let v = v.view([b, t, a.n_kv, a.head_dim]).transpose(1, 2);
+            // [B, T, heads, D] throughout: the layout flash attention reads, with no transposes.
+            let q = rotate(&rms_norm(&q.view([b, t, a.n_heads, a.head_dim]), &a.q_norm, eps), rope);
+            let k = rotate(&rms_norm(&k.view([b, t, a.n_kv, a.head_dim]), &a.k_norm, eps), rope);
+            let v = v.view([b, t, a.n_kv, a.head_dim]);
             let (k_all, v_all) = match prefix {
                 Some(pre) => {
                     let (pk, pv) = &pre.kv[li];
-                    let shape = [b, a.n_kv, p, a.head_dim];
-                    (Tensor::cat(&[&pk.expand(shape, false), &k], 2), Tensor::cat(&[&pv.expand(shape, false), &v], 2))
+                    let shape = [b, p, a.n_kv, a.head_dim];
+                    (Tensor::cat(&[&pk.expand(shape, false), &k], 1), Tensor::cat(&[&pv.expand(shape, false), &v], 1))
                 }
                 None => (k.shallow_clone(), v.shallow_clone()),
             };
             if keep_kv {
                 kvs.push((k, v));
             }
-            let o = attend(&q, &k_all, &v_all, &seeing[usize::from(a.sliding)], a.scale);
+            let o = match &seeing {
+                Some(seeing) => attend(&q.transpose(1, 2), &k_all.transpose(1, 2), &v_all.transpose(1, 2), &seeing[usize::from(a.sliding)], a.scale),
+                None => {
+                    let window = if a.sliding { self.cfg.sliding_window as i64 } else { 0 };
+                    let o = crate::torch_cuda::flash_attention(&q, &k_all, &v_all, a.scale, window);
+                    o.unwrap_or_else(|e| panic!("{e:#}")).reshape([b, t, a.n_heads * a.head_dim])
+                }
+            };
             let o = a.o.forward(&o, &self.params, train);
             x = x + rms_norm(&o, &l.post_attn_norm, eps);
-            let m = l.mlp.forward(&rms_norm(&x, &l.ffn_norm, eps), &self.params, train);
+            let m = l.mlp.forward(&rms_norm(&x, &l.ffn_norm, eps), &self.params, train, self.separate_outputs);
             x = x + rms_norm(&m, &l.post_ffw_norm, eps);
         }
         (x, kvs)
@@ -400,9 +433,10 @@ impl Model {
         if self.special_idx.is_none() {
             return logits;
         }
+        // The special columns written over in place: a concatenation would copy all 262k columns.
         let special = h.to_kind(Kind::Float).matmul(&self.special().tr());
-        let v = logits.size()[1];
-        Tensor::cat(&[logits.narrow(1, 0, SPECIAL_FIRST), special, logits.narrow(1, SPECIAL_FIRST + SPECIAL_COUNT, v - SPECIAL_FIRST - SPECIAL_COUNT)], 1)
+        let _ = logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT).copy_(&special);
+        logits
     }
 
     /// Summed cross-entropy at the labelled positions, computing logits only there. hidden:

@@ -104,7 +104,15 @@ pub struct Batch {
 }
 
 pub fn collate(examples: &[Encoded], idx: &[usize], device: Device) -> Batch {
-    let s = idx.iter().map(|&i| examples[i].ids.len()).max().unwrap_or(1);
+    collate_padded(examples, idx, device, 1, 1)
+}
+
+/// `collate` with the sequence length rounded up to a multiple of `seq` and the labelled
+/// positions to a multiple of `labels` (extra ones at position 0 with target -100, which the loss
+/// ignores), so that many micro-batches share a shape: what a CUDA graph replays. Padding at the
+/// end changes no real position's result (attention is causal). `labels` still counts the real ones.
+pub fn collate_padded(examples: &[Encoded], idx: &[usize], device: Device, seq: usize, labels_multiple: usize) -> Batch {
+    let s = idx.iter().map(|&i| examples[i].ids.len()).max().unwrap_or(1).next_multiple_of(seq.max(1));
     let b = idx.len();
     let mut ids = vec![0i64; b * s];
     let mut labels = vec![-100i64; b * s];
@@ -115,12 +123,42 @@ pub fn collate(examples: &[Encoded], idx: &[usize], device: Device) -> Batch {
             labels[r * s + j] = e.labels[j];
         }
     }
-    let at: Vec<i64> = (0..labels.len() as i64).filter(|&i| labels[i as usize] != -100).collect();
-    let targets: Vec<i64> = at.iter().map(|&i| labels[i as usize]).collect();
+    let mut at: Vec<i64> = (0..labels.len() as i64).filter(|&i| labels[i as usize] != -100).collect();
+    let mut targets: Vec<i64> = at.iter().map(|&i| labels[i as usize]).collect();
+    let real = at.len();
+    let padded = real.max(1).next_multiple_of(labels_multiple.max(1));
+    at.resize(padded, 0);
+    targets.resize(padded, -100);
     Batch {
         ids: Tensor::from_slice(&ids).view([b as i64, s as i64]).to_device(device),
-        labels: at.len(),
+        labels: real,
         at: Tensor::from_slice(&at).to_device(device),
         targets: Tensor::from_slice(&targets).to_device(device),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_for_graphs_keeps_every_label_and_adds_only_ignored_ones() {
+        let examples = vec![
+            Encoded { ids: vec![5, 6, 7, 8], labels: vec![-100, 7, 8, -100] },
+            Encoded { ids: vec![9, 10, 11], labels: vec![-100, -100, 11] },
+        ];
+        let plain = collate(&examples, &[0, 1], Device::Cpu);
+        let padded = collate_padded(&examples, &[0, 1], Device::Cpu, 32, 8);
+        assert_eq!(padded.ids.size(), [2, 32]);
+        assert_eq!((plain.labels, padded.labels), (3, 3));
+        assert_eq!(padded.at.size(), [8]);
+        // The real labels first, at their positions in the wider rows; then ignored ones at 0.
+        let at: Vec<i64> = Vec::try_from(&padded.at).unwrap();
+        let targets: Vec<i64> = Vec::try_from(&padded.targets).unwrap();
+        assert_eq!(&at[..3], &[1, 2, 34]);
+        assert_eq!(&targets[..3], &[7, 8, 11]);
+        assert!(at[3..].iter().all(|&a| a == 0) && targets[3..].iter().all(|&t| t == -100));
+        let plain_ids: Vec<i64> = Vec::try_from(&plain.ids.flatten(0, -1)).unwrap();
+        assert_eq!(plain_ids, vec![5, 6, 7, 8, 9, 10, 11, 0]);
     }
 }

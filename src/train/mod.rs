@@ -7,6 +7,9 @@
 //! seven embedding rows. Learning rate: linear warmup, then cosine decay to zero.
 //! Checkpoints hold parameters, optimizer moments and the step, so `--resume` continues the same
 //! loss curve (data order and dropout are functions of the seed and the step).
+//! On CUDA a step is captured as a CUDA graph the first time its shape comes up and replayed
+//! after that (src/torch_cuda.rs): libtorch's eager dispatch of ~2,000 kernels, not the GPU,
+//! bounds an eager step of this small model. `--eager` turns that off.
 
 pub mod data;
 pub mod optim;
@@ -18,7 +21,9 @@ use crate::model::weights::Weights;
 use crate::tokenizer::Tokenizer;
 use crate::tools::Tools;
 use anyhow::{bail, Context, Result};
-use data::{buckets, collate, prepare, Encoded, Prepared};
+use crate::torch_cuda::{Graph, Pool};
+use data::{buckets, collate, collate_padded, prepare, Batch, Encoded, Prepared};
+use std::collections::HashMap;
 use optim::AdamW;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -51,6 +56,9 @@ pub struct TrainConfig {
     pub eval_every: usize,
     pub save_every: usize,
     pub progress: bool,
+    /// Never replay steps as CUDA graphs.
+    #[serde(default)]
+    pub eager: bool,
 }
 
 /// One line of metrics.jsonl.
@@ -121,6 +129,47 @@ pub struct Trainer {
     prefix: Tensor,
     opt: AdamW,
     pub tokenizer_source: String,
+    /// Steps captured as CUDA graphs, by the shapes of their micro-batches; None: eager steps.
+    graphs: Option<StepGraphs>,
+}
+
+/// CUDA graphs of whole steps (prefix, micro-batches, backward into the accumulated gradient),
+/// one per shape of a step's micro-batches, all in one memory pool. Sequences are padded to a
+/// multiple of `SEQ_MULTIPLE` and labelled positions to one of `LABEL_MULTIPLE`, so that a few
+/// dozen shapes cover a dataset. Each step copies its batches into the graph's input tensors,
+/// replays it and reads the loss before any other graph runs (they share scratch memory).
+struct StepGraphs {
+    pool: Pool,
+    by_shape: HashMap<Vec<[i64; 3]>, StepGraph>,
+}
+
+struct StepGraph {
+    graph: Graph,
+    inputs: Vec<Batch>,
+    /// 1 / the step's labelled tokens (the loss is their mean), an input like the batches.
+    inv_labelled: Tensor,
+    loss: Tensor,
+}
+
+const SEQ_MULTIPLE: usize = 32;
+const LABEL_MULTIPLE: usize = 128;
+
+/// A step's forward and backward: the prefix once, then each micro-batch, its summed loss times
+/// `inv_labelled` backpropagated into the optimizer's gradient. Returns the step's mean loss (a
+/// tensor: reading it waits for the GPU).
+fn forward_backward(model: &Model, opt: &mut AdamW, prefix_ids: &Tensor, batches: &[Batch], inv_labelled: &Tensor) -> Tensor {
+    let plen = prefix_ids.size()[1];
+    model.begin(true);
+    let prefix = (plen > 0).then(|| model.prefix(prefix_ids, true));
+    let mut total = Tensor::zeros([], (Kind::Float, model.device));
+    for (k, b) in batches.iter().enumerate() {
+        let (h, _) = model.forward(&b.ids, plen, prefix.as_ref(), true, false);
+        let (loss, _) = model.loss(&h, &b.at, &b.targets);
+        let loss = loss * inv_labelled;
+        total += loss.detach();
+        opt.backward(&model.params, &loss, k + 1 < batches.len());
+    }
+    total
 }
 
 /// The tokenizer matching the base: from the GGUF's vocabulary or the HF folder's tokenizer.json.
@@ -157,10 +206,23 @@ impl Trainer {
         let weights = Weights::load(&cfg.base)?;
         // LoRA's A matrices start random: from the seed, so that two runs are the same run.
         tch::manual_seed(cfg.seed as i64);
-        let model = Model::new(weights, device, kind_for(device), Some(cfg.lora.clone()), cfg.train_tokens, longest + 8)?;
+        let mut model = Model::new(weights, device, kind_for(device), Some(cfg.lora.clone()), cfg.train_tokens, longest + 8)?;
         let opt = AdamW::new(&model.params, cfg.weight_decay);
         let prefix = Tensor::from_slice(&data.prefix).view([1, -1]).to_device(device);
-        Ok(Trainer { model, data, prefix, opt, tokenizer_source: cfg.base.display().to_string(), cfg })
+        let graphs = if device.is_cuda() && !cfg.eager {
+            match Pool::new() {
+                Ok(pool) => Some(StepGraphs { pool, by_shape: HashMap::new() }),
+                Err(e) => {
+                    eprintln!("training without CUDA graphs: {e:#}");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        // Separate projection outputs cost launches and save GPU time: right for graph replays.
+        model.separate_outputs = graphs.is_some();
+        Ok(Trainer { model, data, prefix, opt, tokenizer_source: cfg.base.display().to_string(), cfg, graphs })
     }
 
     fn steps_per_epoch(&self) -> usize {
@@ -195,21 +257,41 @@ impl Trainer {
         let suffix_tokens: usize = batches.iter().flatten().map(|&i| self.data.train[i].ids.len()).sum();
         let tokens = suffix_tokens + self.data.prefix.len();
         let example_tokens = suffix_tokens + self.data.prefix.len() * batches.iter().map(Vec::len).sum::<usize>();
-        self.model.begin(true);
-        let prefix = (!self.data.prefix.is_empty()).then(|| self.model.prefix(&self.prefix, true));
-        let mut total = Tensor::zeros([], (Kind::Float, self.model.device));
-        for (k, idx) in batches.iter().enumerate() {
-            let b = collate(&self.data.train, idx, self.model.device);
-            let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), true, false);
-            let (loss, _) = self.model.loss(&h, &b.at, &b.targets);
-            let loss = loss / labelled.max(1) as f64;
-            total += loss.detach();
-            let last = k + 1 == batches.len();
-            self.opt.backward(&self.model.params, &loss, !last);
-        }
+        let device = self.model.device;
+        let inv = 1.0 / labelled.max(1) as f64;
+        let loss = match self.graphs.as_mut() {
+            None => {
+                let batches: Vec<Batch> = batches.iter().map(|idx| collate(&self.data.train, idx, device)).collect();
+                forward_backward(&self.model, &mut self.opt, &self.prefix, &batches, &Tensor::from(inv as f32).to_device(device)).double_value(&[])
+            }
+            Some(graphs) => {
+                let batches: Vec<Batch> = batches.iter().map(|idx| collate_padded(&self.data.train, idx, device, SEQ_MULTIPLE, LABEL_MULTIPLE)).collect();
+                let shape: Vec<[i64; 3]> = batches.iter().map(|b| [b.ids.size()[0], b.ids.size()[1], b.at.size()[0]]).collect();
+                if !graphs.by_shape.contains_key(&shape) {
+                    let (model, opt, prefix) = (&self.model, &mut self.opt, &self.prefix);
+                    let inputs: Vec<Batch> = batches.iter().map(|b| Batch { ids: b.ids.copy(), at: b.at.copy(), targets: b.targets.copy(), labels: b.labels }).collect();
+                    let inv_labelled = Tensor::from(inv as f32).to_device(device);
+                    // Capturing runs the step once uncaptured (the warm-up): its gradient is dropped.
+                    let (graph, loss) = Graph::capture(Some(graphs.pool), || forward_backward(model, opt, prefix, &inputs, &inv_labelled))?;
+                    opt.zero_grad();
+                    graphs.by_shape.insert(shape.clone(), StepGraph { graph, inputs, inv_labelled, loss });
+                }
+                let g = &graphs.by_shape[&shape];
+                tch::no_grad(|| {
+                    for (dst, src) in g.inputs.iter().zip(&batches) {
+                        dst.ids.shallow_clone().copy_(&src.ids);
+                        dst.at.shallow_clone().copy_(&src.at);
+                        dst.targets.shallow_clone().copy_(&src.targets);
+                    }
+                    let _ = g.inv_labelled.shallow_clone().fill_(inv);
+                });
+                g.graph.replay()?;
+                g.loss.double_value(&[])
+            }
+        };
         let norm = self.opt.clip_grad_norm(self.cfg.clip);
         self.opt.step(&self.model.params, lr);
-        Ok((total.double_value(&[]), tokens, norm, example_tokens))
+        Ok((loss, tokens, norm, example_tokens))
     }
 
     /// Loss and token accuracy on the eval examples.

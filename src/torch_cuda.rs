@@ -1,0 +1,246 @@
+//! libtorch's CUDA parts that tch lacks, through a small C++ shim (src/torch_cuda.cpp): CUDA
+//! graphs, so that a training step's ~2,000 kernels are captured once and replayed with one launch
+//! (the step then costs what the GPU needs, not what eager dispatch needs); flash attention with a
+//! sliding window and grouped keys; the kineto profiler.
+//!
+//! build.rs compiles the shim into a shared object that is embedded here and loaded from memory on
+//! first use, after libtorch_cuda.so (whose symbols it uses): fg never links CUDA itself, and a
+//! build without CUDA's headers simply lacks these (`available()` says why).
+//!
+//! Graph traps:
+//! - Capture runs on a side stream (the legacy default stream cannot be captured); `capture`
+//!   enters it, runs the work once uncaptured (cuBLAS and cuDNN set up their per-stream state
+//!   and plans), then captures it.
+//! - What the work reads must live at fixed addresses: inputs are copied into tensors made before
+//!   capture, never replaced; what it returns is rewritten in place by every replay.
+//! - Graphs that share a pool (`Pool`) may reuse each other's scratch memory: read a graph's
+//!   outputs after its replay, before another graph's.
+//! - No host synchronisation inside the work (no `.double_value`, no data-dependent shapes).
+
+use anyhow::{bail, Context, Result};
+use std::ffi::{c_char, c_void, CStr};
+use std::sync::OnceLock;
+use tch::Tensor;
+use torch_sys::C_tensor;
+
+#[cfg(fg_torch_cuda)]
+static SHIM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libfg_torch_cuda.so"));
+#[cfg(not(fg_torch_cuda))]
+static SHIM: &[u8] = &[];
+
+type Err = *mut c_char;
+
+/// The shim's functions (see cuda_graph.cpp for what each does).
+struct Api {
+    new: unsafe extern "C" fn(*mut *mut c_void) -> Err,
+    delete: unsafe extern "C" fn(*mut c_void),
+    free_error: unsafe extern "C" fn(Err),
+    enter: unsafe extern "C" fn(*mut c_void) -> Err,
+    leave: unsafe extern "C" fn(*mut c_void) -> Err,
+    capture_begin: unsafe extern "C" fn(*mut c_void, u64, u64) -> Err,
+    capture_end: unsafe extern "C" fn(*mut c_void) -> Err,
+    replay: unsafe extern "C" fn(*mut c_void) -> Err,
+    pool: unsafe extern "C" fn(*mut u64, *mut u64) -> Err,
+    empty_cache: unsafe extern "C" fn() -> Err,
+    flash_attention: unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err,
+    profile_begin: unsafe extern "C" fn() -> Err,
+    profile_end: unsafe extern "C" fn(*const c_char) -> Err,
+}
+
+/// Loads the embedded shim once (CUDA must be usable: libtorch_cuda.so goes first).
+fn api() -> Result<&'static Api> {
+    static API: OnceLock<Result<Api, String>> = OnceLock::new();
+    API.get_or_init(|| load().map_err(|e| format!("{e:#}"))).as_ref().map_err(|e| anyhow::anyhow!("CUDA graphs unavailable: {e}"))
+}
+
+fn load() -> Result<Api> {
+    if SHIM.is_empty() {
+        bail!("fg was built without the CUDA-graph shim (libtorch's or CUDA's headers were missing at build time)");
+    }
+    if !crate::device::cuda_available() {
+        bail!("CUDA is not usable");
+    }
+    // SAFETY: memfd_create/write/dlopen/dlsym on a descriptor and names we own; the library and
+    // its descriptor stay open for the process lifetime, so the symbols stay valid.
+    unsafe {
+        let fd = libc::memfd_create(c"fg_torch_cuda".as_ptr(), 0);
+        if fd < 0 {
+            bail!("memfd_create: {}", std::io::Error::last_os_error());
+        }
+        let mut done = 0;
+        while done < SHIM.len() {
+            let n = libc::write(fd, SHIM[done..].as_ptr().cast(), SHIM.len() - done);
+            if n <= 0 {
+                bail!("writing the shim: {}", std::io::Error::last_os_error());
+            }
+            done += n as usize;
+        }
+        let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}"))?;
+        let lib = libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
+        if lib.is_null() {
+            bail!("dlopen: {}", CStr::from_ptr(libc::dlerror()).to_string_lossy());
+        }
+        let sym = |name: &CStr| -> Result<*mut c_void> {
+            let p = libc::dlsym(lib, name.as_ptr());
+            if p.is_null() {
+                bail!("the shim lacks {}", name.to_string_lossy());
+            }
+            Ok(p)
+        };
+        Ok(Api {
+            new: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut *mut c_void) -> Err>(sym(c"fg_graph_new")?),
+            delete: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void)>(sym(c"fg_graph_delete")?),
+            free_error: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(Err)>(sym(c"fg_graph_free_error")?),
+            enter: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void) -> Err>(sym(c"fg_graph_enter")?),
+            leave: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void) -> Err>(sym(c"fg_graph_leave")?),
+            capture_begin: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void, u64, u64) -> Err>(sym(c"fg_graph_capture_begin")?),
+            capture_end: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void) -> Err>(sym(c"fg_graph_capture_end")?),
+            replay: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void) -> Err>(sym(c"fg_graph_replay")?),
+            pool: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut u64, *mut u64) -> Err>(sym(c"fg_graph_pool")?),
+            empty_cache: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> Err>(sym(c"fg_graph_empty_cache")?),
+            flash_attention: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err>(sym(c"fg_flash_attention")?),
+            profile_begin: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> Err>(sym(c"fg_profile_begin")?),
+            profile_end: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> Err>(sym(c"fg_profile_end")?),
+        })
+    }
+}
+
+/// Turns a shim error into a Result (and frees the message).
+fn check(api: &Api, e: Err, what: &str) -> Result<()> {
+    if e.is_null() {
+        return Ok(());
+    }
+    // SAFETY: a non-null error is a NUL-terminated malloc'ed string from the shim, freed once here.
+    let msg = unsafe {
+        let m = CStr::from_ptr(e).to_string_lossy().into_owned();
+        (api.free_error)(e);
+        m
+    };
+    bail!("{what}: {msg}")
+}
+
+/// Flash attention, differentiable: q [B, Tq, H, D], k and v [B, Tk, Hkv, D] (bf16 or f16, on the
+/// GPU; Hkv divides H). Causal with the diagonal at the bottom right, so the keys may begin with a
+/// prefix the queries all see; `window` > 0 limits each query to that many latest keys. Returns
+/// [B, Tq, H, D].
+pub fn flash_attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, window: i64) -> Result<Tensor> {
+    let api = api()?;
+    let mut out = std::ptr::null_mut();
+    // SAFETY: the shim reads the three tensors (not taking them) and hands back a new tensor,
+    // which from_ptr takes ownership of.
+    unsafe {
+        check(api, (api.flash_attention)(q.as_ptr() as *mut _, k.as_ptr() as *mut _, v.as_ptr() as *mut _, scale, window, &mut out), "flash attention")?;
+        Ok(Tensor::from_ptr(out))
+    }
+}
+
+/// Starts the kineto profiler (CPU operators and CUDA kernels).
+pub fn profile_begin() -> Result<()> {
+    let api = api()?;
+    // SAFETY: no arguments.
+    check(api, unsafe { (api.profile_begin)() }, "starting the profiler")
+}
+
+/// Stops the profiler and writes a Chrome trace to `path`.
+pub fn profile_end(path: &std::path::Path) -> Result<()> {
+    let api = api()?;
+    let c = std::ffi::CString::new(path.display().to_string())?;
+    // SAFETY: a NUL-terminated path that outlives the call.
+    check(api, unsafe { (api.profile_end)(c.as_ptr()) }, "writing the profile")
+}
+
+/// Whether this build and machine have the shim (and why not).
+pub fn available() -> Result<()> {
+    api().map(|_| ())
+}
+
+/// A memory pool that several graphs share, so that their scratch memory is counted once.
+#[derive(Clone, Copy, Debug)]
+pub struct Pool(u64, u64);
+
+impl Pool {
+    pub fn new() -> Result<Pool> {
+        let api = api()?;
+        let (mut a, mut b) = (0, 0);
+        // SAFETY: two out-pointers to locals.
+        check(api, unsafe { (api.pool)(&mut a, &mut b) }, "graph pool")?;
+        Ok(Pool(a, b))
+    }
+}
+
+/// Returns the caching allocator's unused blocks to the device (before a capture, so that the
+/// graph's pool does not come on top of the eager steps' cache).
+pub fn empty_cache() -> Result<()> {
+    let api = api()?;
+    // SAFETY: no arguments.
+    check(api, unsafe { (api.empty_cache)() }, "emptying the CUDA cache")
+}
+
+/// One captured piece of work.
+pub struct Graph {
+    raw: *mut c_void,
+    api: &'static Api,
+}
+
+impl Drop for Graph {
+    fn drop(&mut self) {
+        // SAFETY: `raw` came from fg_graph_new and is deleted once.
+        unsafe { (self.api.delete)(self.raw) }
+    }
+}
+
+impl Graph {
+    /// Runs `work` once on the side stream (warm-up), then captures it; returns the graph and what
+    /// the captured run returned (tensors that each replay rewrites). A panic inside `work` (a CUDA
+    /// out-of-memory error) ends the capture and goes on unwinding.
+    pub fn capture<R>(pool: Option<Pool>, mut work: impl FnMut() -> R) -> Result<(Graph, R)> {
+        let api = api()?;
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: an out-pointer to a local.
+        check(api, unsafe { (api.new)(&mut raw) }, "creating a CUDA graph")?;
+        let graph = Graph { raw, api };
+        // SAFETY (all calls below): `raw` is a live graph; enter/leave pair up on this thread.
+        check(api, unsafe { (api.enter)(raw) }, "entering the capture stream")?;
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<R> {
+            drop(work());
+            check(api, unsafe { (api.empty_cache)() }, "emptying the CUDA cache")?;
+            let Pool(a, b) = pool.unwrap_or(Pool(0, 0));
+            check(api, unsafe { (api.capture_begin)(raw, a, b) }, "beginning capture")?;
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut work));
+            let end = check(api, unsafe { (api.capture_end)(raw) }, "ending capture");
+            let out = out.unwrap_or_else(|p| std::panic::resume_unwind(p));
+            end.map(|_| out)
+        }));
+        let left = check(api, unsafe { (api.leave)(raw) }, "leaving the capture stream");
+        let out = run.unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        left?;
+        Ok((graph, out))
+    }
+
+    /// Runs the captured work again, on the current stream.
+    pub fn replay(&self) -> Result<()> {
+        // SAFETY: `raw` is a live, captured graph.
+        check(self.api, unsafe { (self.api.replay)(self.raw) }, "replaying a CUDA graph").context("CUDA graph replay")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(fg_torch_cuda)]
+    fn the_shim_is_embedded_as_a_shared_object() {
+        assert!(SHIM.len() > 10_000 && SHIM.starts_with(b"\x7fELF"), "the embedded shim is not an ELF shared object");
+    }
+
+    #[test]
+    fn without_cuda_the_shim_is_refused_with_a_reason() {
+        if crate::device::cuda_available() {
+            return;
+        }
+        let e = available().unwrap_err().to_string();
+        assert!(e.contains("CUDA"), "unclear refusal: {e}");
+        assert!(Pool::new().is_err() && flash_attention(&Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)), &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)), &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)), 1.0, 0).is_err());
+    }
+}
