@@ -1,6 +1,6 @@
 //! Forced continuations: text that must come next in FunctionGemma's call syntax, so the engine can
 //! append it without sampling (`call:` after `<start_function_call>`, the rest of a tool name once
-//! its prefix is unique, `{`, a key when only one can come next, `<escape>` before a string, the
+//! its prefix is unique, `{` when an argument must follow, a key when only one can come next, `<escape>` before a string, the
 //! closing `}<end_function_call>` when no key is left). The grammar still checks every forced
 //! token; this module only has to be right about uniqueness, never about validity.
 
@@ -86,7 +86,20 @@ impl Forcer for FunctionGemmaForcer {
             let names: Vec<&str> = self.tools.iter().map(|t| t.name.as_str()).filter(|n| n.starts_with(rest)).collect();
             return match names.as_slice() {
                 [] => None,
-                [one] => Some(format!("{}{{", &one[rest.len()..])),
+                // The brace too only when an argument must follow (or none can): where the model
+                // may leave the arguments out, training spelled that `{}`, a single token, which a
+                // forced `{` would split (and the model, seeing `{` alone, goes on to an argument).
+                [one] => {
+                    let tool = self.tools.iter().find(|t| t.name == *one)?;
+                    let tail = &one[rest.len()..];
+                    if tool.keys.is_empty() {
+                        Some(format!("{tail}{{}}{END_FUNCTION_CALL}"))
+                    } else if tool.keys.iter().any(|k| k.required) {
+                        Some(format!("{tail}{{"))
+                    } else {
+                        (!tail.is_empty()).then(|| tail.to_string())
+                    }
+                }
                 many => {
                     let p = common_prefix(many.iter().copied());
                     (p.len() > rest.len()).then(|| p[rest.len()..].to_string())
@@ -237,6 +250,11 @@ mod tests {
         assert_eq!(f.forced(&format!("{s}call:")), None);
         assert_eq!(f.forced(&format!("{s}call:sess")), Some("ion_".into()));
         assert_eq!(f.forced(&format!("{s}call:session_g")), Some("et{".into()));
+        // session_create's keys are all optional: its name, then the model chooses `{}` or `{`.
+        assert_eq!(f.forced(&format!("{s}call:session_creat")), Some("e".into()));
+        assert_eq!(f.forced(&format!("{s}call:session_create")), None);
+        // health has no keys at all: everything to the end is forced.
+        assert_eq!(f.forced(&format!("{s}call:heal")), Some("th{}<end_function_call>".into()));
         // session_get has one required key.
         assert_eq!(f.forced(&format!("{s}call:session_get{{")), Some("session_id:<escape>".into()));
         assert_eq!(f.forced(&format!("{s}call:session_get{{session_id:<escape>abc")), None);
