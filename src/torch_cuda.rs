@@ -30,7 +30,7 @@ static SHIM: &[u8] = &[];
 
 type Err = *mut c_char;
 
-/// The shim's functions (see cuda_graph.cpp for what each does).
+/// The shim's functions (see torch_cuda.cpp for what each does).
 struct Api {
     new: unsafe extern "C" fn(*mut *mut c_void) -> Err,
     delete: unsafe extern "C" fn(*mut c_void),
@@ -50,12 +50,12 @@ struct Api {
 /// Loads the embedded shim once (CUDA must be usable: libtorch_cuda.so goes first).
 fn api() -> Result<&'static Api> {
     static API: OnceLock<Result<Api, String>> = OnceLock::new();
-    API.get_or_init(|| load().map_err(|e| format!("{e:#}"))).as_ref().map_err(|e| anyhow::anyhow!("CUDA graphs unavailable: {e}"))
+    API.get_or_init(|| load().map_err(|e| format!("{e:#}"))).as_ref().map_err(|e| anyhow::anyhow!("fg's CUDA shim (graphs, flash attention) is unavailable: {e}"))
 }
 
 fn load() -> Result<Api> {
     if SHIM.is_empty() {
-        bail!("fg was built without the CUDA-graph shim (libtorch's or CUDA's headers were missing at build time)");
+        bail!("fg was built without it (libtorch's or CUDA's headers were missing at build time: run scripts/setup.sh, then rebuild)");
     }
     if !crate::device::cuda_available() {
         bail!("CUDA is not usable");
