@@ -265,11 +265,12 @@ impl Trainer {
                 forward_backward(&self.model, &mut self.opt, &self.prefix, &batches, &Tensor::from(inv as f32).to_device(device)).double_value(&[])
             }
             Some(graphs) => {
-                let batches: Vec<Batch> = batches.iter().map(|idx| collate_padded(&self.data.train, idx, device, SEQ_MULTIPLE, LABEL_MULTIPLE)).collect();
+                // Collated on the CPU: they are copied straight into the graph's inputs.
+                let batches: Vec<Batch> = batches.iter().map(|idx| collate_padded(&self.data.train, idx, Device::Cpu, SEQ_MULTIPLE, LABEL_MULTIPLE)).collect();
                 let shape: Vec<[i64; 3]> = batches.iter().map(|b| [b.ids.size()[0], b.ids.size()[1], b.at.size()[0]]).collect();
                 if !graphs.by_shape.contains_key(&shape) {
                     let (model, opt, prefix) = (&self.model, &mut self.opt, &self.prefix);
-                    let inputs: Vec<Batch> = batches.iter().map(|b| Batch { ids: b.ids.copy(), at: b.at.copy(), targets: b.targets.copy(), labels: b.labels }).collect();
+                    let inputs: Vec<Batch> = batches.iter().map(|b| Batch { ids: b.ids.to_device(device), at: b.at.to_device(device), targets: b.targets.to_device(device), labels: b.labels }).collect();
                     let inv_labelled = Tensor::from(inv as f32).to_device(device);
                     // Capturing runs the step once uncaptured (the warm-up): its gradient is dropped.
                     let (graph, loss) = Graph::capture(Some(graphs.pool), || forward_backward(model, opt, prefix, &inputs, &inv_labelled))?;
@@ -277,6 +278,7 @@ impl Trainer {
                     graphs.by_shape.insert(shape.clone(), StepGraph { graph, inputs, inv_labelled, loss });
                 }
                 let g = &graphs.by_shape[&shape];
+                // (After a fresh capture the inputs already hold this step: the copies are cheap.)
                 tch::no_grad(|| {
                     for (dst, src) in g.inputs.iter().zip(&batches) {
                         dst.ids.shallow_clone().copy_(&src.ids);
