@@ -49,17 +49,38 @@ fn no_eval_request_appears_in_train() {
 
 #[test]
 fn eval_values_are_held_out_from_train() {
-    // Paths and search queries of eval calls come from the eval part of the pools.
+    // Free-form values of eval calls (paths, ids, commands, patterns, …) come from the eval part of
+    // the pools; the train-only pools add none of them.
     let ds = default_dataset();
     let values = |examples: &[data::Example], key: &str| -> HashSet<String> {
         examples.iter().filter(|e| e.kind == "call").filter_map(|e| e.expected()?.arguments.get(key)?.as_str().map(String::from)).collect()
     };
-    for key in ["path", "query", "model_name", "backend_id", "url"] {
+    for key in ["path", "query", "model_name", "backend_id", "url", "session_id", "command", "pattern", "search", "client_id", "problem", "server_id"] {
         let (train, eval) = (values(&ds.train, key), values(&ds.eval, key));
         assert!(!eval.is_empty(), "no eval values for {key}");
         let shared: Vec<&String> = eval.intersection(&train).collect();
         assert!(shared.is_empty(), "{key} values in both splits: {shared:?}");
     }
+}
+
+#[test]
+fn every_enum_member_eval_asks_for_is_trained() {
+    // A schema's closed sets are not held out: eval never asks for a member training never showed.
+    let ds = default_dataset();
+    let values = |examples: &[data::Example]| -> HashSet<(String, String, String)> {
+        let calls = examples.iter().filter_map(|e| e.expected());
+        calls.flat_map(|c| c.arguments.iter().filter_map(|(k, v)| Some((c.name.clone(), k.clone(), v.as_str()?.to_string())))).collect()
+    };
+    let train = values(&ds.train);
+    let mut checked = 0;
+    for (tool, key, value) in values(&ds.eval) {
+        let def = tools().get(&tool).unwrap();
+        if def.parameters["properties"][&key]["enum"].is_array() {
+            assert!(train.contains(&(tool.clone(), key.clone(), value.clone())), "{tool}.{key} = {value:?} is asked for in eval but never trained");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} distinct enum values in eval");
 }
 
 #[test]

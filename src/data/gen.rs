@@ -136,36 +136,31 @@ impl Gen {
         self.fill(t, slots)
     }
 
-    /// One phrasing from `templates`, from this split's part.
-    pub fn template<'t>(&mut self, templates: &[&'t str]) -> &'t str {
-        self.pick(templates)
-    }
-
-    /// Like `template`, but the train split draws uniformly from its part of `templates` and all of
-    /// `extra`. Train-only phrasings widen what training shows while the eval split draws exactly
-    /// as `template` does (same items, same random numbers), so eval.jsonl stays the same.
-    pub fn template_plus<'t>(&mut self, templates: &[&'t str], extra: &[&'t str]) -> &'t str {
+    /// Like `pick`, but the train split draws uniformly from its part of `pool` and all of `extra`.
+    /// Train-only phrasings and values widen what training shows while the eval split draws exactly
+    /// as `pick` does (same items, same random numbers), so eval.jsonl stays the same.
+    pub fn pick_plus<T: Copy>(&mut self, pool: &[T], extra: &[T]) -> T {
         if self.split == Split::Eval || extra.is_empty() {
-            return self.pick(templates);
+            return self.pick(pool);
         }
-        // A sticky index past the end of `templates` points into `extra`; keyed like `pick`'s.
-        let key = templates.as_ptr() as usize;
+        // A sticky index past the end of `pool` points into `extra`; keyed like `pick`'s.
+        let key = pool.as_ptr() as usize;
         let i = match self.sticky.as_ref().and_then(|s| s.get(&key)) {
             Some(&i) => i,
             None => {
-                let idx = self.indices(templates.len());
+                let idx = self.indices(pool.len());
                 let j = self.rng.below(idx.len() + extra.len());
-                let i = if j < idx.len() { idx[j] } else { templates.len() + j - idx.len() };
+                let i = if j < idx.len() { idx[j] } else { pool.len() + j - idx.len() };
                 if let Some(s) = self.sticky.as_mut() {
                     s.insert(key, i);
                 }
                 i
             }
         };
-        if i < templates.len() {
-            templates[i]
+        if i < pool.len() {
+            pool[i]
         } else {
-            extra[i - templates.len()]
+            extra[i - pool.len()]
         }
     }
 }
@@ -235,22 +230,22 @@ mod tests {
     const X: &[&str] = &["x1", "x2", "x3"];
 
     #[test]
-    fn template_plus_draws_in_eval_exactly_as_template() {
+    fn pick_plus_draws_in_eval_exactly_as_pick() {
         let (mut a, mut b) = (Gen::new(5, Split::Eval), Gen::new(5, Split::Eval));
         for _ in 0..200 {
-            assert_eq!(a.template_plus(T, X), b.template(T));
+            assert_eq!(a.pick_plus(T, X), b.pick(T));
             assert_eq!(a.rng.below(1000), b.rng.below(1000), "the random streams diverged");
         }
     }
 
     #[test]
-    fn template_plus_adds_train_only_phrasings_to_train() {
+    fn pick_plus_adds_train_only_items_to_train() {
         let mut g = Gen::new(5, Split::Train);
-        let seen: HashSet<&str> = (0..600).map(|_| g.template_plus(T, X)).collect();
+        let seen: HashSet<&str> = (0..600).map(|_| g.pick_plus(T, X)).collect();
         let want: HashSet<&str> = ["a", "b", "c", "d", "e", "f", "x1", "x2", "x3"].into();
         assert_eq!(seen, want);
         g.set_sticky(true);
-        let first = g.template_plus(T, X);
-        assert!((0..20).all(|_| g.template_plus(T, X) == first), "sticky draws must repeat");
+        let first = g.pick_plus(T, X);
+        assert!((0..20).all(|_| g.pick_plus(T, X) == first), "sticky draws must repeat");
     }
 }

@@ -224,7 +224,7 @@ impl<'a> Builder<'a> {
     }
 
     fn parallel(&mut self, n: usize) -> Result<()> {
-        // Per tool: phrasings, then train-only phrasings (`Gen::template_plus`).
+        // Per tool: phrasings, then train-only phrasings (`Gen::pick_plus`).
         const PAIRS: &[(&str, &[&str], &[&str])] = &[
             ("read_file", &["read {a} and {b}", "show me both {a} and {b}", "open {a} as well as {b}", "?what's in {a} and in {b}?", "print {a}, then {b}", "display {a} and also {b}"], &["cat {a} and {b}", "!I need to see {a} and {b}", "pull up {a} together with {b}"]),
             ("delete_file", &["delete {a} and {b}", "remove both {a} and {b}", "get rid of {a} and {b}", "rm {a} {b}", "erase {a} as well as {b}"], &["delete both {a} and {b}", "trash {a} and also {b}", "!we don't need {a} or {b} anymore, delete them"]),
@@ -250,7 +250,7 @@ impl<'a> Builder<'a> {
                 _ => ("path", values::DIRS),
             };
             let (a, b) = g.pick_two(pool);
-            let t = g.template_plus(templates, extra);
+            let t = g.pick_plus(templates, extra);
             let core = g.fill(t, &[("a", a.into()), ("b", b.into())]);
             let style = [Style::Imperative, Style::Polite, Style::Question][g.rng.below(3)];
             let request = styled(&mut g, &core, style);

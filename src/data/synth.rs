@@ -2,10 +2,11 @@
 //!
 //! Every generator returns a lower-case imperative core (or a '?'-prefixed question, or a
 //! '!'-prefixed sentence such as "I need …" that no request frame fits) and the call's
-//! arguments. Optional arguments appear only when the request asks for them. Phrasings are chosen
-//! through `Gen::template_plus` and values through `Gen::pick`, so the eval split gets phrasings and
-//! values of its own; each list's second part holds train-only phrasings, written from the tool's
-//! meaning, which widen the language training shows without changing the eval split.
+//! arguments. Optional arguments appear only when the request asks for them. Phrasings and values
+//! are chosen through `Gen::pick` and `Gen::pick_plus`, so the eval split gets phrasings and values
+//! of its own; each phrasing list's second part holds train-only phrasings, written from the tool's
+//! meaning, and the `*_TRAIN` pools train-only values (see `values`): both widen what training
+//! shows without changing the eval split.
 
 use super::gen::{args, s, Gen};
 use super::values::*;
@@ -71,85 +72,86 @@ pub fn generate(tool: &str, g: &mut Gen) -> Core {
     }
 }
 
-/// A call without arguments; `extra` holds train-only phrasings (see `Gen::template_plus`).
+/// A call without arguments; `extra` holds train-only phrasings (see `Gen::pick_plus`).
 fn no_args(g: &mut Gen, templates: &[&str], extra: &[&str]) -> Core {
-    let t = g.template_plus(templates, extra);
+    let t = g.pick_plus(templates, extra);
     core(g.fill(t, &[]), Map::new())
 }
 
 fn session_id(g: &mut Gen) -> String {
     const PREFIX: &[&str] = &["sess_", "s-", "", "session-"];
-    let p = g.pick(PREFIX);
+    let p = g.pick_plus(PREFIX, SESSION_PREFIXES_TRAIN);
     let hex: String = (0..8).map(|_| char::from_digit(g.rng.below(16) as u32, 16).unwrap()).collect();
     // Train and eval ids differ in their last character class, so no id crosses splits.
     let tail = if g.split == super::gen::Split::Eval { "e" } else { "" };
     format!("{p}{hex}{tail}")
 }
 
-/// Per task: its phrasings, train-only phrasings, and contents.
-const DELEGATE_TASKS: &[(&str, &[&str], &[&str], &[&str])] = &[
+/// Per task: its phrasings, train-only phrasings, contents, and train-only contents (multi-line
+/// code, and text that goes on after a preposition, as some eval contents do).
+const DELEGATE_TASKS: &[(&str, &[&str], &[&str], &[&str], &[&str])] = &[
     ("review", &["review {content}", "have Delia review {content}", "do a code review of {content}", "get a local model to review {content}", "send {content} to Delia for review", "ask the coder tier to review {content}", "delegate a review of {content}", "look over {content} with a local model and point out bugs"],
         &["ask Delia for a review of {content}", "have a local model check {content} for problems", "route {content} to Delia for a code review", "let the coder model go over {content} and flag issues", "get Delia's review on {content}", "hand {content} to a local model to review"], &[
         "def add(a, b):\n    return a - b", "the retry logic in the HTTP client", "the pull request that adds streaming responses",
         "class Cache:\n    def get(self, k): return self.d[k]", "the error handling in routing.py", "fn div(a: i32, b: i32) -> i32 { a / b }",
         "the new session manager code", "this SQL: SELECT * FROM orders WHERE status = 'open'",
-    ]),
+    ], &["if x:\n    return None\nreturn x", "the caching in src/db/pool.go", "for i in range(n):\n    total += a[i]", "the retry wrapper from last week"]),
     ("generate", &["generate {content}", "have a local model write {content}", "delegate writing {content}", "use Delia to generate {content}", "get the coder tier to write {content}", "have Delia produce {content}", "delegate the generation of {content}", "ask a local model to draft {content}"],
         &["have Delia write {content}", "let a local model create {content}", "delegate: write {content}", "route the writing of {content} to Delia", "have the coder model produce {content}"], &[
         "a function that parses ISO 8601 dates", "unit tests for the session manager", "a bash script that rotates log files",
         "a Rust function that merges two sorted vectors", "a Dockerfile for a FastAPI app", "a SQL migration adding an index on users.email",
         "a TypeScript type for the API response", "a Python dataclass for the config file",
-    ]),
+    ], &["a Go handler that returns JSON", "a regex that matches semantic versions", "a GitHub Actions job for the tests", "a pytest fixture for a temp directory"]),
     ("summarize", &["summarize {content}", "have Delia summarize {content}", "get a quick summary of {content} from a local model", "delegate a summary of {content}", "condense {content} into a few sentences with Delia", "ask the quick tier to summarize {content}", "send {content} to Delia and get a summary", "boil {content} down to the key points using a local model"],
         &["have a local model summarize {content}", "ask Delia to sum up {content}", "let the quick tier give me the gist of {content}", "send {content} to a local model to be summarized", "have Delia give me the short version of {content}"], &[
         "the release notes for version 2.3", "the README introduction", "this meeting transcript: we agreed to ship on Friday and freeze the API",
         "the design doc for tier selection", "the following log output: connection reset by peer (x42)", "the changelog since 1.0",
         "the architecture overview", "the incident report from last night",
-    ]),
+    ], &["the thread about the outage from yesterday", "the notes from the planning meeting on Monday", "the diff of the last release", "this log: worker 3 restarted (OOM) at 02:14"]),
     ("analyze", &["analyze {content}", "have Delia analyze {content}", "delegate an analysis of {content}", "get a local model to analyze {content}", "send {content} to the coder tier for analysis", "use Delia to dig into {content}", "ask a local model to explain {content}", "delegate figuring out {content}"],
         &["run an analysis of {content} on a local model", "ask Delia to investigate {content}", "delegate: analyze {content}", "let the coder tier look into {content}", "send {content} to Delia to be analyzed"], &[
         "this error: KeyError: 'backend_id' in routing.py line 88", "the memory profile of the worker process", "why this regex is slow: (a+)+$",
         "the stack trace from the crash in the queue worker", "the complexity of the scheduling loop", "this flaky test output",
         "the dependency graph of the backend package", "the query plan for the orders report",
-    ]),
+    ], &["the slow query on the users table", "this panic: index out of bounds at src/queue.rs:42", "the CPU profile from the load test", "why the build takes 20 minutes on CI"]),
     ("plan", &["plan {content}", "have the moe tier plan {content}", "delegate planning {content}", "use Delia to draw up a plan for {content}", "get a local model to outline the steps for {content}", "ask Delia for a plan covering {content}", "delegate a roadmap for {content}", "have a big model plan out {content}"],
         &["ask a local model to plan {content}", "delegate: plan {content}", "have Delia come up with a strategy for {content}", "have the moe model sketch the steps for {content}", "send {content} to Delia for planning"], &[
         "the migration of the queue from Redis to Postgres", "splitting the monolith into services", "adding OAuth login",
         "the rollout of the new routing algorithm", "moving CI to GitHub Actions", "upgrading the project to Python 3.12",
         "a caching layer for model responses", "the v3 API deprecation",
-    ]),
+    ], &["the move of the docs to a new site", "a rewrite of the CLI in Rust", "the cleanup of old feature flags", "retiring the v1 endpoints by March"]),
     ("critique", &["critique {content}", "have Delia critique {content}", "get a critical assessment of {content} from the moe tier", "delegate a critique of {content}", "ask a local model to poke holes in {content}", "use Delia to challenge {content}", "have a model play devil's advocate on {content}", "delegate a harsh critique of {content}"],
         &["ask Delia to criticise {content}", "have a local model find the weaknesses in {content}", "route {content} to Delia for a critical review", "let the moe tier tear apart {content}", "send {content} to Delia for critique"], &[
         "the design of the model tier selection", "our plan to cache everything in memory", "the proposed database schema",
         "this API design: POST /run returns 200 even on failure", "the decision to rewrite the frontend", "the retry policy with no backoff",
         "the current logging strategy", "the error messages in the CLI",
-    ]),
+    ], &["the naming of the config options", "our approach to retries in the client", "the layout of the settings page", "this commit message: fix stuff"]),
     ("quick", &["quickly ask a local model: {content}", "send a quick question to Delia: {content}", "use the quick tier for this: {content}", "delegate a fast answer to {content}", "have the fast model answer {content}", "get a quick reply from Delia on {content}", "fire off a quick task to Delia: {content}", "ask the small model quickly: {content}"],
         &["ask Delia real quick: {content}", "!quick question for a local model: {content}", "let the quick tier answer: {content}", "delegate this quick one: {content}", "get a fast answer from a local model: {content}"], &[
         "what does HTTP 429 mean", "convert 3 GiB to bytes", "what is the default port of Postgres", "name a good Python linter",
         "what does git stash pop do", "is JSON a subset of YAML", "what is the time complexity of binary search", "what does SIGTERM do",
-    ]),
+    ], &["what does chmod 644 mean", "how many bytes are in a UUID", "what is a 502 error", "what port does Redis use by default"]),
 ];
 
 const LANGUAGES: &[&str] = &["python", "c", "cpp", "java", "csharp", "javascript", "sql", "go", "php", "rust", "kotlin", "bash", "typescript"];
 const MODEL_HINTS: &[&str] = &["quick", "coder", "moe", "thinking", "7b", "14b", "30b", "small", "large", "fast", "complex"];
 
 fn delegate(g: &mut Gen) -> Core {
-    let (task, templates, extra, contents) = DELEGATE_TASKS[g.rng.below(DELEGATE_TASKS.len())];
-    let content = g.pick(contents).to_string();
-    let t = g.template_plus(templates, extra);
+    let (task, templates, extra, contents, contents_train) = DELEGATE_TASKS[g.rng.below(DELEGATE_TASKS.len())];
+    let content = g.pick_plus(contents, contents_train).to_string();
+    let t = g.pick_plus(templates, extra);
     let mut text = g.fill(t, &[("content", content.clone())]);
     let mut a = args(vec![("task", s(task)), ("content", s(content))]);
     // At most two optional arguments, each asked for in words.
     for _ in 0..g.rng.below(3) {
         match g.rng.below(12) {
             0 => {
-                let l = g.pick(LANGUAGES);
+                let l = g.pick_plus(LANGUAGES, LANGUAGES_HELD_OUT);
                 text += &g.phrase(&[" (the code is {l})", ", it's {l}", " — language: {l}", " in {l}"], &[("l", l.into())]);
                 a.insert("language".into(), s(l));
             }
             1 => {
-                let p = g.pick(PATHS);
+                let p = g.pick_plus(PATHS, PATHS_TRAIN);
                 text += &g.phrase(&[" with {p} as context", ", including the file {p}", " and attach {p}", " using {p} for context"], &[("p", p.into())]);
                 a.insert("file".into(), s(p));
             }
@@ -191,7 +193,7 @@ fn delegate(g: &mut Gen) -> Core {
                 a.insert("context".into(), s(m));
             }
             10 => {
-                let sym = g.pick(SYMBOLS);
+                let sym = g.pick_plus(SYMBOLS, SYMBOLS_TRAIN);
                 text += &g.phrase(&[", focusing on {s}", " with a focus on the symbols {s}", ", look at {s} in particular"], &[("s", sym.into())]);
                 a.insert("symbols".into(), s(sym));
             }
@@ -207,7 +209,7 @@ fn delegate(g: &mut Gen) -> Core {
 }
 
 fn think(g: &mut Gen) -> Core {
-    let problem = g.pick(PROBLEMS).to_string();
+    let problem = g.pick_plus(PROBLEMS, PROBLEMS_TRAIN).to_string();
     let (templates, extra, depth): (&[&str], &[&str], Option<&str>) = match g.rng.below(4) {
         0 => (&["think very deeply about {p}", "do a deep, thorough reasoning pass on {p}", "take your time and think hard, in depth, about {p}", "reason in depth about {p}, use deep thinking", "?can you think really deeply about {p}?", "go deep: think through {p} exhaustively"],
             &["think as hard as you can about {p}", "give {p} a deep, exhaustive think", "do deep reasoning on {p}, take all the time you need", "!I want maximum-depth thinking on {p}"], Some("deep")),
@@ -216,7 +218,7 @@ fn think(g: &mut Gen) -> Core {
         _ => (&["think through {p}", "reason carefully about {p}", "use extended thinking on {p}", "work out {p} step by step", "?can you think about {p}?", "!I need careful reasoning on {p}", "ponder {p} and tell me what you conclude", "use a thinking model to figure out {p}"],
             &["think about {p}", "reason about {p}", "give {p} some careful thought", "use extended reasoning for {p}", "think {p} over and give me your conclusion", "reflect on {p}", "deliberate on {p}", "mull over {p}"], None),
     };
-    let t = g.template_plus(templates, extra);
+    let t = g.pick_plus(templates, extra);
     let mut text = g.fill(t, &[("p", problem.clone())]);
     let mut a = args(vec![("problem", s(problem))]);
     if let Some(d) = depth {
@@ -241,13 +243,13 @@ fn batch(g: &mut Gen) -> Core {
     let mut tasks = Vec::new();
     let mut words = Vec::new();
     for _ in 0..n {
-        let (task, _, _, contents) = DELEGATE_TASKS[g.rng.below(DELEGATE_TASKS.len() - 1)];
-        let content = g.pick(contents);
+        let (task, _, _, contents, contents_train) = DELEGATE_TASKS[g.rng.below(DELEGATE_TASKS.len() - 1)];
+        let content = g.pick_plus(contents, contents_train);
         tasks.push(json!({"task": task, "content": content}));
         words.push(format!("{task} {content}"));
     }
     let list = words.join("; ");
-    let t = g.template_plus(&["run these in parallel: {l}", "batch these tasks across the backends: {l}", "do all of these at once: {l}", "in parallel, {l}", "fan these out to every backend: {l}", "process these tasks concurrently: {l}", "run a batch with: {l}", "spread these over all backends simultaneously: {l}"],
+    let t = g.pick_plus(&["run these in parallel: {l}", "batch these tasks across the backends: {l}", "do all of these at once: {l}", "in parallel, {l}", "fan these out to every backend: {l}", "process these tasks concurrently: {l}", "run a batch with: {l}", "spread these over all backends simultaneously: {l}"],
         &["run all of these at the same time: {l}", "batch: {l}", "submit these as one batch: {l}", "send these tasks out concurrently: {l}", "parallelize these: {l}", "fire off these tasks together on all the backends: {l}", "!I have several independent tasks, run them together: {l}", "kick off a batch job for: {l}"]);
     let mut text = g.fill(t, &[("l", list)]);
     let mut a = args(vec![("tasks", s(serde_json::to_string(&tasks).unwrap()))]);
@@ -266,7 +268,7 @@ fn batch(g: &mut Gen) -> Core {
 fn batch_vote(g: &mut Gen) -> Core {
     const PROMPTS: &[&str] = &["is this function thread-safe: def inc(): global n; n += 1", "what is the bug in: for i in range(len(a)+1): print(a[i])", "is 2^31-1 prime", "which is faster for lookups, a list or a set", "does this SQL have an injection risk: f\"SELECT * FROM t WHERE id={x}\"", "what does this regex match: ^\\d{3}-\\d{4}$", "is this date format ISO 8601: 2024-13-01", "should this endpoint be idempotent: PUT /users/7"];
     let prompt = g.pick(PROMPTS).to_string();
-    let t = g.template_plus(&["ask several backends {p} and vote on the answer", "get a consensus answer to: {p}", "have the models vote on {p}", "run the same prompt on multiple backends and pick the agreed result: {p}", "!I want a voted, high-confidence answer: {p}", "poll all backends and take the majority on {p}", "use k-voting across models for: {p}", "get several models to agree on {p}"],
+    let t = g.pick_plus(&["ask several backends {p} and vote on the answer", "get a consensus answer to: {p}", "have the models vote on {p}", "run the same prompt on multiple backends and pick the agreed result: {p}", "!I want a voted, high-confidence answer: {p}", "poll all backends and take the majority on {p}", "use k-voting across models for: {p}", "get several models to agree on {p}"],
         &["let the backends vote on {p}", "ask multiple models {p} and go with the majority answer", "take a majority vote across backends on {p}", "!I need a consensus from the models: {p}", "cross-check {p} with several models and keep the common answer", "do k-voting on {p}", "send {p} to a few backends and return the answer most of them give", "vote across the backends: {p}"]);
     let mut text = g.fill(t, &[("p", prompt.clone())]);
     let mut a = args(vec![("prompt", s(prompt))]);
@@ -294,14 +296,14 @@ fn batch_vote(g: &mut Gen) -> Core {
 fn session_create(g: &mut Gen) -> Core {
     match g.rng.below(3) {
         0 => {
-            let c = g.pick(CLIENT_IDS);
-            let t = g.template_plus(&["create a session for client {c}", "start a new session tagged with client id {c}", "open a conversation session for {c}", "new session for the {c} client", "make a fresh session under client {c}"],
+            let c = g.pick_plus(CLIENT_IDS, CLIENT_IDS_TRAIN);
+            let t = g.pick_plus(&["create a session for client {c}", "start a new session tagged with client id {c}", "open a conversation session for {c}", "new session for the {c} client", "make a fresh session under client {c}"],
                 &["register a session under the client id {c}", "!I need a session for {c}", "set up a session belonging to {c}", "create a {c} session", "start a conversation session and group it under {c}", "open a session with client id {c}"]);
             core(g.fill(t, &[("c", c.into())]), args(vec![("client_id", s(c))]))
         }
         1 => {
-            let m = g.pick(METADATA_JSON);
-            let t = g.template_plus(&["create a session with metadata {m}", "start a new session and store {m} as its metadata", "open a session, metadata: {m}", "new conversation session carrying the metadata {m}", "begin a session annotated with {m}"],
+            let m = g.pick_plus(METADATA_JSON, METADATA_JSON_TRAIN);
+            let t = g.pick_plus(&["create a session with metadata {m}", "start a new session and store {m} as its metadata", "open a session, metadata: {m}", "new conversation session carrying the metadata {m}", "begin a session annotated with {m}"],
                 &["create a session whose metadata is {m}", "start a session and attach the metadata {m}", "open a fresh session with {m} as metadata", "set up a session tagged with the metadata {m}"]);
             core(g.fill(t, &[("m", m.into())]), args(vec![("metadata", s(m))]))
         }
@@ -312,8 +314,8 @@ fn session_create(g: &mut Gen) -> Core {
 
 fn session_list(g: &mut Gen) -> Core {
     if g.chance(0.35) {
-        let c = g.pick(CLIENT_IDS);
-        let t = g.template_plus(&["list the sessions of client {c}", "show the {c} sessions", "which sessions does {c} have open", "list conversation sessions for {c}", "show me only {c}'s sessions"],
+        let c = g.pick_plus(CLIENT_IDS, CLIENT_IDS_TRAIN);
+        let t = g.pick_plus(&["list the sessions of client {c}", "show the {c} sessions", "which sessions does {c} have open", "list conversation sessions for {c}", "show me only {c}'s sessions"],
             &["?what sessions does {c} have?", "show sessions belonging to {c}", "filter the sessions by client {c}", "find all sessions opened by {c}"]);
         return core(g.fill(t, &[("c", c.into())]), args(vec![("client_id", s(c))]));
     }
@@ -323,14 +325,14 @@ fn session_list(g: &mut Gen) -> Core {
 
 fn session_get(g: &mut Gen) -> Core {
     let id = session_id(g);
-    let t = g.template_plus(&["show session {id}", "get the details of session {id}", "fetch the full history of session {id}", "open session {id} with its messages", "?what's in session {id}?", "pull up session {id}", "retrieve session {id}", "load the conversation from session {id}"],
+    let t = g.pick_plus(&["show session {id}", "get the details of session {id}", "fetch the full history of session {id}", "open session {id} with its messages", "?what's in session {id}?", "pull up session {id}", "retrieve session {id}", "load the conversation from session {id}"],
         &["display the message history of session {id}", "?what did we discuss in session {id}?", "bring up the transcript of session {id}", "look at session {id}", "!I need session {id}'s message log", "resume session {id}: show me where we left off", "inspect session {id}", "read back session {id}", "?can I see everything that was said in session {id}?", "fetch session {id}", "reload session {id} so we can see the earlier turns", "dig up the history for session {id}", "!session {id}: show me its history", "give me the contents of session {id}"]);
     core(g.fill(t, &[("id", id.clone())]), args(vec![("session_id", s(id))]))
 }
 
 fn session_delete(g: &mut Gen) -> Core {
     let id = session_id(g);
-    let t = g.template_plus(&["delete session {id}", "remove session {id} and its history", "end and delete session {id}", "drop the session {id}", "get rid of session {id}", "wipe session {id}", "close out session {id} permanently", "purge session {id}"],
+    let t = g.pick_plus(&["delete session {id}", "remove session {id} and its history", "end and delete session {id}", "drop the session {id}", "get rid of session {id}", "wipe session {id}", "close out session {id} permanently", "purge session {id}"],
         &["erase session {id}", "discard session {id} and everything in it", "?can you delete session {id}?", "throw away session {id}", "clean up session {id}, we don't need it anymore", "destroy session {id}", "kill session {id} and its messages", "!session {id} can go, remove it", "!I'm done with session {id}, delete it", "clear out session {id} for good"]);
     core(g.fill(t, &[("id", id.clone())]), args(vec![("session_id", s(id))]))
 }
@@ -355,7 +357,7 @@ fn chain(g: &mut Gen) -> Core {
         steps.push(json!({"id": format!("s{}", i + 1), "task": task, "content": content, "output_var": format!("s{}", i + 1)}));
         words.push(w);
     }
-    let t = g.template_plus(&["first {a}, then {b}", "chain these steps: {a}, then {b}", "do this as a pipeline: {a} and feed the result into the next step: {b}", "sequentially: {a}; after that, {b}", "run a chain where step one is to {a} and step two is to {b}", "{a}, and pipe the output to {b}", "one after the other: {a}, then {b}", "set up a chain: {a} followed by {b}"],
+    let t = g.pick_plus(&["first {a}, then {b}", "chain these steps: {a}, then {b}", "do this as a pipeline: {a} and feed the result into the next step: {b}", "sequentially: {a}; after that, {b}", "run a chain where step one is to {a} and step two is to {b}", "{a}, and pipe the output to {b}", "one after the other: {a}, then {b}", "set up a chain: {a} followed by {b}"],
         &["{a}; use that result to {b}", "in order: {a} and then {b}", "chain: {a} -> {b}", "{a}, and once that's done, {b}", "pass the output along: {a}, then {b}", "run these steps in sequence, each using the previous result: {a}, then {b}", "!let's pipeline it: {a}, next {b}", "begin with: {a}; follow up with: {b}", "feed the output of one step into the next: {a}, then {b}", "build a task chain that starts to {a} and then goes on to {b}"]);
     let mut text = g.fill(t, &[("a", words[0].to_string()), ("b", words[1..].join(", then "))]);
     let mut a = args(vec![("steps", s(serde_json::to_string(&steps).unwrap()))]);
@@ -379,7 +381,7 @@ fn workflow(g: &mut Gen) -> Core {
     let (a_id, a_task, a_w) = NODES[i];
     let (b_id, b_task, b_w) = NODES[(i + 1) % NODES.len()];
     let (c_id, c_task, c_w) = NODES[(i + 3) % NODES.len()];
-    let name = g.pick(&["ci-repair", "release", "nightly", "triage", "docs-refresh"][..]);
+    let name = g.pick_plus(&["ci-repair", "release", "nightly", "triage", "docs-refresh"][..], WORKFLOW_NAMES_TRAIN);
     let def = json!({
         "name": name,
         "entry": a_id,
@@ -389,7 +391,7 @@ fn workflow(g: &mut Gen) -> Core {
             {"id": c_id, "task": c_task, "content": c_w, "depends_on": [a_id]},
         ]
     });
-    let t = g.template_plus(&["run the {n} workflow: {a}; if that succeeds {b}, otherwise {c}", "execute a workflow named {n} where we {a}, then on success {b} and on failure {c}", "set up a DAG called {n}: {a} first, then {b}, falling back to {c} on failure", "start a {n} workflow with branches: {a} → {b} (success) or {c} (failure)", "kick off workflow {n}: {a}, branch to {b} if ok and {c} if not", "orchestrate {n}: {a}, then either {b} or, on error, {c}"],
+    let t = g.pick_plus(&["run the {n} workflow: {a}; if that succeeds {b}, otherwise {c}", "execute a workflow named {n} where we {a}, then on success {b} and on failure {c}", "set up a DAG called {n}: {a} first, then {b}, falling back to {c} on failure", "start a {n} workflow with branches: {a} → {b} (success) or {c} (failure)", "kick off workflow {n}: {a}, branch to {b} if ok and {c} if not", "orchestrate {n}: {a}, then either {b} or, on error, {c}"],
         &["create a workflow {n}: {a}; on success {b}; on failure {c}", "build the {n} workflow graph: {a}, and depending on the outcome either {b} or {c}", "run workflow {n}, which starts with: {a}. If it passes, {b}; if it fails, {c}", "define and run a {n} workflow: {a}, then {b} when it works, {c} when it doesn't", "launch the {n} DAG: {a}, success goes to {b}, failure goes to {c}", "trigger the {n} workflow, starting with {a}; if it succeeds, {b}, else {c}", "!I need a {n} workflow graph: {a}, with {b} as the success branch and {c} as the failure branch"]);
     let mut text = g.fill(t, &[("n", name.into()), ("a", a_w.into()), ("b", b_w.into()), ("c", c_w.into())]);
     let mut a = args(vec![("definition", s(serde_json::to_string(&def).unwrap()))]);
@@ -404,7 +406,7 @@ fn workflow(g: &mut Gen) -> Core {
 fn agent(g: &mut Gen) -> Core {
     const PROMPTS: &[&str] = &["find and fix the failing test in tests/", "figure out why the build is slow", "document the public API of src/lib.rs", "find every place we log secrets", "upgrade the outdated dependencies and check the tests", "track down where sessions leak memory", "write a summary of how routing works", "look through the repo for dead code", "investigate the flaky integration test", "map out the module structure"];
     let prompt = g.pick(PROMPTS).to_string();
-    let t = g.template_plus(&["start an agent to {p}", "let an autonomous agent {p}", "spin up an agent that will {p}", "have an agent {p} on its own", "launch a Delia agent to {p}", "use the agent loop to {p}", "delegate to an autonomous agent: {p}", "run an agent with tools to {p}"],
+    let t = g.pick_plus(&["start an agent to {p}", "let an autonomous agent {p}", "spin up an agent that will {p}", "have an agent {p} on its own", "launch a Delia agent to {p}", "use the agent loop to {p}", "delegate to an autonomous agent: {p}", "run an agent with tools to {p}"],
         &["hand this to an agent and let it work until done: {p}", "fire up an autonomous agent to {p}", "get an agent on this: {p}", "!I want an agent to {p}", "set an agent loose to {p}", "kick off an agent run to {p}", "let Delia's agent {p}, iterating by itself", "create an autonomous agent whose job is to {p}", "put an agent on it: {p}", "deploy an agent to {p}"]);
     let mut text = g.fill(t, &[("p", prompt.clone())]);
     let mut a = args(vec![("prompt", s(prompt))]);
@@ -420,7 +422,7 @@ fn agent(g: &mut Gen) -> Core {
             a.insert("tools".into(), s(tools));
         }
         2 => {
-            let d = g.pick(DIRS);
+            let d = g.pick_plus(DIRS, DIRS_TRAIN);
             text += &format!(", confined to the {d} folder");
             a.insert("workspace".into(), s(d));
         }
@@ -430,7 +432,7 @@ fn agent(g: &mut Gen) -> Core {
             a.insert("system_prompt".into(), s(sp));
         }
         4 => {
-            let m = g.pick(&["quick", "coder", "moe", "thinking"][..]);
+            let m = g.pick_plus(TIERS, TIERS_HELD_OUT);
             text += &format!(" on the {m} tier");
             a.insert("model".into(), s(m));
         }
@@ -442,7 +444,7 @@ fn agent(g: &mut Gen) -> Core {
 fn melons(g: &mut Gen) -> Core {
     if g.chance(0.35) {
         let tier = g.pick(&["quick", "coder", "moe"][..]);
-        let t = g.template_plus(&["show the melon leaderboard for the {t} tier", "melons for {t} models", "who has the most melons in the {t} tier", "display melon scores of the {t} models", "rank the {t} tier by melons"],
+        let t = g.pick_plus(&["show the melon leaderboard for the {t} tier", "melons for {t} models", "who has the most melons in the {t} tier", "display melon scores of the {t} models", "rank the {t} tier by melons"],
             &["?which {t} model has the most melons?", "!melon leaderboard, {t} tier only", "show how many melons the {t} models have", "list the {t} tier's melon standings"]);
         return core(g.fill(t, &[("t", tier.into())]), args(vec![("task_type", s(tier))]));
     }
@@ -451,58 +453,58 @@ fn melons(g: &mut Gen) -> Core {
 }
 
 fn switch_backend(g: &mut Gen) -> Core {
-    let b = g.pick(BACKEND_IDS);
-    let t = g.template_plus(&["switch to the {b} backend", "use {b} as the backend", "change the active backend to {b}", "make {b} the active backend", "?can we move over to the {b} backend?", "set the backend to {b}", "flip the LLM backend to {b}", "activate backend {b}"],
+    let b = g.pick_plus(BACKEND_IDS, BACKEND_IDS_TRAIN);
+    let t = g.pick_plus(&["switch to the {b} backend", "use {b} as the backend", "change the active backend to {b}", "make {b} the active backend", "?can we move over to the {b} backend?", "set the backend to {b}", "flip the LLM backend to {b}", "activate backend {b}"],
         &["route everything through {b} from now on", "move to backend {b}", "go with {b} as our LLM backend", "point Delia at the {b} backend", "!let's run on {b} instead", "select {b} as the current backend", "swap the backend over to {b}", "change backends: {b}", "!I want {b} to be the backend we use", "?could you switch us to {b}?"]);
     core(g.fill(t, &[("b", b.into())]), args(vec![("backend_id", s(b))]))
 }
 
 fn switch_model(g: &mut Gen) -> Core {
-    let tier = g.pick(&["quick", "coder", "moe", "thinking"][..]);
-    let m = g.pick(MODEL_NAMES);
-    let t = g.template_plus(&["use {m} for the {t} tier", "switch the {t} model to {m}", "set the {t} tier to {m}", "change the model for {t} to {m}", "make {m} the {t} model", "replace the {t} tier's model with {m}", "?can you put {m} on the {t} tier?", "assign {m} to the {t} tier"],
+    let tier = g.pick_plus(TIERS, TIERS_HELD_OUT);
+    let m = g.pick_plus(MODEL_NAMES, MODEL_NAMES_TRAIN);
+    let t = g.pick_plus(&["use {m} for the {t} tier", "switch the {t} model to {m}", "set the {t} tier to {m}", "change the model for {t} to {m}", "make {m} the {t} model", "replace the {t} tier's model with {m}", "?can you put {m} on the {t} tier?", "assign {m} to the {t} tier"],
         &["put {m} in charge of the {t} tier", "from now on, the {t} tier should run {m}", "swap the {t} model for {m}", "!I want {m} as the {t} model", "update the {t} tier to use {m}", "?could the {t} tier use {m} instead?", "!{t} tier: switch to {m}", "configure {m} as the model behind the {t} tier", "!let's run {m} on {t}"]);
     core(g.fill(t, &[("m", m.into()), ("t", tier.into())]), args(vec![("tier", s(tier)), ("model_name", s(m))]))
 }
 
 fn model_info(g: &mut Gen) -> Core {
-    let m = g.pick(MODEL_NAMES);
-    let t = g.template_plus(&["tell me about the model {m}", "get info on {m}", "show the details of {m}", "how much VRAM does {m} need", "?what's the context window of {m}?", "?which tier is {m} in?", "describe the model {m}", "look up the specs of {m}"],
+    let m = g.pick_plus(MODEL_NAMES, MODEL_NAMES_TRAIN);
+    let t = g.pick_plus(&["tell me about the model {m}", "get info on {m}", "show the details of {m}", "how much VRAM does {m} need", "?what's the context window of {m}?", "?which tier is {m} in?", "describe the model {m}", "look up the specs of {m}"],
         &["give me the model record for {m}", "?how many tokens of context does {m} support?", "!I need details on {m}", "?what do you know about the model {m}?", "show me {m}'s context length and tier", "fetch the model info for {m}", "?is {m} a coder model or a quick one?", "?will {m} fit on our GPUs?", "inspect model {m}", "query the parameters of {m}", "?what's {m}'s size and which tier does it use?", "pull the model card for {m}", "report which tier {m} belongs to"]);
     core(g.fill(t, &[("m", m.into())]), args(vec![("model_name", s(m))]))
 }
 
 fn mcp_servers(g: &mut Gen) -> Core {
-    let id = g.pick(SERVER_IDS);
+    let id = g.pick_plus(SERVER_IDS, SERVER_IDS_TRAIN);
     match g.rng.below(8) {
         0 | 1 => no_args(g, &["show the MCP server status", "list the MCP servers", "?which MCP servers are running?", "show me the external MCP servers", "check on the MCP servers", "give me the status of the passthrough servers"],
             &["?what's the status of the MCP servers?", "report on the MCP servers Delia passes through", "check which external MCP servers are up", "!MCP server status"]),
         2 => {
-            let t = g.template_plus(&["start the {id} MCP server", "launch the {id} server", "bring up the MCP server {id}", "turn on the {id} MCP server"],
+            let t = g.pick_plus(&["start the {id} MCP server", "launch the {id} server", "bring up the MCP server {id}", "turn on the {id} MCP server"],
                 &["spin up the {id} MCP server", "get the {id} MCP server running", "start up MCP server {id}"]);
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("start")), ("server_id", s(id))]))
         }
         3 => {
-            let t = g.template_plus(&["stop the {id} MCP server", "shut down the {id} server", "turn off MCP server {id}", "halt the {id} MCP server"],
+            let t = g.pick_plus(&["stop the {id} MCP server", "shut down the {id} server", "turn off MCP server {id}", "halt the {id} MCP server"],
                 &["kill the {id} MCP server", "bring down the {id} server", "take the {id} MCP server offline"]);
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("stop")), ("server_id", s(id))]))
         }
         4 => {
-            let t = g.template_plus(&["list the tools of the {id} MCP server", "which tools does the {id} server expose", "show the {id} server's tools", "what tools come from the {id} MCP server"],
+            let t = g.pick_plus(&["list the tools of the {id} MCP server", "which tools does the {id} server expose", "show the {id} server's tools", "what tools come from the {id} MCP server"],
                 &["?what can the {id} MCP server do?", "list {id}'s MCP tools", "show me the tool list of the {id} server", "enumerate the tools provided by MCP server {id}"]);
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("tools")), ("server_id", s(id))]))
         }
         5 => {
             let all_start = g.chance(0.5);
             let t = if all_start {
-                g.template_plus(&["start all MCP servers", "bring every MCP server up", "launch all the external servers", "start every configured MCP server"], &["turn on all MCP servers", "spin up all the MCP servers", "get all MCP servers running"])
+                g.pick_plus(&["start all MCP servers", "bring every MCP server up", "launch all the external servers", "start every configured MCP server"], &["turn on all MCP servers", "spin up all the MCP servers", "get all MCP servers running"])
             } else {
-                g.template_plus(&["stop all MCP servers", "shut every MCP server down", "stop all the external servers", "turn off every MCP server"], &["shut down all the MCP servers", "bring all MCP servers down", "kill every external MCP server"])
+                g.pick_plus(&["stop all MCP servers", "shut every MCP server down", "stop all the external servers", "turn off every MCP server"], &["shut down all the MCP servers", "bring all MCP servers down", "kill every external MCP server"])
             };
             core(g.fill(t, &[]), args(vec![("action", s(if all_start { "start_all" } else { "stop_all" }))]))
         }
         6 => {
-            let t = g.template_plus(&["remove the {id} MCP server", "unregister the MCP server {id}", "delete the {id} server from the config", "drop the {id} MCP server"],
+            let t = g.pick_plus(&["remove the {id} MCP server", "unregister the MCP server {id}", "delete the {id} server from the config", "drop the {id} MCP server"],
                 &["deregister the {id} MCP server", "take {id} out of the MCP server list", "remove MCP server {id} from Delia", "forget the {id} MCP server"]);
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("remove")), ("server_id", s(id))]))
         }
@@ -516,7 +518,7 @@ fn mcp_servers(g: &mut Gen) -> Core {
                 ("time", r#"["uvx", "mcp-server-time"]"#),
             ];
             let (name, cmd) = g.pick(ADD);
-            let t = g.template_plus(&["add an MCP server called {n} that runs {c}", "register a new MCP server named {n} with the command {c}", "add the {n} MCP server: {c}", "set up an MCP server {n} launched by {c}"],
+            let t = g.pick_plus(&["add an MCP server called {n} that runs {c}", "register a new MCP server named {n} with the command {c}", "add the {n} MCP server: {c}", "set up an MCP server {n} launched by {c}"],
                 &["add a new MCP server {n}, command {c}", "register MCP server {n} using {c}", "hook up an MCP server named {n} that starts with {c}", "configure a new MCP server called {n}: {c}"]);
             core(g.fill(t, &[("n", name.into()), ("c", cmd.into())]), args(vec![("action", s("add")), ("name", s(name)), ("command", s(cmd))]))
         }
@@ -524,23 +526,23 @@ fn mcp_servers(g: &mut Gen) -> Core {
 }
 
 fn read_file(g: &mut Gen) -> Core {
-    let p = g.pick(PATHS);
+    let p = g.pick_plus(PATHS, PATHS_TRAIN);
     match g.rng.below(5) {
         0 => {
             let start = g.int(1, 200);
             let end = start + g.int(5, 120);
-            let t = g.template_plus(&["read lines {a}-{b} of {p}", "show {p} from line {a} to {b}", "print lines {a} through {b} of {p}", "?what's on lines {a} to {b} in {p}?", "open {p} and show me lines {a} to {b}", "give me {p}, lines {a}..{b}", "display {p} between lines {a} and {b}", "read {p} lines {a} to {b}"],
+            let t = g.pick_plus(&["read lines {a}-{b} of {p}", "show {p} from line {a} to {b}", "print lines {a} through {b} of {p}", "?what's on lines {a} to {b} in {p}?", "open {p} and show me lines {a} to {b}", "give me {p}, lines {a}..{b}", "display {p} between lines {a} and {b}", "read {p} lines {a} to {b}"],
                 &["cat lines {a}-{b} of {p}", "!I need lines {a} to {b} from {p}", "pull lines {a} through {b} out of {p}", "view {p}, only lines {a}-{b}", "show me the part of {p} spanning lines {a} to {b}", "fetch {p} from line {a} up to line {b}"]);
             core(g.fill(t, &[("p", p.into()), ("a", start.to_string()), ("b", end.to_string())]), args(vec![("path", s(p)), ("start_line", json!(start)), ("end_line", json!(end))]))
         }
         1 => {
             let start = g.int(2, 400);
-            let t = g.template_plus(&["read {p} starting at line {a}", "show {p} from line {a} onward", "print {p} beginning at line {a}", "open {p} and skip to line {a}", "?what comes after line {a} in {p}?", "read the rest of {p} from line {a}"],
+            let t = g.pick_plus(&["read {p} starting at line {a}", "show {p} from line {a} onward", "print {p} beginning at line {a}", "open {p} and skip to line {a}", "?what comes after line {a} in {p}?", "read the rest of {p} from line {a}"],
                 &["read from line {a} to the end of {p}", "display {p} starting with line {a}", "print {p} from line {a} down", "give me the tail of {p} from line {a}"]);
             core(g.fill(t, &[("p", p.into()), ("a", start.to_string())]), args(vec![("path", s(p)), ("start_line", json!(start))]))
         }
         _ => {
-            let t = g.template_plus(&["read {p}", "show me {p}", "open {p}", "print the contents of {p}", "display the file {p}", "?what's inside {p}?", "cat {p}", "let me see {p}", "show the full contents of the file {p}", "?what does {p} contain?", "dump {p}", "read the file at {p}"],
+            let t = g.pick_plus(&["read {p}", "show me {p}", "open {p}", "print the contents of {p}", "display the file {p}", "?what's inside {p}?", "cat {p}", "let me see {p}", "show the full contents of the file {p}", "?what does {p} contain?", "dump {p}", "read the file at {p}"],
                 &["view {p}", "pull up the file {p}", "load {p} so I can read it", "!I want to read {p}", "look at {p}", "output {p}", "?how does {p} look?", "bring up {p}", "go ahead and read {p}", "take a look inside {p}", "!{p}: show it to me", "check what {p} says"]);
             core(g.fill(t, &[("p", p.into())]), args(vec![("path", s(p))]))
         }
@@ -548,23 +550,23 @@ fn read_file(g: &mut Gen) -> Core {
 }
 
 fn list_directory(g: &mut Gen) -> Core {
-    let d = g.pick(DIRS);
+    let d = g.pick_plus(DIRS, DIRS_TRAIN);
     match g.rng.below(5) {
         0 => no_args(g, &["list the files here", "show me the current directory", "ls", "list the directory", "?what files are in this folder?", "show what's in the working directory", "list everything in the current folder", "?what's in here?"],
             &["show the files in the current folder", "?which files do we have here?", "show me what files exist in the working dir", "list everything right here", "?what does the current directory contain?", "display the folder contents"]),
         1 => {
-            let t = g.template_plus(&["list everything under {d} recursively", "show the full tree of {d}", "recursively list {d}", "list all files in {d} including subfolders", "walk {d} and list every file", "?what's in {d} and all its subdirectories?"],
+            let t = g.pick_plus(&["list everything under {d} recursively", "show the full tree of {d}", "recursively list {d}", "list all files in {d} including subfolders", "walk {d} and list every file", "?what's in {d} and all its subdirectories?"],
                 &["give me a recursive listing of {d}", "show {d} and every subdirectory inside it", "list {d} all the way down", "tree {d}"]);
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d)), ("recursive", json!(true))]))
         }
         2 => {
             let pat = g.pick(GLOBS);
-            let t = g.template_plus(&["list the {g} files in {d}", "show only {g} files under {d}", "?which {g} files are in {d}?", "list {d}, filtered to {g}", "find the {g} entries in the {d} directory", "show me {d} but just the {g} files"],
+            let t = g.pick_plus(&["list the {g} files in {d}", "show only {g} files under {d}", "?which {g} files are in {d}?", "list {d}, filtered to {g}", "find the {g} entries in the {d} directory", "show me {d} but just the {g} files"],
                 &["?are there any {g} files in {d}?", "list files matching {g} inside {d}", "in {d}, show me just {g}", "give me the {g} files from the {d} folder"]);
             core(g.fill(t, &[("d", d.into()), ("g", pat.into())]), args(vec![("path", s(d)), ("pattern", s(pat))]))
         }
         _ => {
-            let t = g.template_plus(&["list the files in {d}", "show what's in the {d} folder", "ls {d}", "list the contents of the {d} directory", "?what's in {d}?", "show me the {d} directory", "list {d}", "?which files live in {d}?"],
+            let t = g.pick_plus(&["list the files in {d}", "show what's in the {d} folder", "ls {d}", "list the contents of the {d} directory", "?what's in {d}?", "show me the {d} directory", "list {d}", "?which files live in {d}?"],
                 &["show the files under {d}", "?what does {d} contain?", "display the {d} folder", "browse {d}", "dir {d}", "!I want to see what files are in {d}", "look inside the {d} directory", "enumerate the files in {d}", "!{d}: list it", "give me a listing of {d}"]);
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d))]))
         }
@@ -572,29 +574,29 @@ fn list_directory(g: &mut Gen) -> Core {
 }
 
 fn search_code(g: &mut Gen) -> Core {
-    let pat = g.pick(REGEXES);
+    let pat = g.pick_plus(REGEXES, REGEXES_TRAIN);
     let q = |p: &str| format!("`{p}`");
     match g.rng.below(5) {
         0 => {
-            let d = g.pick(DIRS);
-            let t = g.template_plus(&["search {d} for {r}", "grep {r} in {d}", "find {r} inside {d}", "look for {r} under {d}", "?where does {r} appear in {d}?", "search the {d} folder for the regex {r}"],
+            let d = g.pick_plus(DIRS, DIRS_TRAIN);
+            let t = g.pick_plus(&["search {d} for {r}", "grep {r} in {d}", "find {r} inside {d}", "look for {r} under {d}", "?where does {r} appear in {d}?", "search the {d} folder for the regex {r}"],
                 &["grep through {d} for {r}", "in {d}, find every match of {r}", "scan {d} for {r}", "?does {r} show up anywhere in {d}?"]);
             core(g.fill(t, &[("d", d.into()), ("r", q(pat))]), args(vec![("pattern", s(pat)), ("path", s(d))]))
         }
         1 => {
             let fp = g.pick(GLOBS);
-            let t = g.template_plus(&["search {g} files for {r}", "find {r} in all {g} files", "grep {r} only in {g} files", "look for {r} across the {g} files", "?which {g} files mention {r}?", "search for {r}, limited to {g}"],
+            let t = g.pick_plus(&["search {g} files for {r}", "find {r} in all {g} files", "grep {r} only in {g} files", "look for {r} across the {g} files", "?which {g} files mention {r}?", "search for {r}, limited to {g}"],
                 &["grep {r} in {g}", "scan the {g} files for {r}", "restrict the search for {r} to {g} files", "find occurrences of {r} in files matching {g}"]);
             core(g.fill(t, &[("g", fp.into()), ("r", q(pat))]), args(vec![("pattern", s(pat)), ("file_pattern", s(fp))]))
         }
         2 => {
             let n = g.int(0, 10);
-            let t = g.template_plus(&["search for {r} with {n} lines of context", "grep {r} showing {n} lines around each match", "find {r} and include {n} context lines", "look up {r} in the code, {n} lines of context"],
+            let t = g.pick_plus(&["search for {r} with {n} lines of context", "grep {r} showing {n} lines around each match", "find {r} and include {n} context lines", "look up {r} in the code, {n} lines of context"],
                 &["grep -C {n} {r}", "search for {r}, show {n} lines before and after", "find {r} with {n} surrounding lines"]);
             core(g.fill(t, &[("n", n.to_string()), ("r", q(pat))]), args(vec![("pattern", s(pat)), ("context_lines", json!(n))]))
         }
         _ => {
-            let t = g.template_plus(&["search the code for {r}", "find where {r} appears", "grep for {r}", "look for {r} in the codebase", "?where is {r} used?", "search the repo for the pattern {r}", "find all matches of {r}", "?which files contain {r}?"],
+            let t = g.pick_plus(&["search the code for {r}", "find where {r} appears", "grep for {r}", "look for {r} in the codebase", "?where is {r} used?", "search the repo for the pattern {r}", "find all matches of {r}", "?which files contain {r}?"],
                 &["grep the project for {r}", "scan the code for {r}", "locate every occurrence of {r}", "find the lines matching {r}", "run a regex search for {r}", "hunt down all uses of {r} in the source", "search the sources for the regex {r}", "?is {r} used anywhere in the code?", "show me every line that matches {r}", "?where do we use {r}?"]);
             core(g.fill(t, &[("r", q(pat))]), args(vec![("pattern", s(pat))]))
         }
@@ -604,24 +606,24 @@ fn search_code(g: &mut Gen) -> Core {
 fn web_fetch(g: &mut Gen) -> Core {
     let u = g.pick(URLS);
     if g.chance(0.25) {
-        let t = g.template_plus(&["fetch the raw HTML of {u}", "download {u} without extracting the text", "get the unprocessed source of {u}", "grab {u} as raw markup", "fetch {u}, keep the HTML as is"],
+        let t = g.pick_plus(&["fetch the raw HTML of {u}", "download {u} without extracting the text", "get the unprocessed source of {u}", "grab {u} as raw markup", "fetch {u}, keep the HTML as is"],
             &["download the HTML source of {u}", "fetch {u} as-is, no text extraction", "get me the raw page at {u}", "!I need the unparsed HTML from {u}"]);
         return core(g.fill(t, &[("u", u.into())]), args(vec![("url", s(u)), ("extract_text", json!(false))]));
     }
-    let t = g.template_plus(&["fetch {u}", "download {u}", "get the page at {u}", "open {u} and give me the text", "?what does {u} say?", "read the web page {u}", "pull the content of {u}", "load {u}"],
+    let t = g.pick_plus(&["fetch {u}", "download {u}", "get the page at {u}", "open {u} and give me the text", "?what does {u} say?", "read the web page {u}", "pull the content of {u}", "load {u}"],
         &["retrieve {u}", "grab the contents of {u}", "visit {u} and return what it says", "curl {u}", "hit {u} and show me the response", "get {u}", "read what's at {u}", "pull down {u}", "download the text of {u}", "query the endpoint {u}", "?what's on the page {u}?"]);
     core(g.fill(t, &[("u", u.into())]), args(vec![("url", s(u))]))
 }
 
 fn web_search(g: &mut Gen) -> Core {
-    let qy = g.pick(QUERIES);
+    let qy = g.pick_plus(QUERIES, QUERIES_TRAIN);
     if g.chance(0.3) {
         let n = g.int(1, 10);
-        let t = g.template_plus(&["search the web for {q} and give me {n} results", "find the top {n} web results for {q}", "look up {q} online, just {n} results", "web search {q}, limit {n}", "google {q} and return {n} hits"],
+        let t = g.pick_plus(&["search the web for {q} and give me {n} results", "find the top {n} web results for {q}", "look up {q} online, just {n} results", "web search {q}, limit {n}", "google {q} and return {n} hits"],
             &["give me {n} search results for {q}", "search online for {q} and show the first {n} hits", "look up {q} on the web, top {n} only", "run a web search for {q} with {n} results"]);
         return core(g.fill(t, &[("q", qy.into()), ("n", n.to_string())]), args(vec![("query", s(qy)), ("max_results", json!(n))]));
     }
-    let t = g.template_plus(&["search the web for {q}", "look up {q} online", "google {q}", "find information on the web about {q}", "?what does the internet say about {q}?", "do a web search on {q}", "search online for {q}", "find docs about {q} on the web"],
+    let t = g.pick_plus(&["search the web for {q}", "look up {q} online", "google {q}", "find information on the web about {q}", "?what does the internet say about {q}?", "do a web search on {q}", "search online for {q}", "find docs about {q} on the web"],
         &["duckduckgo {q}", "search DuckDuckGo for {q}", "?what comes up online for {q}?", "browse the web for {q}", "!I need web results on {q}", "hunt for {q} on the internet", "run a search for {q} on the web", "research {q} online", "check online: {q}", "get me search results for {q}", "query the web for {q}"]);
     core(g.fill(t, &[("q", qy.into())]), args(vec![("query", s(qy))]))
 }
@@ -638,17 +640,17 @@ fn web_news(g: &mut Gen) -> Core {
                 _ => ("m", &["find news about {q} from the past month", "news on {q} from the last month", "?what's been reported about {q} this month?", "get a month of news coverage on {q}"],
                     &["search the last 30 days of news for {q}", "?what news has there been about {q} in the past month?", "show {q} news from the past 30 days"]),
             };
-            let tt = g.template_plus(t, extra);
+            let tt = g.pick_plus(t, extra);
             core(g.fill(tt, &[("q", qy.into())]), args(vec![("query", s(qy)), ("timelimit", s(tl))]))
         }
         1 => {
             let n = g.int(1, 10);
-            let t = g.template_plus(&["find {n} news articles about {q}", "get the top {n} news stories on {q}", "show {n} recent headlines about {q}", "news search {q}, {n} results"],
+            let t = g.pick_plus(&["find {n} news articles about {q}", "get the top {n} news stories on {q}", "show {n} recent headlines about {q}", "news search {q}, {n} results"],
                 &["list {n} news articles on {q}", "pull {n} recent articles on {q}", "find the {n} latest news items about {q}"]);
             core(g.fill(t, &[("q", qy.into()), ("n", n.to_string())]), args(vec![("query", s(qy)), ("max_results", json!(n))]))
         }
         _ => {
-            let t = g.template_plus(&["find news about {q}", "?what's the latest news on {q}?", "search recent news for {q}", "get the headlines about {q}", "?any news articles about {q}?", "check the news for {q}", "look for current news on {q}", "show recent news coverage of {q}"],
+            let t = g.pick_plus(&["find news about {q}", "?what's the latest news on {q}?", "search recent news for {q}", "get the headlines about {q}", "?any news articles about {q}?", "check the news for {q}", "look for current news on {q}", "show recent news coverage of {q}"],
                 &["?what's new with {q}?", "search the news for {q}", "?has anything happened recently with {q}?", "find current events about {q}", "look at recent articles on {q}", "?is {q} in the news?", "?what are the news outlets saying about {q}?", "catch me up on recent news about {q}", "pull recent news stories on {q}", "scan the latest news for {q}"]);
             core(g.fill(t, &[("q", qy.into())]), args(vec![("query", s(qy))]))
         }
@@ -657,71 +659,71 @@ fn web_news(g: &mut Gen) -> Core {
 
 fn ask_user(g: &mut Gen) -> Core {
     let qn = g.pick(QUESTIONS);
-    let t = g.template_plus(&["ask the user: {q}", "ask me \"{q}\" before you continue", "check with the user: {q}", "put this question to the user: {q}", "confirm with me first: {q}", "prompt the user with \"{q}\"", "get my answer to this: {q}", "pause and ask the user {q}"],
+    let t = g.pick_plus(&["ask the user: {q}", "ask me \"{q}\" before you continue", "check with the user: {q}", "put this question to the user: {q}", "confirm with me first: {q}", "prompt the user with \"{q}\"", "get my answer to this: {q}", "pause and ask the user {q}"],
         &["before going further, ask me: {q}", "!I want you to ask the user this: {q}", "clarify with the user: {q}", "get the user's input on this: {q}", "query the user: {q}", "double-check with me: {q}", "let the user decide: {q}", "find out from the user: {q}", "request the user's answer to \"{q}\"", "have the user answer {q}"]);
     core(g.fill(t, &[("q", qn.into())]), args(vec![("question", s(qn))]))
 }
 
 fn write_file(g: &mut Gen) -> Core {
-    let p = g.pick(PATHS);
-    let c = g.pick(SNIPPETS);
-    let t = g.template_plus(&["create {p} with this content:\n{c}", "write the following to {p}:\n{c}", "overwrite {p} with:\n{c}", "save this as {p}:\n{c}", "make a new file {p} containing:\n{c}", "replace the whole of {p} with:\n{c}", "write a file {p} that says:\n{c}", "put exactly this in {p}:\n{c}"],
+    let p = g.pick_plus(PATHS, PATHS_TRAIN);
+    let c = g.pick_plus(SNIPPETS, SNIPPETS_TRAIN);
+    let t = g.pick_plus(&["create {p} with this content:\n{c}", "write the following to {p}:\n{c}", "overwrite {p} with:\n{c}", "save this as {p}:\n{c}", "make a new file {p} containing:\n{c}", "replace the whole of {p} with:\n{c}", "write a file {p} that says:\n{c}", "put exactly this in {p}:\n{c}"],
         &["store the following in {p}, replacing whatever is there:\n{c}", "dump this into {p} as its full content:\n{c}", "write out {p} with this content:\n{c}", "set the entire contents of {p} to:\n{c}", "create a file at {p} with:\n{c}", "!{p} should contain only the following:\n{c}", "wipe {p} and write this instead:\n{c}", "!I need a file {p} holding:\n{c}", "go ahead and write {p}:\n{c}", "rewrite {p} completely as:\n{c}", "start {p} from scratch with:\n{c}", "author {p} with this body:\n{c}", "make {p} read, in full:\n{c}"]);
     core(g.fill(t, &[("p", p.into()), ("c", c.into())]), args(vec![("path", s(p)), ("content", s(c))]))
 }
 
 fn delete_file(g: &mut Gen) -> Core {
-    let p = if g.chance(0.2) { g.pick(DIRS) } else { g.pick(PATHS) };
-    let t = g.template_plus(&["delete {p}", "remove the file {p}", "rm {p}", "get rid of {p}", "erase {p} from disk", "?can {p} be deleted? do it", "trash {p}", "delete the path {p}"],
+    let p = if g.chance(0.2) { g.pick_plus(DIRS, DIRS_TRAIN) } else { g.pick_plus(PATHS, PATHS_TRAIN) };
+    let t = g.pick_plus(&["delete {p}", "remove the file {p}", "rm {p}", "get rid of {p}", "erase {p} from disk", "?can {p} be deleted? do it", "trash {p}", "delete the path {p}"],
         &["remove {p}", "delete the file {p} from the repo", "wipe {p} off the disk", "!we don't need {p} anymore, delete it", "unlink {p}", "throw {p} away", "discard {p} for good", "?could you delete {p}?", "nuke {p}", "clean up {p} by deleting it", "permanently remove {p}"]);
     core(g.fill(t, &[("p", p.into())]), args(vec![("path", s(p))]))
 }
 
 fn replace_in_file(g: &mut Gen) -> Core {
-    let p = g.pick(PATHS);
-    let (from, to) = g.pick(SEARCH_REPLACE);
+    let p = g.pick_plus(PATHS, PATHS_TRAIN);
+    let (from, to) = g.pick_plus(SEARCH_REPLACE, SEARCH_REPLACE_TRAIN);
     if g.chance(0.25) {
         let n = g.int(1, 3);
-        let t = g.template_plus(&["in {p}, replace the first {n} occurrences of \"{a}\" with \"{b}\"", "change \"{a}\" to \"{b}\" in {p}, at most {n} times", "swap \"{a}\" for \"{b}\" in {p} but only {n} times", "edit {p}: replace \"{a}\" with \"{b}\", limit {n}"],
+        let t = g.pick_plus(&["in {p}, replace the first {n} occurrences of \"{a}\" with \"{b}\"", "change \"{a}\" to \"{b}\" in {p}, at most {n} times", "swap \"{a}\" for \"{b}\" in {p} but only {n} times", "edit {p}: replace \"{a}\" with \"{b}\", limit {n}"],
             &["replace \"{a}\" with \"{b}\" in {p}, no more than {n} times", "in {p}, only change the first {n} \"{a}\" into \"{b}\"", "substitute \"{b}\" for \"{a}\" in {p}, up to {n} occurrences"]);
         return core(g.fill(t, &[("p", p.into()), ("a", from.into()), ("b", to.into()), ("n", n.to_string())]), args(vec![("path", s(p)), ("search", s(from)), ("replace", s(to)), ("count", json!(n))]));
     }
-    let t = g.template_plus(&["in {p}, replace \"{a}\" with \"{b}\"", "change \"{a}\" to \"{b}\" in {p}", "swap every \"{a}\" for \"{b}\" in {p}", "edit {p}: \"{a}\" -> \"{b}\"", "find \"{a}\" in {p} and replace it with \"{b}\"", "update {p} so that \"{a}\" becomes \"{b}\"", "in the file {p}, substitute \"{b}\" for \"{a}\"", "rewrite \"{a}\" as \"{b}\" inside {p}"],
+    let t = g.pick_plus(&["in {p}, replace \"{a}\" with \"{b}\"", "change \"{a}\" to \"{b}\" in {p}", "swap every \"{a}\" for \"{b}\" in {p}", "edit {p}: \"{a}\" -> \"{b}\"", "find \"{a}\" in {p} and replace it with \"{b}\"", "update {p} so that \"{a}\" becomes \"{b}\"", "in the file {p}, substitute \"{b}\" for \"{a}\"", "rewrite \"{a}\" as \"{b}\" inside {p}"],
         &["replace \"{a}\" by \"{b}\" everywhere in {p}", "!{p}: change every \"{a}\" into \"{b}\"", "turn \"{a}\" into \"{b}\" in {p}", "in {p}, search for \"{a}\" and put \"{b}\" in its place", "fix {p} by replacing \"{a}\" with \"{b}\"", "modify {p}: use \"{b}\" instead of \"{a}\"", "!I want \"{b}\" where {p} currently says \"{a}\"", "correct \"{a}\" to \"{b}\" in {p}", "switch \"{a}\" to \"{b}\" throughout {p}"]);
     core(g.fill(t, &[("p", p.into()), ("a", from.into()), ("b", to.into())]), args(vec![("path", s(p)), ("search", s(from)), ("replace", s(to))]))
 }
 
 fn insert_into_file(g: &mut Gen) -> Core {
-    let p = g.pick(PATHS);
-    let c = g.pick(SNIPPETS);
+    let p = g.pick_plus(PATHS, PATHS_TRAIN);
+    let c = g.pick_plus(SNIPPETS, SNIPPETS_TRAIN);
     if g.chance(0.25) {
-        let t = g.template_plus(&["at the top of {p}, insert:\n{c}", "prepend this to {p}:\n{c}", "insert at the very start of {p}:\n{c}", "add this to the beginning of {p}:\n{c}"],
+        let t = g.pick_plus(&["at the top of {p}, insert:\n{c}", "prepend this to {p}:\n{c}", "insert at the very start of {p}:\n{c}", "add this to the beginning of {p}:\n{c}"],
             &["put these lines at the top of {p}, above what's there:\n{c}", "insert before the first line of {p}:\n{c}", "!{p} needs this at the very top, keep everything else:\n{c}", "insert at line 0 of {p}:\n{c}"]);
         return core(g.fill(t, &[("p", p.into()), ("c", c.into())]), args(vec![("path", s(p)), ("content", s(c)), ("line", json!(0))]));
     }
     let n = g.int(1, 300);
-    let t = g.template_plus(&["insert this after line {n} of {p}:\n{c}", "add the following to {p} after line {n}:\n{c}", "put this in {p} below line {n}:\n{c}", "in {p}, after line {n}, insert:\n{c}", "splice this into {p} after line {n}:\n{c}", "add these lines after line {n} in {p}:\n{c}"],
+    let t = g.pick_plus(&["insert this after line {n} of {p}:\n{c}", "add the following to {p} after line {n}:\n{c}", "put this in {p} below line {n}:\n{c}", "in {p}, after line {n}, insert:\n{c}", "splice this into {p} after line {n}:\n{c}", "add these lines after line {n} in {p}:\n{c}"],
         &["after line {n} of {p}, add:\n{c}", "insert the following into {p} following line {n}:\n{c}", "stick this in {p} right after line {n}:\n{c}", "!{p}, line {n}: insert this below it:\n{c}", "place these lines into {p} after line {n}, keeping the rest:\n{c}", "drop this into {p} just below line {n}:\n{c}", "inject after line {n} in {p}:\n{c}", "append this after line {n} of {p}:\n{c}", "add the lines below to {p}, right under line {n}:\n{c}"]);
     core(g.fill(t, &[("p", p.into()), ("c", c.into()), ("n", n.to_string())]), args(vec![("path", s(p)), ("content", s(c)), ("line", json!(n))]))
 }
 
 fn shell_exec(g: &mut Gen) -> Core {
-    let c = g.pick(COMMANDS);
+    let c = g.pick_plus(COMMANDS, COMMANDS_TRAIN);
     match g.rng.below(5) {
         0 => {
-            let d = g.pick(DIRS);
-            let t = g.template_plus(&["run {c} in {d}", "cd into {d} and run {c}", "execute `{c}` from the {d} directory", "in {d}, run {c}"],
+            let d = g.pick_plus(DIRS, DIRS_TRAIN);
+            let t = g.pick_plus(&["run {c} in {d}", "cd into {d} and run {c}", "execute `{c}` from the {d} directory", "in {d}, run {c}"],
                 &["run `{c}` inside {d}", "from {d}, execute {c}", "with {d} as the working directory, run {c}", "go to {d} and execute `{c}`"]);
             core(g.fill(t, &[("c", c.into()), ("d", d.into())]), args(vec![("command", s(c)), ("cwd", s(d))]))
         }
         1 => {
             let n = g.int(1, 300);
-            let t = g.template_plus(&["run {c} with a {n} second timeout", "execute {c} but stop it after {n} seconds", "run `{c}`, time limit {n}s", "run {c} and kill it if it takes more than {n} seconds"],
+            let t = g.pick_plus(&["run {c} with a {n} second timeout", "execute {c} but stop it after {n} seconds", "run `{c}`, time limit {n}s", "run {c} and kill it if it takes more than {n} seconds"],
                 &["execute `{c}` with a timeout of {n} seconds", "run {c}, giving it at most {n} seconds", "run {c} but abort after {n}s"]);
             core(g.fill(t, &[("c", c.into()), ("n", n.to_string())]), args(vec![("command", s(c)), ("timeout", json!(n))]))
         }
         _ => {
-            let t = g.template_plus(&["run {c}", "execute `{c}`", "run the shell command {c}", "in the terminal, run {c}", "?can you run {c} in the shell?", "run this command: {c}", "execute {c} and show the output", "shell out and run {c}"],
+            let t = g.pick_plus(&["run {c}", "execute `{c}`", "run the shell command {c}", "in the terminal, run {c}", "?can you run {c} in the shell?", "run this command: {c}", "execute {c} and show the output", "shell out and run {c}"],
                 &["launch `{c}`", "type {c} in a shell and tell me what it prints", "!I need the output of `{c}`", "go ahead and run `{c}`", "exec {c}", "invoke {c} on the command line", "fire off `{c}`", "run `{c}` and report back", "?what does `{c}` print?", "kick off the command {c}", "use the shell to execute {c}"]);
             core(g.fill(t, &[("c", c.into())]), args(vec![("command", s(c))]))
         }
@@ -733,13 +735,13 @@ fn run_tests(g: &mut Gen) -> Core {
         0 => {
             // Shares its values' split with the PATHS and DIRS pools where they overlap.
             let d = g.pick(&["tests", "tests/integration", "tests/unit", "spec", "tests/test_api.py", "tests/unit/test_queue.py", "tests/integration/test_sessions.py", "pkg/server"][..]);
-            let t = g.template_plus(&["run the tests in {d}", "run tests under {d}", "execute the tests in {d}", "test {d}", "?do the tests in {d} pass?"],
+            let t = g.pick_plus(&["run the tests in {d}", "run tests under {d}", "execute the tests in {d}", "test {d}", "?do the tests in {d} pass?"],
                 &["run just the tests at {d}", "launch the tests located in {d}", "?are the tests under {d} passing?", "check the tests in {d}"]);
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d))]))
         }
         1 => {
-            let pat = g.pick(TEST_PATTERNS);
-            let t = g.template_plus(&["run only the tests matching {p}", "run the {p} tests", "execute tests named like {p}", "run tests filtered by {p}"],
+            let pat = g.pick_plus(TEST_PATTERNS, TEST_PATTERNS_TRAIN);
+            let t = g.pick_plus(&["run only the tests matching {p}", "run the {p} tests", "execute tests named like {p}", "run tests filtered by {p}"],
                 &["only run tests named {p}", "run the subset of tests that match {p}", "execute just the {p} tests", "run tests whose names match {p}"]);
             core(g.fill(t, &[("p", pat.into())]), args(vec![("pattern", s(pat))]))
         }
@@ -754,17 +756,17 @@ fn run_tests(g: &mut Gen) -> Core {
                 _ => ("go", &["run the go tests", "run the Go test suite", "go test everything"],
                     &["use go test on the project", "run the tests with the go tool"]),
             };
-            let tt = g.template_plus(t, extra);
+            let tt = g.pick_plus(t, extra);
             core(g.fill(tt, &[]), args(vec![("framework", s(fw))]))
         }
         3 => {
-            let t = g.template_plus(&["run the tests quietly, just the summary", "run the test suite without per-test output", "run the tests but only show the totals", "run tests, non-verbose"],
+            let t = g.pick_plus(&["run the tests quietly, just the summary", "run the test suite without per-test output", "run the tests but only show the totals", "run tests, non-verbose"],
                 &["run the tests and only give me the summary counts", "run the suite without listing each test", "run the tests, summary only"]);
             core(g.fill(t, &[]), args(vec![("verbose", json!(false))]))
         }
         4 => {
             let n = g.int(30, 900);
-            let t = g.template_plus(&["run the tests with a {n} second limit", "run the test suite, timeout {n} seconds", "run all tests but give up after {n} seconds"],
+            let t = g.pick_plus(&["run the tests with a {n} second limit", "run the test suite, timeout {n} seconds", "run all tests but give up after {n} seconds"],
                 &["run the tests and stop after {n} seconds", "give the test run {n} seconds max"]);
             core(g.fill(t, &[("n", n.to_string())]), args(vec![("timeout", json!(n))]))
         }
@@ -774,23 +776,23 @@ fn run_tests(g: &mut Gen) -> Core {
 }
 
 fn apply_diff(g: &mut Gen) -> Core {
-    let p = g.pick(PATHS);
-    let (from, to) = g.pick(SEARCH_REPLACE);
+    let p = g.pick_plus(PATHS, PATHS_TRAIN);
+    let (from, to) = g.pick_plus(SEARCH_REPLACE, SEARCH_REPLACE_TRAIN);
     let line = g.int(1, 120);
     let diff = format!("--- a/{p}\n+++ b/{p}\n@@ -{line},1 +{line},1 @@\n-{from}\n+{to}\n");
     match g.rng.below(4) {
         0 => {
-            let t = g.template_plus(&["check whether this diff applies cleanly, without changing anything:\n{d}", "do a dry run of this patch:\n{d}", "preview what this diff would change:\n{d}", "test-apply this diff, dry run only:\n{d}"],
+            let t = g.pick_plus(&["check whether this diff applies cleanly, without changing anything:\n{d}", "do a dry run of this patch:\n{d}", "preview what this diff would change:\n{d}", "test-apply this diff, dry run only:\n{d}"],
                 &["see if this patch would apply, but don't change any files:\n{d}", "simulate applying this diff:\n{d}", "validate this patch without applying it:\n{d}"]);
             core(g.fill(t, &[("d", diff.clone())]), args(vec![("diff", s(diff)), ("dry_run", json!(true))]))
         }
         1 => {
-            let t = g.template_plus(&["apply this diff to {p}:\n{d}", "patch {p} with:\n{d}", "use this unified diff on {p}:\n{d}"],
+            let t = g.pick_plus(&["apply this diff to {p}:\n{d}", "patch {p} with:\n{d}", "use this unified diff on {p}:\n{d}"],
                 &["apply the patch below to {p}:\n{d}", "update {p} using this diff:\n{d}"]);
             core(g.fill(t, &[("p", p.into()), ("d", diff.clone())]), args(vec![("diff", s(diff)), ("file_path", s(p))]))
         }
         _ => {
-            let t = g.template_plus(&["apply this diff:\n{d}", "apply the following patch:\n{d}", "patch the code with this diff:\n{d}", "apply this unified diff:\n{d}", "here's a patch, apply it:\n{d}", "merge this change:\n{d}"],
+            let t = g.pick_plus(&["apply this diff:\n{d}", "apply the following patch:\n{d}", "patch the code with this diff:\n{d}", "apply this unified diff:\n{d}", "here's a patch, apply it:\n{d}", "merge this change:\n{d}"],
                 &["apply these changes:\n{d}", "patch the files with the following:\n{d}", "use this diff to update the code:\n{d}", "git apply this:\n{d}", "take this diff and apply it:\n{d}", "apply the patch below:\n{d}"]);
             core(g.fill(t, &[("d", diff.clone())]), args(vec![("diff", s(diff))]))
         }

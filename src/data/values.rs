@@ -155,3 +155,74 @@ pub const SYSTEM_PROMPTS: &[&str] = &[
 ];
 
 pub const METADATA_JSON: &[&str] = &[r#"{"project": "delia"}"#, r#"{"user": "alice", "purpose": "review"}"#, r#"{"ticket": "BUG-142"}"#, r#"{"team": "infra"}"#];
+
+// Train-only values, drawn with `Gen::pick_plus` beside the train part of the pool above them.
+// The eval split holds out every fourth value of each pool; where a held-out value has a shape that
+// no training value had (a dotfile, an id with a word prefix, a command ending in " .", quoted text
+// ending in punctuation, a line starting with a dot, a workflow name that is one word in a
+// sentence), the model saw that shape first in eval and copied it wrong. These add training values
+// of such shapes, written for realism, none of them an eval value. For closed sets (a schema's
+// enum), the extra values are the held-out members themselves: the declarations list them, and a
+// model must have produced every member of an enum to be trusted with it.
+
+pub const PATHS_TRAIN: &[&str] = &[
+    ".gitignore", ".env.example", ".vscode/settings.json", ".cargo/config.toml", ".gitlab-ci.yml", ".eslintrc.json",
+    ".pre-commit-config.yaml", ".devcontainer/devcontainer.json", ".github/dependabot.yml", "config/.secrets.toml",
+    "lib/my_module/__init__.py", "tests/fixtures/data-2024.json", "src/app/(auth)/page.tsx", "docs/README.ko.md",
+];
+
+pub const DIRS_TRAIN: &[&str] = &[".github/workflows", ".vscode", ".config", "src/.generated", "packages/api-client", "services/auth-service"];
+
+pub const SESSION_PREFIXES_TRAIN: &[&str] = &["sess-", "conv-", "chat-", "session_", "thread-", "ctx_", "delia-", "run-"];
+
+pub const COMMANDS_TRAIN: &[&str] = &[
+    "ruff format .", "black --check .", "eslint .", "mypy .", "git add .", "prettier --write .", "grep -rn TODO .",
+    "find . -name '*.rs'", "pip install -e .", "docker build -t app .", "cargo clippy -- -D warnings", "go test ./...",
+];
+
+pub const SNIPPETS_TRAIN: &[&str] = &[
+    ".DS_Store\n*.log\n", "target/\n.idea/\n", "__pycache__/\n.venv/\n*.pyc\n", "dist/\n.cache/\n", "FROM python:3.12-slim\nCOPY . /app\n",
+    "const ids = rows\n  .map(r => r.id)\n  .filter(Boolean);\n", "[tool.ruff]\nline-length = 100\n", "from . import views\n",
+];
+
+pub const SEARCH_REPLACE_TRAIN: &[(&str, &str)] = &[
+    ("ftp://", "sftp://"), ("ws://", "wss://"), ("print(x)", "log(x)"), ("foo()", "bar()"), ("v1/", "v2/"), ("x[0]", "x[1]"),
+    ("TODO:", "NOTE:"), ("==", "!="), ("->", "=>"), ("return None", "return []"), ("0.0.0.0:", "127.0.0.1:"), ("/api/", "/v2/api/"),
+];
+
+pub const WORKFLOW_NAMES_TRAIN: &[&str] = &["hotfix", "deploy", "onboarding", "benchmark", "cleanup", "audit", "refactor", "security-scan", "migrate", "weekly"];
+
+pub const TEST_PATTERNS_TRAIN: &[&str] = &["*cache*", "*auth*", "Test*", "TestRouter", "TestClient", "*_integration", "test_*_slow", "*parse*"];
+
+pub const QUERIES_TRAIN: &[&str] = &[
+    "retry with exponential backoff in go", "index on expression in postgres", "tokio select on multiple channels",
+    "css grid vs flexbox for layouts", "jwt refresh tokens for mobile apps", "rate limiting with redis", "python type hints for decorators",
+    "git bisect on a merge commit",
+];
+
+pub const PROBLEMS_TRAIN: &[&str] = &[
+    "how to cache model responses for repeated prompts", "why the test suite is slow on CI runners",
+    "the pros and cons of a monorepo for our services", "how to migrate sessions to the new schema in production",
+    "whether to batch requests to the GPU backends", "a fair retry budget for flaky backends",
+];
+
+pub const REGEXES_TRAIN: &[&str] = &["expect\\(\\)", "clone\\(\\)", "print\\(\\)", "\\.await\\?", "len\\(\\w+\\)", "TODO\\(\\w+\\)", "^import ", "self\\.\\w+\\(\\)"];
+
+pub const METADATA_JSON_TRAIN: &[&str] = &[r#"{"env": "staging"}"#, r#"{"repo": "delia", "branch": "main"}"#, r#"{"priority": "high"}"#, r#"{"owner": "bob"}"#];
+
+pub const MODEL_NAMES_TRAIN: &[&str] = &["llama3.3:70b", "mixtral:8x7b", "starcoder2:15b", "command-r:35b", "phi4:14b", "yi-coder:9b"];
+
+pub const CLIENT_IDS_TRAIN: &[&str] = &["neovim", "zed", "emacs", "raycast", "discord-bot", "teams"];
+
+pub const BACKEND_IDS_TRAIN: &[&str] = &["ollama-remote", "vllm-gpu0", "llamacpp-laptop", "koboldcpp", "groq-api"];
+
+pub const SERVER_IDS_TRAIN: &[&str] = &["slack", "notion", "jira", "brave-search", "puppeteer", "fetch"];
+
+pub const SYMBOLS_TRAIN: &[&str] = &["UserService.create", "auth::verify_token", "Config,load_config", "handle_request"];
+
+/// The held-out members of `LANGUAGES` (delegate's `language` enum).
+pub const LANGUAGES_HELD_OUT: &[&str] = &["java", "go", "bash"];
+
+/// The tiers of switch_model's `tier` enum, and the one the eval split holds out.
+pub const TIERS: &[&str] = &["quick", "coder", "moe", "thinking"];
+pub const TIERS_HELD_OUT: &[&str] = &["thinking"];
