@@ -95,6 +95,7 @@ pub struct SplitStats {
 /// Per-tool targets at scale 1. Train counts only change the train split (eval draws from seeds
 /// of its own); more train calls show more of the train-only phrasings.
 const CALLS_TRAIN: f32 = 96.0;
+const CALLS_TRAIN_JSON_ARGUMENTS: f32 = 144.0;
 const CALLS_EVAL: f32 = 12.0;
 const NEAR_MISS_TRAIN: f32 = 12.0;
 const NEAR_MISS_EVAL: f32 = 2.0;
@@ -304,7 +305,12 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         b.seen.clear();
         let train = split == Split::Train;
         for tool in &known {
-            b.single_calls(tool, scaled(if train { CALLS_TRAIN } else { CALLS_EVAL }))?;
+            let calls = match (train, synth::JSON_ARGUMENT_TOOLS.contains(tool)) {
+                (true, true) => CALLS_TRAIN_JSON_ARGUMENTS,
+                (true, false) => CALLS_TRAIN,
+                (false, _) => CALLS_EVAL,
+            };
+            b.single_calls(tool, scaled(calls))?;
         }
         // Near-miss groups, multi-turn and parallel examples use the tools the file declares.
         b.near_misses(scaled(if train { NEAR_MISS_TRAIN } else { NEAR_MISS_EVAL }))?;

@@ -22,6 +22,10 @@ fn core(text: String, arguments: Map<String, Value>) -> Core {
     Core { text, arguments }
 }
 
+/// Tools whose arguments carry JSON text (task lists, steps, a graph): their train split gets more
+/// calls, since the model must learn the structure as well as copy the values into it.
+pub const JSON_ARGUMENT_TOOLS: &[&str] = &["batch", "chain", "workflow"];
+
 /// The tools this module can synthesise requests for.
 pub const TOOLS: &[&str] = &[
     "delegate", "think", "batch", "batch_vote", "session_create", "session_list", "session_get", "session_delete", "chain", "workflow",
@@ -95,7 +99,7 @@ const DELEGATE_TASKS: &[(&str, &[&str], &[&str], &[&str], &[&str])] = &[
         "def add(a, b):\n    return a - b", "the retry logic in the HTTP client", "the pull request that adds streaming responses",
         "class Cache:\n    def get(self, k): return self.d[k]", "the error handling in routing.py", "fn div(a: i32, b: i32) -> i32 { a / b }",
         "the new session manager code", "this SQL: SELECT * FROM orders WHERE status = 'open'",
-    ], &["if x:\n    return None\nreturn x", "the caching in src/db/pool.go", "for i in range(n):\n    total += a[i]", "the retry wrapper from last week"]),
+    ], &["if x:\n    return None\nreturn x", "the caching in src/db/pool.go", "for i in range(n):\n    total += a[i]", "the retry wrapper from last week", "while True:\n    poll()", "fn add(a: u8, b: u8) -> u8 {\n    a + b\n}"]),
     ("generate", &["generate {content}", "have a local model write {content}", "delegate writing {content}", "use Delia to generate {content}", "get the coder tier to write {content}", "have Delia produce {content}", "delegate the generation of {content}", "ask a local model to draft {content}"],
         &["have Delia write {content}", "let a local model create {content}", "delegate: write {content}", "route the writing of {content} to Delia", "have the coder model produce {content}"], &[
         "a function that parses ISO 8601 dates", "unit tests for the session manager", "a bash script that rotates log files",
@@ -267,7 +271,9 @@ fn batch(g: &mut Gen) -> Core {
 
 fn batch_vote(g: &mut Gen) -> Core {
     const PROMPTS: &[&str] = &["is this function thread-safe: def inc(): global n; n += 1", "what is the bug in: for i in range(len(a)+1): print(a[i])", "is 2^31-1 prime", "which is faster for lookups, a list or a set", "does this SQL have an injection risk: f\"SELECT * FROM t WHERE id={x}\"", "what does this regex match: ^\\d{3}-\\d{4}$", "is this date format ISO 8601: 2024-13-01", "should this endpoint be idempotent: PUT /users/7"];
-    let prompt = g.pick(PROMPTS).to_string();
+    // Train-only prompts: questions with commas and clauses, which a vote must carry whole.
+    const PROMPTS_TRAIN: &[&str] = &["which is safer, a mutex or a channel", "is this O(n), O(n log n) or O(n^2): sorted(set(a))", "which should we pick for the queue, Redis, Postgres or Kafka", "does this leak memory: x = []; while True: x.append(1)", "is 0.1 + 0.2 == 0.3 true in Python, and why", "which HTTP status fits a missing session, 404 or 410"];
+    let prompt = g.pick_plus(PROMPTS, PROMPTS_TRAIN).to_string();
     let t = g.pick_plus(&["ask several backends {p} and vote on the answer", "get a consensus answer to: {p}", "have the models vote on {p}", "run the same prompt on multiple backends and pick the agreed result: {p}", "!I want a voted, high-confidence answer: {p}", "poll all backends and take the majority on {p}", "use k-voting across models for: {p}", "get several models to agree on {p}"],
         &["let the backends vote on {p}", "ask multiple models {p} and go with the majority answer", "take a majority vote across backends on {p}", "!I need a consensus from the models: {p}", "cross-check {p} with several models and keep the common answer", "do k-voting on {p}", "send {p} to a few backends and return the answer most of them give", "vote across the backends: {p}"]);
     let mut text = g.fill(t, &[("p", prompt.clone())]);
@@ -658,9 +664,9 @@ fn web_news(g: &mut Gen) -> Core {
 }
 
 fn ask_user(g: &mut Gen) -> Core {
-    let qn = g.pick(QUESTIONS);
+    let qn = g.pick_plus(QUESTIONS, QUESTIONS_TRAIN);
     let t = g.pick_plus(&["ask the user: {q}", "ask me \"{q}\" before you continue", "check with the user: {q}", "put this question to the user: {q}", "confirm with me first: {q}", "prompt the user with \"{q}\"", "get my answer to this: {q}", "pause and ask the user {q}"],
-        &["before going further, ask me: {q}", "!I want you to ask the user this: {q}", "clarify with the user: {q}", "get the user's input on this: {q}", "query the user: {q}", "double-check with me: {q}", "let the user decide: {q}", "find out from the user: {q}", "request the user's answer to \"{q}\"", "have the user answer {q}"]);
+        &["before going further, ask me: {q}", "!I want you to ask the user this: {q}", "clarify with the user: {q}", "get the user's input on this: {q}", "query the user: {q}", "double-check with me: {q}", "let the user decide: {q}", "find out from the user: {q}", "request the user's answer to \"{q}\"", "have the user answer {q}", "!Ask the user: {q}.", "!Question for the user: {q}. Wait for the reply", "ask the user \"{q}\" and wait for an answer"]);
     core(g.fill(t, &[("q", qn.into())]), args(vec![("question", s(qn))]))
 }
 
@@ -668,7 +674,7 @@ fn write_file(g: &mut Gen) -> Core {
     let p = g.pick_plus(PATHS, PATHS_TRAIN);
     let c = g.pick_plus(SNIPPETS, SNIPPETS_TRAIN);
     let t = g.pick_plus(&["create {p} with this content:\n{c}", "write the following to {p}:\n{c}", "overwrite {p} with:\n{c}", "save this as {p}:\n{c}", "make a new file {p} containing:\n{c}", "replace the whole of {p} with:\n{c}", "write a file {p} that says:\n{c}", "put exactly this in {p}:\n{c}"],
-        &["store the following in {p}, replacing whatever is there:\n{c}", "dump this into {p} as its full content:\n{c}", "write out {p} with this content:\n{c}", "set the entire contents of {p} to:\n{c}", "create a file at {p} with:\n{c}", "!{p} should contain only the following:\n{c}", "wipe {p} and write this instead:\n{c}", "!I need a file {p} holding:\n{c}", "go ahead and write {p}:\n{c}", "rewrite {p} completely as:\n{c}", "start {p} from scratch with:\n{c}", "author {p} with this body:\n{c}", "make {p} read, in full:\n{c}"]);
+        &["store the following in {p}, replacing whatever is there:\n{c}", "dump this into {p} as its full content:\n{c}", "write out {p} with this content:\n{c}", "set the entire contents of {p} to:\n{c}", "create a file at {p} with:\n{c}", "!{p} should contain only the following:\n{c}", "wipe {p} and write this instead:\n{c}", "!I need a file {p} holding:\n{c}", "go ahead and write {p}:\n{c}", "rewrite {p} completely as:\n{c}", "start {p} from scratch with:\n{c}", "author {p} with this body:\n{c}", "make {p} read, in full:\n{c}", "put the following in {p}, replacing its contents:\n{c}", "put this text into {p} as the whole file:\n{c}"]);
     core(g.fill(t, &[("p", p.into()), ("c", c.into())]), args(vec![("path", s(p)), ("content", s(c))]))
 }
 
@@ -960,4 +966,10 @@ pub const NO_CALL_TRAIN: &[(&str, &str)] = &[
     ("No need to search the web for that.", "Alright."),
     ("What's a good name for a logging library?", "How about \"Chronicle\" or \"Logbook\"?"),
     ("Write me a haiku about bugs.", "Silent null pointer / waits beneath the Friday deploy / pager sings at dawn"),
+    ("Is Rust garbage collected?", "No: Rust frees memory through ownership, without a garbage collector."),
+    ("Is JavaScript single-threaded?", "Your code runs on one thread with an event loop; workers add more threads."),
+    ("Is Go compiled or interpreted?", "Compiled, to native machine code."),
+    ("Does Java run on a virtual machine?", "Yes, on the JVM."),
+    ("Is SQL a programming language?", "It's a declarative query language; some dialects add procedural features."),
+    ("is bash a compiled language", "No, bash scripts are interpreted by the shell."),
 ];

@@ -190,7 +190,12 @@ pub const SEARCH_REPLACE_TRAIN: &[(&str, &str)] = &[
     ("TODO:", "NOTE:"), ("==", "!="), ("->", "=>"), ("return None", "return []"), ("0.0.0.0:", "127.0.0.1:"), ("/api/", "/v2/api/"),
 ];
 
-pub const WORKFLOW_NAMES_TRAIN: &[&str] = &["hotfix", "deploy", "onboarding", "benchmark", "cleanup", "audit", "refactor", "security-scan", "migrate", "weekly"];
+/// Workflow names, most of them words that are one token after a space (" rollout") but split
+/// without it ("roll", "out"), as they are inside JSON: what the held-out "triage" is.
+pub const WORKFLOW_NAMES_TRAIN: &[&str] = &[
+    "rollout", "canary", "rebuild", "hygiene", "upkeep", "vetting", "intake", "escalation", "prune", "quarantine", "remediation",
+    "hotfix", "deploy", "security-scan", "weekly",
+];
 
 pub const TEST_PATTERNS_TRAIN: &[&str] = &["*cache*", "*auth*", "Test*", "TestRouter", "TestClient", "*_integration", "test_*_slow", "*parse*"];
 
@@ -207,6 +212,11 @@ pub const PROBLEMS_TRAIN: &[&str] = &[
 ];
 
 pub const REGEXES_TRAIN: &[&str] = &["expect\\(\\)", "clone\\(\\)", "print\\(\\)", "\\.await\\?", "len\\(\\w+\\)", "TODO\\(\\w+\\)", "^import ", "self\\.\\w+\\(\\)"];
+
+pub const QUESTIONS_TRAIN: &[&str] = &[
+    "Should I squash the commits before merging?", "Which database should the tests use?", "Can I restart the staging server now?",
+    "What timeout do you want for the new endpoint?", "Is the v1 API still used by any client?", "Should the cache be cleared on deploy?",
+];
 
 pub const METADATA_JSON_TRAIN: &[&str] = &[r#"{"env": "staging"}"#, r#"{"repo": "delia", "branch": "main"}"#, r#"{"priority": "high"}"#, r#"{"owner": "bob"}"#];
 

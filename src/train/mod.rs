@@ -152,6 +152,12 @@ struct StepGraph {
 }
 
 const SEQ_MULTIPLE: usize = 32;
+
+/// Positions the model must hold for a prefix and the longest example after it, padded as a graph
+/// step pads it (the eager path needs fewer).
+fn positions_needed(prefix: usize, longest: usize) -> usize {
+    prefix + longest.next_multiple_of(SEQ_MULTIPLE)
+}
 const LABEL_MULTIPLE: usize = 128;
 
 /// A step's forward and backward: the prefix once, then each micro-batch, its summed loss times
@@ -202,11 +208,11 @@ impl Trainer {
         }
         let tok = base_tokenizer(&cfg.base)?;
         let data = prepare(&train, &eval, &tools, &tok, cfg.max_seq_length)?;
-        let longest = data.train.iter().chain(&data.eval).map(|e| e.ids.len()).max().unwrap_or(1) + data.prefix.len();
+        let longest = data.train.iter().chain(&data.eval).map(|e| e.ids.len()).max().unwrap_or(1);
         let weights = Weights::load(&cfg.base)?;
         // LoRA's A matrices start random: from the seed, so that two runs are the same run.
         tch::manual_seed(cfg.seed as i64);
-        let mut model = Model::new(weights, device, kind_for(device), Some(cfg.lora.clone()), cfg.train_tokens, longest + 8)?;
+        let mut model = Model::new(weights, device, kind_for(device), Some(cfg.lora.clone()), cfg.train_tokens, positions_needed(data.prefix.len(), longest))?;
         let opt = AdamW::new(&model.params, cfg.weight_decay);
         let prefix = Tensor::from_slice(&data.prefix).view([1, -1]).to_device(device);
         let graphs = if device.is_cuda() && !cfg.eager {
@@ -449,4 +455,15 @@ pub fn random_batch(b: usize, t: usize, labelled_tail: usize, seed: u64) -> Vec<
             Encoded { ids, labels }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positions_cover_a_graph_steps_padding() {
+        // The Delia data has a 3,986-token shared prefix; its longest example, 185 tokens after it,
+        // runs padded to 192 in a graph step.
+        assert_eq!(super::positions_needed(3986, 185), 3986 + 192);
+        assert_eq!(super::positions_needed(3986, 192), 3986 + 192);
+    }
 }
