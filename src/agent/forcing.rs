@@ -1,6 +1,7 @@
 //! Forced continuations: text that must come next in FunctionGemma's call syntax, so the engine can
 //! append it without sampling (`call:` after `<start_function_call>`, the rest of a tool name once
-//! its prefix is unique, `{` when an argument must follow, a key when only one can come next, `<escape>` before a string, the
+//! its prefix is unique, `{` when an argument must follow, a key when only one can come next (or the
+//! rest of a begun key up to where the candidates part), `<escape>` before a string, the
 //! closing `}<end_function_call>` when no key is left). The grammar still checks every forced
 //! token; this module only has to be right about uniqueness, never about validity.
 
@@ -191,7 +192,10 @@ impl Forcer for FunctionGemmaForcer {
         match (fits.as_slice(), can_close) {
             ([], _) if written.is_empty() && remaining.is_empty() && seg_start == 0 => Some(format!("}}{END_FUNCTION_CALL}")),
             ([one], false) => Some(Self::key_text(one)[written.len()..].to_string()),
-            (many, false) if many.len() > 1 => {
+            // Before the model has written any of the key, a shared prefix is not forced: it would
+            // split the key's own token (`s` of `session_id` and `steps`: the model, seeing `s`
+            // alone, went on to the wrong one).
+            (many, false) if many.len() > 1 && !written.is_empty() => {
                 let p = common_prefix(many.iter().map(|k| k.name.as_str()));
                 (p.len() > written.len()).then(|| p[written.len()..].to_string())
             }
@@ -271,5 +275,10 @@ mod tests {
         assert_eq!(f.forced(&format!("{s}call:switch_model{{model_name:<escape>x<escape>,")), Some("tier:<escape>".into()));
         assert_eq!(f.forced(&format!("{s}call:switch_model{{model_name:<escape>x<escape>,tier:<escape>th")), Some("inking<escape>".into()));
         assert_eq!(f.forced(&format!("{s}call:health{{}}<end_function_call>")), None);
+        // chain: after continue_on_error, session_id (optional) or steps (required): nothing of
+        // the next key is forced until it is unique.
+        assert_eq!(f.forced(&format!("{s}call:chain{{continue_on_error:true,")), None);
+        assert_eq!(f.forced(&format!("{s}call:chain{{continue_on_error:true,st")), Some("eps:<escape>".into()));
+        assert_eq!(f.forced(&format!("{s}call:chain{{continue_on_error:true,se")), Some("ssion_id:<escape>".into()));
     }
 }
