@@ -6,7 +6,7 @@
 #   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
 #   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
-#   merged — an adapter folder merged into f16 and q4_k_m GGUFs, each evaluated with and without --grammar
+#   merged — an adapter folder merged into f16 and q4_k_m GGUFs (or the formats given), each evaluated with and without --grammar
 #   fetch  — an adapter's files (adapter.json, adapter.gguf, PEFT's two files, metrics, loss.png)
 # Results go to $OUT.
 set -uo pipefail
@@ -81,20 +81,23 @@ for name in sys.argv[1:]:
 PY
   ;;
 merged)
-  # Merged GGUFs of an adapter folder (f16 and q4_k_m), each evaluated with and without the
-  # grammar, four at a time on the CPU cores: "DIR".
-  dir=$1; name=$(basename "$dir")
+  # Merged GGUFs of an adapter folder (f16 and q4_k_m, or the formats given after DIR), each
+  # evaluated with and without the grammar, on the CPU cores; each result goes to $OUT as it ends
+  # (both formats at once can outlast a call: one format a call is safe). "DIR [FORMAT…]".
+  dir=$1; shift; name=$(basename "$dir")
+  formats=${*:-f16 q4_k_m}
   mkdir -p /root/evals
   [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
-  for f in f16 q4_k_m; do "$FG" export --adapter "$dir" --base "$BASE" --format $f --out "/root/$name-$f.gguf" 2>&1 | tail -1; done
-  for f in f16 q4_k_m; do
+  for f in $formats; do "$FG" export --adapter "$dir" --base "$BASE" --format $f --out "/root/$name-$f.gguf" 2>&1 | tail -1; done
+  n=$(( $(echo $formats | wc -w) * 2 ))
+  for f in $formats; do
     for g in "" "--grammar"; do
       tag="$name-$f${g:+-grammar}"
-      "$FG" eval --model "/root/$name-$f.gguf" --no-lora --data /root/data/eval.jsonl $g -t 4 --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" &
+      ( "$FG" eval --model "/root/$name-$f.gguf" --no-lora --data /root/data/eval.jsonl $g -t $(( 16 / n )) --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" ) &
     done
   done
   wait
-  for f in /root/evals/$name-*.json; do python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1], {k: round(r[k], 4) for k in ('tool_name_accuracy','exact_call_accuracy','required_arg_accuracy','schema_valid_rate','parse_rate','no_call_accuracy','mean_latency_ms')})" "$f"; cp "$f" "$OUT/"; done ;;
+  for f in /root/evals/$name-*.json; do python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1], {k: round(r[k], 4) for k in ('tool_name_accuracy','exact_call_accuracy','required_arg_accuracy','schema_valid_rate','parse_rate','no_call_accuracy','mean_latency_ms')})" "$f"; done ;;
 fetch)
   name=$1
   cp "/root/runs/$name/adapter.json" "/root/runs/$name/adapter.gguf" "/root/runs/$name/loss.png" "/root/runs/$name/metrics.jsonl" "$OUT/"
