@@ -152,13 +152,13 @@ struct StepGraph {
 }
 
 const SEQ_MULTIPLE: usize = 32;
+const LABEL_MULTIPLE: usize = 128;
 
 /// Positions the model must hold for a prefix and the longest example after it, padded as a graph
 /// step pads it (the eager path needs fewer).
 fn positions_needed(prefix: usize, longest: usize) -> usize {
     prefix + longest.next_multiple_of(SEQ_MULTIPLE)
 }
-const LABEL_MULTIPLE: usize = 128;
 
 /// A step's forward and backward: the prefix once, then each micro-batch, its summed loss times
 /// `inv_labelled` backpropagated into the optimizer's gradient. Returns the step's mean loss (a
