@@ -12,7 +12,8 @@
 use fg::model::gemma3::Model;
 use fg::model::lora::{LoraConfig, TARGETS};
 use fg::model::weights::Weights;
-use fg::train::data::collate;
+use fg::train::data::{collate, Batch};
+use fg::train::forward_backward;
 use fg::train::optim::AdamW;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -143,11 +144,9 @@ fn main() -> anyhow::Result<()> {
         // Where the GPU's time goes: a kineto trace of three eager 8 x 1024 steps, summed per kernel.
         let examples = fg::train::random_batch(8, 1024, 64, 7);
         let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
+        let (no_prefix, inv_labelled) = step_inputs(&batch, device);
         let mut step = || {
-            model.begin(true);
-            let (h, _) = model.forward(&batch.ids, 0, None, true, false);
-            let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
-            opt.backward(&model.params, &(loss / batch.labels as f64), false);
+            let _ = forward_backward(&model, &mut opt, &no_prefix, std::slice::from_ref(&batch), &inv_labelled);
             opt.step(&model.params, 1e-4);
         };
         for _ in 0..3 {
@@ -162,7 +161,7 @@ fn main() -> anyhow::Result<()> {
         fg::torch_cuda::profile_end(std::path::Path::new(&trace))?;
         summarize_trace(&trace, 3)?;
     }
-    // fg's step is a CUDA graph (src/train/graph.rs) where the build has the shim; `--eager`, or a
+    // fg's step is a CUDA graph (src/torch_cuda.rs) where the build has the shim; `--eager`, or a
     // build without it, times libtorch's eager dispatch instead.
     let graphs = !args.iter().any(|a| a == "--eager") && fg::torch_cuda::available().is_ok();
     println!("fg steps: {}", if graphs { "CUDA graph replays" } else { "eager" });
@@ -171,14 +170,9 @@ fn main() -> anyhow::Result<()> {
         let examples = fg::train::random_batch(b, t, 64, 7);
         let idx: Vec<usize> = (0..b).collect();
         let batch = collate(&examples, &idx, device);
-        let fwd_bwd = |opt: &mut AdamW| {
-            model.begin(true);
-            let (h, _) = model.forward(&batch.ids, 0, None, true, false);
-            let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
-            let loss = loss / batch.labels as f64;
-            opt.backward(&model.params, &loss, false);
-            loss
-        };
+        // The trainer's own step (no shared prefix here), with its inputs made before any capture.
+        let (no_prefix, inv_labelled) = step_inputs(&batch, device);
+        let fwd_bwd = |opt: &mut AdamW| forward_backward(&model, opt, &no_prefix, std::slice::from_ref(&batch), &inv_labelled);
         for _ in 0..3 {
             let _ = fwd_bwd(&mut opt);
             opt.step(&model.params, 2e-4);
@@ -243,6 +237,11 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(out, serde_json::to_string_pretty(&results)?)?;
     }
     Ok(())
+}
+
+/// What `forward_backward` takes beside the batch: an empty prefix and 1 / the labelled tokens.
+fn step_inputs(batch: &Batch, device: tch::Device) -> (tch::Tensor, tch::Tensor) {
+    (tch::Tensor::zeros([1, 0], (tch::Kind::Int64, device)), tch::Tensor::from(1.0 / batch.labels.max(1) as f32).to_device(device))
 }
 
 /// Flash attention (the CUDA path) against attention written out in f32 with an explicit mask, on

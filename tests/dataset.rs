@@ -55,7 +55,7 @@ fn eval_values_are_held_out_from_train() {
     let values = |examples: &[data::Example], key: &str| -> HashSet<String> {
         examples.iter().filter(|e| e.kind == "call").filter_map(|e| e.expected()?.arguments.get(key)?.as_str().map(String::from)).collect()
     };
-    for key in ["path", "query", "model_name", "backend_id", "url", "session_id", "command", "pattern", "search", "client_id", "problem", "server_id"] {
+    for key in ["path", "query", "model_name", "backend_id", "url", "session_id", "command", "pattern", "search", "client_id", "problem", "server_id", "prompt", "question", "metadata"] {
         let (train, eval) = (values(&ds.train, key), values(&ds.eval, key));
         assert!(!eval.is_empty(), "no eval values for {key}");
         let shared: Vec<&String> = eval.intersection(&train).collect();

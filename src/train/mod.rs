@@ -20,12 +20,12 @@ use crate::model::lora::LoraConfig;
 use crate::model::weights::Weights;
 use crate::tokenizer::Tokenizer;
 use crate::tools::Tools;
-use anyhow::{bail, Context, Result};
 use crate::torch_cuda::{Graph, Pool};
+use anyhow::{bail, Context, Result};
 use data::{buckets, collate, collate_padded, prepare, Batch, Encoded, Prepared};
-use std::collections::HashMap;
 use optim::AdamW;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -162,8 +162,8 @@ fn positions_needed(prefix: usize, longest: usize) -> usize {
 
 /// A step's forward and backward: the prefix once, then each micro-batch, its summed loss times
 /// `inv_labelled` backpropagated into the optimizer's gradient. Returns the step's mean loss (a
-/// tensor: reading it waits for the GPU).
-fn forward_backward(model: &Model, opt: &mut AdamW, prefix_ids: &Tensor, batches: &[Batch], inv_labelled: &Tensor) -> Tensor {
+/// tensor: reading it waits for the GPU). The benchmark times this same step.
+pub fn forward_backward(model: &Model, opt: &mut AdamW, prefix_ids: &Tensor, batches: &[Batch], inv_labelled: &Tensor) -> Tensor {
     let plen = prefix_ids.size()[1];
     model.begin(true);
     let prefix = (plen > 0).then(|| model.prefix(prefix_ids, true));
