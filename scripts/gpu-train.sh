@@ -61,18 +61,22 @@ PY
 evals)
   mkdir -p /root/evals
   # fg eval of trained adapters on the eval split, in parallel on the CPU cores (llama.cpp),
-  # with and without the grammar: "NAME" words (runs in /root/runs).
+  # without and with the grammar (EVAL_MODES="plain grammar", or one of them): "NAME" words
+  # (runs in /root/runs); each result goes to $OUT.
   for name in "$@"; do
-    for g in "" "--grammar"; do
+    for mode in ${EVAL_MODES:-plain grammar}; do
+      g=""; [ "$mode" = grammar ] && g=--grammar
       tag="$name${g:+-grammar}"
-      "$FG" eval --model "$BASE" --lora "/root/runs/$name" --data /root/data/eval.jsonl $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" &
+      "$FG" eval --model "$BASE" --lora "/root/runs/$name" --data /root/data/eval.jsonl $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" &
     done
   done
   wait
   python3 - "$@" <<'PY'
-import json, sys
+import json, os, sys
 for name in sys.argv[1:]:
     for tag in (name, name + "-grammar"):
+        if not os.path.exists(f"/root/evals/{tag}.err"):
+            continue
         try:
             r = json.load(open(f"/root/evals/{tag}.json"))
         except Exception as e:

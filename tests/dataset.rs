@@ -84,6 +84,25 @@ fn every_enum_member_eval_asks_for_is_trained() {
 }
 
 #[test]
+fn train_chains_run_longer_than_eval_chains_and_cover_their_lengths() {
+    // The model learns to write every step a request lists: train shows each step count eval
+    // asks for, chains of three or more almost as often as chains of two, and some longer than
+    // any eval chain.
+    let ds = default_dataset();
+    let lengths = |examples: &[data::Example]| -> Vec<usize> {
+        let calls = examples.iter().filter_map(|e| e.expected()).filter(|c| c.name == "chain");
+        calls.map(|c| serde_json::from_str::<Vec<serde_json::Value>>(c.arguments["steps"].as_str().unwrap()).unwrap().len()).collect()
+    };
+    let (train, eval) = (lengths(&ds.train), lengths(&ds.eval));
+    for n in &eval {
+        assert!(train.contains(n), "eval has a chain of {n} steps, train none");
+    }
+    let long = train.iter().filter(|&&n| n >= 3).count();
+    assert!(long * 5 > train.len() * 2, "{long} of {} train chains have three steps or more", train.len());
+    assert!(train.iter().max() > eval.iter().max(), "no train chain is longer than the longest eval chain");
+}
+
+#[test]
 fn every_example_validates_and_shows_all_tools() {
     let ds = default_dataset();
     let prefix = Format::FunctionGemma.prefix(tools(), None);

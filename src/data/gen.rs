@@ -184,23 +184,28 @@ pub const STYLES: [Style; 6] = [Style::Imperative, Style::Question, Style::Terse
 const QUESTION_FRAMES: &[&str] = &["Can you {s}?", "Could you {s}?", "Would you {s}?", "Can you {s} for me?", "Will you {s}?", "Could you please {s}?", "Mind if you {s}?", "Are you able to {s}?"];
 const POLITE_FRAMES: &[&str] = &["Please {s}.", "{S}, please.", "Hi! {S}, thanks.", "If you don't mind, {s}.", "{S}, thank you!", "Hey, could you kindly {s}?", "When you get a chance, {s}.", "I'd appreciate it if you could {s}."];
 const CONTEXT_FRAMES: &[&str] = &["{c} {S}.", "{c} Could you {s}?", "{c} I need you to {s}.", "{c} First, {s}.", "{c} {S} so I can continue.", "{c} Please {s}."];
+// Train-only frames (`Gen::pick_plus`), some with words after the request that belong to no argument.
+// (No "when …" clause: values such as problems carry their own.)
+const QUESTION_FRAMES_TRAIN: &[&str] = &["Can you {s} for us?", "Could you {s} right away?", "Would you {s}, if possible?", "Can you please {s}?", "Could you {s}, please?", "Is it possible to {s}?"];
+const POLITE_FRAMES_TRAIN: &[&str] = &["{S} for me, please.", "{S}, cheers.", "Please {s} for me.", "Kindly {s}.", "{S} if you can.", "Thanks in advance: {s}."];
+const CONTEXT_FRAMES_TRAIN: &[&str] = &["{c} To start, {s}.", "{c} Can you {s} for me?", "{c} Next, {s}.", "{c} Let's {s}."];
 
 /// Wraps a core request in a style.
 pub fn styled(g: &mut Gen, core: &str, style: Style) -> String {
     if let Some(q) = core.strip_prefix('?').or_else(|| core.strip_prefix('!')) {
         return match style {
-            Style::Context => format!("{} {}", g.pick(values::CONTEXTS), capitalize(q)),
+            Style::Context => format!("{} {}", g.pick_plus(values::CONTEXTS, values::CONTEXTS_TRAIN), capitalize(q)),
             _ => capitalize(q),
         };
     }
     let frame = match style {
         Style::Imperative | Style::Typo => "{S}",
         Style::Terse => return core.trim_end_matches(['.', '!']).to_string(),
-        Style::Question => g.pick(QUESTION_FRAMES),
-        Style::Polite => g.pick(POLITE_FRAMES),
-        Style::Context => g.pick(CONTEXT_FRAMES),
+        Style::Question => g.pick_plus(QUESTION_FRAMES, QUESTION_FRAMES_TRAIN),
+        Style::Polite => g.pick_plus(POLITE_FRAMES, POLITE_FRAMES_TRAIN),
+        Style::Context => g.pick_plus(CONTEXT_FRAMES, CONTEXT_FRAMES_TRAIN),
     };
-    let c = g.pick(values::CONTEXTS);
+    let c = g.pick_plus(values::CONTEXTS, values::CONTEXTS_TRAIN);
     frame.replace("{S}", &capitalize(core)).replace("{s}", core).replace("{c}", c)
 }
 

@@ -94,12 +94,12 @@ pub struct SplitStats {
 
 /// Per-tool targets at scale 1. Train counts only change the train split (eval draws from seeds
 /// of its own); more train calls show more of the train-only phrasings.
-const CALLS_TRAIN: f32 = 144.0;
-const CALLS_TRAIN_JSON_ARGUMENTS: f32 = 192.0;
+const CALLS_TRAIN: f32 = 192.0;
+const CALLS_TRAIN_JSON_ARGUMENTS: f32 = 256.0;
 const CALLS_EVAL: f32 = 12.0;
 const NEAR_MISS_TRAIN: f32 = 12.0;
 const NEAR_MISS_EVAL: f32 = 2.0;
-const MULTI_TURN_TRAIN: f32 = 6.0;
+const MULTI_TURN_TRAIN: f32 = 12.0;
 const MULTI_TURN_EVAL: f32 = 2.0;
 const PARALLEL_TRAIN: f32 = 24.0;
 const PARALLEL_EVAL: f32 = 4.0;

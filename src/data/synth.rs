@@ -119,7 +119,7 @@ const DELEGATE_TASKS: &[(&str, &[&str], &[&str], &[&str], &[&str])] = &[
         "the dependency graph of the backend package", "the query plan for the orders report",
     ], &["the slow query on the users table", "this panic: index out of bounds at src/queue.rs:42", "the CPU profile from the load test", "why the build takes 20 minutes on CI"]),
     ("plan", &["plan {content}", "have the moe tier plan {content}", "delegate planning {content}", "use Delia to draw up a plan for {content}", "get a local model to outline the steps for {content}", "ask Delia for a plan covering {content}", "delegate a roadmap for {content}", "have a big model plan out {content}"],
-        &["ask a local model to plan {content}", "delegate: plan {content}", "have Delia come up with a strategy for {content}", "have the moe model sketch the steps for {content}", "send {content} to Delia for planning"], &[
+        &["ask a local model to plan {content}", "delegate: plan {content}", "have Delia come up with a strategy for {content}", "have the moe model sketch the steps for {content}", "send {content} to Delia for planning", "get Delia to put together a plan for {content}", "have a local model make a plan for {content}", "let Delia write up a plan for {content}"], &[
         "the migration of the queue from Redis to Postgres", "splitting the monolith into services", "adding OAuth login",
         "the rollout of the new routing algorithm", "moving CI to GitHub Actions", "upgrading the project to Python 3.12",
         "a caching layer for model responses", "the v3 API deprecation",
@@ -134,7 +134,7 @@ const DELEGATE_TASKS: &[(&str, &[&str], &[&str], &[&str], &[&str])] = &[
         &["ask Delia real quick: {content}", "!quick question for a local model: {content}", "let the quick tier answer: {content}", "delegate this quick one: {content}", "get a fast answer from a local model: {content}"], &[
         "what does HTTP 429 mean", "convert 3 GiB to bytes", "what is the default port of Postgres", "name a good Python linter",
         "what does git stash pop do", "is JSON a subset of YAML", "what is the time complexity of binary search", "what does SIGTERM do",
-    ], &["what does chmod 644 mean", "how many bytes are in a UUID", "what is a 502 error", "what port does Redis use by default"]),
+    ], &["what does chmod 644 mean", "how many bytes are in a UUID", "what is a 502 error", "what port does Redis use by default", "name a fast JSON library for Rust", "list three Python web frameworks", "suggest a name for a cache module", "give an example cron line for every hour", "explain what a mutex is", "recommend a Go linter"]),
 ];
 
 const LANGUAGES: &[&str] = &["python", "c", "cpp", "java", "csharp", "javascript", "sql", "go", "php", "rust", "kotlin", "bash", "typescript"];
@@ -220,7 +220,8 @@ fn think(g: &mut Gen) -> Core {
         1 => (&["briefly think about {p}", "give {p} a quick think", "do a quick round of reasoning on {p}", "think quickly about {p}", "?can you quickly reason about {p}?", "spend just a little thought on {p}"],
             &["do a short reasoning pass on {p}", "just a light think about {p}, nothing elaborate", "reason briefly about {p}", "give {p} a fast, shallow think"], Some("quick")),
         _ => (&["think through {p}", "reason carefully about {p}", "use extended thinking on {p}", "work out {p} step by step", "?can you think about {p}?", "!I need careful reasoning on {p}", "ponder {p} and tell me what you conclude", "use a thinking model to figure out {p}"],
-            &["think about {p}", "reason about {p}", "give {p} some careful thought", "use extended reasoning for {p}", "think {p} over and give me your conclusion", "reflect on {p}", "deliberate on {p}", "mull over {p}"], None),
+            &["think about {p}", "reason about {p}", "give {p} some careful thought", "use extended reasoning for {p}", "think {p} over and give me your conclusion", "reflect on {p}", "deliberate on {p}", "mull over {p}",
+                "have the thinking model work through {p}", "get a reasoning model to figure out {p}", "figure out {p} by reasoning it through", "reason through {p} one step at a time", "let a thinking model puzzle out {p}", "think {p} through step by step", "use reasoning to work out {p}", "!I want a thinking model's take on {p}"], None),
     };
     let t = g.pick_plus(templates, extra);
     let mut text = g.fill(t, &[("p", problem.clone())]);
@@ -230,7 +231,8 @@ fn think(g: &mut Gen) -> Core {
     }
     if g.chance(0.3) {
         const CTX: &[&str] = &["we run three GPU backends behind one queue", "latency matters more than cost", "the service handles 200 requests per second", "the team has no Kubernetes experience", "sessions must survive restarts", "we can't change the public API"];
-        let c = g.pick(CTX);
+        const CTX_TRAIN: &[&str] = &["the budget is two engineers for a month", "most traffic comes from one tenant", "the database is shared with billing", "we deploy twice a day"];
+        let c = g.pick_plus(CTX, CTX_TRAIN);
         text += &g.phrase(&[", given that {c}", " (context: {c})", ", keeping in mind that {c}"], &[("c", c.into())]);
         a.insert("context".into(), s(c));
     }
@@ -332,7 +334,7 @@ fn session_list(g: &mut Gen) -> Core {
 fn session_get(g: &mut Gen) -> Core {
     let id = session_id(g);
     let t = g.pick_plus(&["show session {id}", "get the details of session {id}", "fetch the full history of session {id}", "open session {id} with its messages", "?what's in session {id}?", "pull up session {id}", "retrieve session {id}", "load the conversation from session {id}"],
-        &["display the message history of session {id}", "?what did we discuss in session {id}?", "bring up the transcript of session {id}", "look at session {id}", "!I need session {id}'s message log", "resume session {id}: show me where we left off", "inspect session {id}", "read back session {id}", "?can I see everything that was said in session {id}?", "fetch session {id}", "reload session {id} so we can see the earlier turns", "dig up the history for session {id}", "!session {id}: show me its history", "give me the contents of session {id}"]);
+        &["display the message history of session {id}", "?what did we discuss in session {id}?", "bring up the transcript of session {id}", "look at session {id}", "!I need session {id}'s message log", "resume session {id}: show me where we left off", "inspect session {id}", "read back session {id}", "?can I see everything that was said in session {id}?", "fetch session {id}", "reload session {id} so we can see the earlier turns", "dig up the history for session {id}", "!session {id}: show me its history", "give me the contents of session {id}", "open session {id}", "open session {id} and show the messages in it", "?could you open up session {id}?"]);
     core(g.fill(t, &[("id", id.clone())]), args(vec![("session_id", s(id))]))
 }
 
@@ -355,7 +357,16 @@ fn chain(g: &mut Gen) -> Core {
         ("critique", "the plan in ${s1}", "critique the plan"),
     ];
     let start = g.rng.below(STEPS.len() / 2) * 2;
-    let n = 2 + usize::from(g.chance(0.4));
+    let mut n = 2 + usize::from(g.chance(0.4));
+    let train = g.split == super::gen::Split::Train;
+    // Train only (the eval split draws as before): more chains of three steps and some of four,
+    // so that the model writes every step the request lists, not just the first two.
+    if train && n == 2 && g.chance(0.15) {
+        n = 3;
+    }
+    if train && n == 3 && g.chance(0.25) {
+        n = 4;
+    }
     let mut steps = Vec::new();
     let mut words = Vec::new();
     for i in 0..n {
@@ -364,8 +375,22 @@ fn chain(g: &mut Gen) -> Core {
         words.push(w);
     }
     let t = g.pick_plus(&["first {a}, then {b}", "chain these steps: {a}, then {b}", "do this as a pipeline: {a} and feed the result into the next step: {b}", "sequentially: {a}; after that, {b}", "run a chain where step one is to {a} and step two is to {b}", "{a}, and pipe the output to {b}", "one after the other: {a}, then {b}", "set up a chain: {a} followed by {b}"],
-        &["{a}; use that result to {b}", "in order: {a} and then {b}", "chain: {a} -> {b}", "{a}, and once that's done, {b}", "pass the output along: {a}, then {b}", "run these steps in sequence, each using the previous result: {a}, then {b}", "!let's pipeline it: {a}, next {b}", "begin with: {a}; follow up with: {b}", "feed the output of one step into the next: {a}, then {b}", "build a task chain that starts to {a} and then goes on to {b}"]);
-    let mut text = g.fill(t, &[("a", words[0].to_string()), ("b", words[1..].join(", then "))]);
+        &["{a}; use that result to {b}", "in order: {a} and then {b}", "chain: {a} -> {b}", "{a}, and once that's done, {b}", "pass the output along: {a}, then {b}", "run these steps in sequence, each using the previous result: {a}, then {b}", "!let's pipeline it: {a}, next {b}", "begin with: {a}; follow up with: {b}", "feed the output of one step into the next: {a}, then {b}", "build a task chain that starts to {a} and then goes on to {b}",
+            "step by step: {a}; next, {b}", "{a}; afterwards, {b}", "in sequence: {a}; when that's done, {b}", "one step at a time: {a}; then {b}", "chain them: {a}; after it, {b}", "consecutively: {a}; following that, {b}"]);
+    // The eval split joins the later steps with ", then "; train also with other joiners, and
+    // another one before the last step.
+    let (mut join, mut last) = (", then ", ", then ");
+    if train {
+        const JOINS: &[&str] = &[", then ", ", and then ", "; then ", ", next "];
+        const LAST: &[&str] = &[", and finally ", ", then finally ", ", after which ", "; lastly, "];
+        join = JOINS[g.rng.below(JOINS.len())];
+        last = if g.chance(0.5) { join } else { LAST[g.rng.below(LAST.len())] };
+    }
+    let later = match &words[1..] {
+        [rest @ .., end] if !rest.is_empty() => format!("{}{last}{end}", rest.join(join)),
+        one => one.join(join),
+    };
+    let mut text = g.fill(t, &[("a", words[0].to_string()), ("b", later)]);
     let mut a = args(vec![("steps", s(serde_json::to_string(&steps).unwrap()))]);
     if g.chance(0.25) {
         text += ", and keep going if a step fails";
@@ -476,7 +501,7 @@ fn switch_model(g: &mut Gen) -> Core {
 fn model_info(g: &mut Gen) -> Core {
     let m = g.pick_plus(MODEL_NAMES, MODEL_NAMES_TRAIN);
     let t = g.pick_plus(&["tell me about the model {m}", "get info on {m}", "show the details of {m}", "how much VRAM does {m} need", "?what's the context window of {m}?", "?which tier is {m} in?", "describe the model {m}", "look up the specs of {m}"],
-        &["give me the model record for {m}", "?how many tokens of context does {m} support?", "!I need details on {m}", "?what do you know about the model {m}?", "show me {m}'s context length and tier", "fetch the model info for {m}", "?is {m} a coder model or a quick one?", "?will {m} fit on our GPUs?", "inspect model {m}", "query the parameters of {m}", "?what's {m}'s size and which tier does it use?", "pull the model card for {m}", "report which tier {m} belongs to"]);
+        &["give me the model record for {m}", "?how many tokens of context does {m} support?", "!I need details on {m}", "?what do you know about the model {m}?", "show me {m}'s context length and tier", "fetch the model info for {m}", "?is {m} a coder model or a quick one?", "?will {m} fit on our GPUs?", "inspect model {m}", "query the parameters of {m}", "?what's {m}'s size and which tier does it use?", "pull the model card for {m}", "report which tier {m} belongs to", "check the specs of {m}", "find the specifications of the model {m}", "look up model details for {m}", "?what are the specs of {m}?"]);
     core(g.fill(t, &[("m", m.into())]), args(vec![("model_name", s(m))]))
 }
 
@@ -562,13 +587,13 @@ fn list_directory(g: &mut Gen) -> Core {
             &["show the files in the current folder", "?which files do we have here?", "show me what files exist in the working dir", "list everything right here", "?what does the current directory contain?", "display the folder contents"]),
         1 => {
             let t = g.pick_plus(&["list everything under {d} recursively", "show the full tree of {d}", "recursively list {d}", "list all files in {d} including subfolders", "walk {d} and list every file", "?what's in {d} and all its subdirectories?"],
-                &["give me a recursive listing of {d}", "show {d} and every subdirectory inside it", "list {d} all the way down", "tree {d}"]);
+                &["give me a recursive listing of {d}", "show {d} and every subdirectory inside it", "list {d} all the way down", "tree {d}", "list every file in {d}, subfolders included", "list the files of {d} and of its subdirectories", "show all files under {d}, nested ones too", "?which files are anywhere under {d}, including subfolders?"]);
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d)), ("recursive", json!(true))]))
         }
         2 => {
             let pat = g.pick(GLOBS);
             let t = g.pick_plus(&["list the {g} files in {d}", "show only {g} files under {d}", "?which {g} files are in {d}?", "list {d}, filtered to {g}", "find the {g} entries in the {d} directory", "show me {d} but just the {g} files"],
-                &["?are there any {g} files in {d}?", "list files matching {g} inside {d}", "in {d}, show me just {g}", "give me the {g} files from the {d} folder"]);
+                &["?are there any {g} files in {d}?", "list files matching {g} inside {d}", "in {d}, show me just {g}", "give me the {g} files from the {d} folder", "list {d}, only {g}", "list {d} filtered by {g}", "show {d}, restricted to {g}", "ls {d} but only {g}"]);
             core(g.fill(t, &[("d", d.into()), ("g", pat.into())]), args(vec![("path", s(d)), ("pattern", s(pat))]))
         }
         _ => {
@@ -603,7 +628,7 @@ fn search_code(g: &mut Gen) -> Core {
         }
         _ => {
             let t = g.pick_plus(&["search the code for {r}", "find where {r} appears", "grep for {r}", "look for {r} in the codebase", "?where is {r} used?", "search the repo for the pattern {r}", "find all matches of {r}", "?which files contain {r}?"],
-                &["grep the project for {r}", "scan the code for {r}", "locate every occurrence of {r}", "find the lines matching {r}", "run a regex search for {r}", "hunt down all uses of {r} in the source", "search the sources for the regex {r}", "?is {r} used anywhere in the code?", "show me every line that matches {r}", "?where do we use {r}?"]);
+                &["grep the project for {r}", "scan the code for {r}", "locate every occurrence of {r}", "find the lines matching {r}", "run a regex search for {r}", "hunt down all uses of {r} in the source", "search the sources for the regex {r}", "?is {r} used anywhere in the code?", "show me every line that matches {r}", "?where do we use {r}?", "?what files mention {r}?", "?in which files does {r} occur?", "list the files that contain {r}", "?which source files have {r} in them?"]);
             core(g.fill(t, &[("r", q(pat))]), args(vec![("pattern", s(pat))]))
         }
     }
@@ -674,7 +699,7 @@ fn write_file(g: &mut Gen) -> Core {
     let p = g.pick_plus(PATHS, PATHS_TRAIN);
     let c = g.pick_plus(SNIPPETS, SNIPPETS_TRAIN);
     let t = g.pick_plus(&["create {p} with this content:\n{c}", "write the following to {p}:\n{c}", "overwrite {p} with:\n{c}", "save this as {p}:\n{c}", "make a new file {p} containing:\n{c}", "replace the whole of {p} with:\n{c}", "write a file {p} that says:\n{c}", "put exactly this in {p}:\n{c}"],
-        &["store the following in {p}, replacing whatever is there:\n{c}", "dump this into {p} as its full content:\n{c}", "write out {p} with this content:\n{c}", "set the entire contents of {p} to:\n{c}", "create a file at {p} with:\n{c}", "!{p} should contain only the following:\n{c}", "wipe {p} and write this instead:\n{c}", "!I need a file {p} holding:\n{c}", "go ahead and write {p}:\n{c}", "rewrite {p} completely as:\n{c}", "start {p} from scratch with:\n{c}", "author {p} with this body:\n{c}", "make {p} read, in full:\n{c}", "put the following in {p}, replacing its contents:\n{c}", "put this text into {p} as the whole file:\n{c}"]);
+        &["store the following in {p}, replacing whatever is there:\n{c}", "dump this into {p} as its full content:\n{c}", "write out {p} with this content:\n{c}", "set the entire contents of {p} to:\n{c}", "create a file at {p} with:\n{c}", "!{p} should contain only the following:\n{c}", "wipe {p} and write this instead:\n{c}", "!I need a file {p} holding:\n{c}", "go ahead and write {p}:\n{c}", "rewrite {p} completely as:\n{c}", "start {p} from scratch with:\n{c}", "author {p} with this body:\n{c}", "make {p} read, in full:\n{c}", "put the following in {p}, replacing its contents:\n{c}", "put this text into {p} as the whole file:\n{c}", "save the following to {p}:\n{c}", "store this as {p}:\n{c}", "save these lines into {p}:\n{c}", "keep this in a file {p}:\n{c}"]);
     core(g.fill(t, &[("p", p.into()), ("c", c.into())]), args(vec![("path", s(p)), ("content", s(c))]))
 }
 
@@ -867,6 +892,10 @@ pub const NO_CALL: &[(&str, &str)] = &[
 /// action only to decline it.
 pub const NO_CALL_TRAIN: &[(&str, &str)] = &[
     ("Hello!", "Hi! What can I do for you?"),
+    ("Hold on a second.", "Sure, take your time."),
+    ("Give me a minute.", "Of course, I'll be here."),
+    ("Just a sec, I'm reading.", "No rush."),
+    ("Wait, let me think about this first.", "Sure, let me know when you're ready."),
     ("Yo", "Hey! What are we working on?"),
     ("Good afternoon!", "Good afternoon! How can I help?"),
     ("Hi, how's it going?", "All good, thanks! What can I help with?"),

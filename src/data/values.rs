@@ -124,6 +124,14 @@ pub const CONTEXTS: &[&str] = &[
     "I just cloned the repo.", "I'm on call this week.", "The team asked me to look into performance.", "I'm writing the docs for the next version.",
 ];
 
+/// Train-only context sentences; some name a folder or a tool (docs, tests, CI, the terminal) that the
+/// request after them does not ask for, so that training shows context staying out of the arguments.
+pub const CONTEXTS_TRAIN: &[&str] = &[
+    "I'm updating the docs this week.", "The tests have been flaky all day.", "The CI pipeline keeps timing out.", "I'm cleaning up the scripts folder later.",
+    "My terminal session keeps dying.", "We just upgraded a lib in the backend.", "The src tree got reorganised last month.", "I'm reviewing a PR from a colleague.",
+    "Our staging server is down.", "I'm pairing with a new teammate today.", "The build broke after the merge.", "I have a demo in an hour.",
+];
+
 pub const SNIPPETS: &[&str] = &[
     "print('hello world')\n",
     "fn main() {\n    println!(\"hello\");\n}\n",
@@ -183,6 +191,8 @@ pub const COMMANDS_TRAIN: &[&str] = &[
 pub const SNIPPETS_TRAIN: &[&str] = &[
     ".DS_Store\n*.log\n", "target/\n.idea/\n", "__pycache__/\n.venv/\n*.pyc\n", "dist/\n.cache/\n", "FROM python:3.12-slim\nCOPY . /app\n",
     "const ids = rows\n  .map(r => r.id)\n  .filter(Boolean);\n", "[tool.ruff]\nline-length = 100\n", "from . import views\n",
+    "coverage/\n.pytest_cache/\n", "build/\n.vscode/\n.coverage\n", "vendor/\n.terraform/\n", "logs/\n.mypy_cache/\n",
+    "*.swp\n.envrc\n", "tmp/\n.next/\n", "out/\n.gradle/\n", ".tox/\n.nox/\n",
 ];
 
 pub const SEARCH_REPLACE_TRAIN: &[(&str, &str)] = &[
@@ -202,13 +212,16 @@ pub const TEST_PATTERNS_TRAIN: &[&str] = &["*cache*", "*auth*", "Test*", "TestRo
 pub const QUERIES_TRAIN: &[&str] = &[
     "retry with exponential backoff in go", "index on expression in postgres", "tokio select on multiple channels",
     "css grid vs flexbox for layouts", "jwt refresh tokens for mobile apps", "rate limiting with redis", "python type hints for decorators",
-    "git bisect on a merge commit",
+    "git bisect on a merge commit", "unique index on two columns in mysql", "logging in rust with tracing",
+    "docker volume permissions on linux", "kafka consumer groups in python",
 ];
 
 pub const PROBLEMS_TRAIN: &[&str] = &[
     "how to cache model responses for repeated prompts", "why the test suite is slow on CI runners",
     "the pros and cons of a monorepo for our services", "how to migrate sessions to the new schema in production",
     "whether to batch requests to the GPU backends", "a fair retry budget for flaky backends",
+    "how to split traffic when one region is much slower", "whether retries help when a backend returns 503",
+    "what goes wrong when two workers share one session", "how to size the queue when bursts are ten times the average",
 ];
 
 pub const REGEXES_TRAIN: &[&str] = &["expect\\(\\)", "clone\\(\\)", "print\\(\\)", "\\.await\\?", "len\\(\\w+\\)", "TODO\\(\\w+\\)", "^import ", "self\\.\\w+\\(\\)"];
