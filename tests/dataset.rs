@@ -84,6 +84,19 @@ fn every_enum_member_eval_asks_for_is_trained() {
 }
 
 #[test]
+fn the_eval_split_is_the_one_the_shipped_figures_were_measured_on() -> anyhow::Result<()> {
+    // Train-only phrasings and values must leave eval.jsonl as it was: the shipped adapter's
+    // figures (models/delia/adapter.json) are comparable only on the same eval split.
+    let dir = tmp();
+    data::write(default_dataset(), dir.path())?;
+    let out = std::process::Command::new("sha256sum").arg(dir.path().join("eval.jsonl")).output()?;
+    let digest = String::from_utf8(out.stdout)?.split_whitespace().next().unwrap_or_default().to_string();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/delia/adapter.json"))?)?;
+    assert_eq!(digest, manifest["results"]["eval_data_sha256"].as_str().unwrap_or("missing"), "the default eval split changed");
+    Ok(())
+}
+
+#[test]
 fn train_chains_run_longer_than_eval_chains_and_cover_their_lengths() {
     // The model learns to write every step a request lists: train shows each step count eval
     // asks for, chains of three or more almost as often as chains of two, and some longer than
