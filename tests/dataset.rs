@@ -90,6 +90,7 @@ fn the_eval_split_is_the_one_the_shipped_figures_were_measured_on() -> anyhow::R
     let dir = tmp();
     data::write(default_dataset(), dir.path())?;
     let out = std::process::Command::new("sha256sum").arg(dir.path().join("eval.jsonl")).output()?;
+    anyhow::ensure!(out.status.success(), "sha256sum failed: {}", String::from_utf8_lossy(&out.stderr));
     let digest = String::from_utf8(out.stdout)?.split_whitespace().next().unwrap_or_default().to_string();
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/delia/adapter.json"))?)?;
     assert_eq!(digest, manifest["results"]["eval_data_sha256"].as_str().unwrap_or("missing"), "the default eval split changed");
