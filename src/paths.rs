@@ -19,6 +19,12 @@ pub fn default_adapter() -> Option<PathBuf> {
     p.join("adapter.json").exists().then_some(p)
 }
 
+/// `path` as a user would write it: relative to the working directory when it lies inside it.
+pub fn shown(path: &std::path::Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).map_or_else(|_| path.to_path_buf(), PathBuf::from)
+}
+
 /// Where the prefix state of `model` is cached: a folder next to it when writable, else the
 /// user's cache folder.
 pub fn prefix_cache_dir(model: &std::path::Path) -> PathBuf {

@@ -171,7 +171,7 @@ impl Frame {
 }
 
 fn axes(c: &mut Canvas, f: &Frame, title: &str, ylabel: &str) {
-    c.text(f.left, 10, title, 2, BLACK);
+    heading(c, f.left, title);
     for i in 0..=4 {
         let v = f.ymin + (f.ymax - f.ymin) * i as f64 / 4.0;
         let y = f.y(v);
@@ -182,6 +182,36 @@ fn axes(c: &mut Canvas, f: &Frame, title: &str, ylabel: &str) {
     c.line(f.left, f.top, f.left, f.bottom, BLACK);
     c.line(f.left, f.bottom, f.right, f.bottom, BLACK);
     c.text_up(6, (f.top + f.bottom) / 2 + ylabel.len() as i64 * 3, ylabel, 1, BLACK);
+}
+
+/// The title above the frame: at twice the font size when it fits, else at the font size, wrapped
+/// at spaces onto at most three lines.
+fn heading(c: &mut Canvas, x: i64, title: &str) {
+    let room = c.w as i64 - x - 10;
+    if title.len() as i64 * 12 <= room {
+        c.text(x, 10, title, 2, BLACK);
+        return;
+    }
+    for (i, line) in wrap(title, (room / 6).max(1) as usize).iter().take(3).enumerate() {
+        c.text(x, 8 + i as i64 * 12, line, 1, BLACK);
+    }
+}
+
+/// `s` in lines of at most `width` characters, broken at spaces (a longer word gets a line of its own).
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in s.split(' ') {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 fn short(v: f64) -> String {
@@ -324,6 +354,18 @@ mod tests {
             at += 12 + len;
         }
         assert_eq!(kinds, ["IHDR", "IDAT", "IEND"]);
+    }
+
+    #[test]
+    fn long_titles_wrap_at_the_font_size_and_short_ones_are_large() {
+        assert_eq!(wrap("a bb ccc dddddd e", 6), ["a bb", "ccc", "dddddd", "e"]);
+        let inked = |c: &Canvas, rows: std::ops::Range<usize>| rows.flat_map(|y| (0..c.w).map(move |x| (x, y))).any(|(x, y)| c.get(x, y) == BLACK);
+        let mut short = Canvas::new(420, 60);
+        heading(&mut short, 100, "loss");
+        assert!(inked(&short, 18..24), "a short title is drawn at twice the font size");
+        let mut long = Canvas::new(420, 60);
+        heading(&mut long, 100, &"word ".repeat(30));
+        assert!(inked(&long, 8..15) && inked(&long, 20..27) && !inked(&long, 15..20), "a long title wraps onto lines of the font size");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let title = format!(
         "{}{}{}",
         model.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
-        lora.as_ref().map_or_else(String::new, |l| format!(" + {}", l.display())),
+        lora.as_ref().map_or_else(String::new, |l| format!(" + {}", crate::paths::shown(l).display())),
         if a.run.grammar { ", grammar" } else { "" }
     );
     let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.run.threads, n_ctx: 8192 })?;
