@@ -44,3 +44,16 @@ fn tempfile_probe(dir: &std::path::Path) -> bool {
     let _ = std::fs::remove_file(&p);
     ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_paths_are_relative_inside_the_working_directory_only() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(shown(&cwd.join("models/delia/adapter.gguf")), PathBuf::from("models/delia/adapter.gguf"));
+        let outside = PathBuf::from("/nonexistent-root/adapter.gguf");
+        assert_eq!(shown(&outside), outside);
+    }
+}

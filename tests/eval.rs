@@ -40,6 +40,8 @@ fn eval_scores_the_shipped_model_and_writes_its_report() {
     assert!(r["tool_name_accuracy"].as_f64().unwrap() >= 0.75, "{}", r["tool_name_accuracy"]);
     let md = std::fs::read_to_string(&report).unwrap();
     assert!(md.contains("| tool-name accuracy |") && md.contains("## Per tool"), "{md}");
+    // Titled with the base as installed (not the prepared copy) and the adapter as a user would write it.
+    assert!(md.lines().next().unwrap().contains("gemma-3-270m-q4_k_m.gguf + models/delia/adapter.gguf, grammar"), "{md}");
     let png = std::fs::read(&chart).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }

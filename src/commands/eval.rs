@@ -13,9 +13,11 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         cases.truncate(n);
     }
     let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
+    // The model as the user named it, not the prepared base with the adapter's token rows.
+    let named = a.run.model.clone().unwrap_or_else(crate::paths::default_base_model);
     let title = format!(
         "{}{}{}",
-        model.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        named.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         lora.as_ref().map_or_else(String::new, |l| format!(" + {}", crate::paths::shown(l).display())),
         if a.run.grammar { ", grammar" } else { "" }
     );
