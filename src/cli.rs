@@ -40,6 +40,9 @@ pub enum Command {
     /// Build the Delia dataset (train/eval/stats) or report its statistics
     #[command(subcommand)]
     Data(DataCommand),
+    /// Tools: pull a tools file from a live MCP server, or run one call by hand
+    #[command(subcommand)]
+    Tools(ToolsCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -154,21 +157,8 @@ pub struct AgentArgs {
     pub top_p: f32,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Folder the builtin tools work in (nothing outside it is reachable)
-    #[arg(long, default_value = ".")]
-    pub workspace: PathBuf,
-    /// Allow tools that change files or run commands without asking
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Delia's MCP server as a command speaking stdio, e.g. "python3 -m delia.mcp_server"
-    #[arg(long, conflicts_with = "mcp_url")]
-    pub mcp: Option<String>,
-    /// Delia's MCP server over streamable HTTP
-    #[arg(long)]
-    pub mcp_url: Option<String>,
-    /// Seconds an MCP call may take
-    #[arg(long, default_value_t = 120)]
-    pub mcp_timeout: u64,
+    #[command(flatten)]
+    pub exec: ExecArgs,
     /// Context length in tokens
     #[arg(long, default_value_t = 8192)]
     pub ctx: u32,
@@ -178,6 +168,36 @@ pub struct AgentArgs {
     /// Print the whole transcript as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where tool calls run and who allows them: what `fg agent` and `fg tools call` share.
+#[derive(clap::Args, Debug)]
+pub struct ExecArgs {
+    /// Folder the builtin tools work in: file tools cannot reach outside it, and commands can
+    /// write only there and in a private temporary folder (where the kernel offers Landlock)
+    #[arg(long, default_value = ".")]
+    pub workspace: PathBuf,
+    /// Allow every tool that changes files, runs commands or acts on a server, without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Allow this tool without asking (repeatable), e.g. --allow delegate
+    #[arg(long, value_name = "TOOL")]
+    pub allow: Vec<String>,
+    /// Hand this builtin tool to the MCP server instead of running it in the sandbox (repeatable)
+    #[arg(long, value_name = "TOOL")]
+    pub server_tool: Vec<String>,
+    /// Let web_fetch and web_search reach loopback, private and link-local addresses
+    #[arg(long)]
+    pub allow_private_net: bool,
+    /// Delia's MCP server as a command speaking stdio, e.g. "delia serve"
+    #[arg(long, conflicts_with = "mcp_url")]
+    pub mcp: Option<String>,
+    /// Delia's MCP server over streamable HTTP
+    #[arg(long)]
+    pub mcp_url: Option<String>,
+    /// Seconds an MCP call may take
+    #[arg(long, default_value_t = 120)]
+    pub mcp_timeout: u64,
 }
 
 /// What `fg agent` and `fg eval` share: the model, adapter, tools, format, grammar and threads.
@@ -337,4 +357,52 @@ pub struct QuantizeArgs {
 
 fn parse_file_type(s: &str) -> Result<FileType, String> {
     FileType::from_cli_name(s).ok_or_else(|| format!("unknown type {s:?}: choose f32, f16, bf16, q8_0 or q4_k_m"))
+}
+
+/// `fg tools call`: one tool call run exactly as `fg agent` would run the model's.
+#[derive(clap::Args, Debug)]
+pub struct ToolsCallArgs {
+    /// The tool's name
+    pub name: String,
+    /// Its arguments as a JSON object
+    #[arg(default_value = "{}")]
+    pub arguments: String,
+    /// Tools file the call is checked against; default: the project's tools.openai.json
+    #[arg(long)]
+    pub tools: Option<PathBuf>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Print the result (or error) as one JSON object: {"ok", "content", "server"}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ToolsCommand {
+    /// Write an OpenAI-format tools file from a live MCP server's tools (schemas normalised for fg,
+    /// fg's builtin tools kept)
+    Pull(ToolsPullArgs),
+    /// Run one tool call exactly as `fg agent` runs the model's: validated, sandboxed, consent
+    /// asked, MCP tools routed to the server
+    Call(ToolsCallArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("server").required(true).args(["mcp", "mcp_url"])))]
+pub struct ToolsPullArgs {
+    /// The MCP server as a command speaking stdio, e.g. "delia serve"
+    #[arg(long)]
+    pub mcp: Option<String>,
+    /// The MCP server over streamable HTTP, e.g. http://127.0.0.1:8000/mcp
+    #[arg(long)]
+    pub mcp_url: Option<String>,
+    /// Where to write the tools file (atomically); default: standard output
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Tools file whose builtin tools (read_file, shell_exec, …) are kept; default: the project's tools.openai.json
+    #[arg(long)]
+    pub builtins: Option<PathBuf>,
+    /// Seconds the server may take to start and list its tools
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
 }

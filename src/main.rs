@@ -14,6 +14,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Quantize(a) => fg::commands::quantize::run(a),
         Command::Devices(a) => fg::commands::devices::run(a),
         Command::Data(c) => fg::commands::data::run(c),
+        Command::Tools(c) => fg::commands::tools::run(c),
         Command::Grammar(a) => fg::commands::grammar::run(a),
         Command::Agent(a) => fg::commands::agent::run(a),
         Command::Eval(a) => fg::commands::eval::run(a),
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
             if let Some(hint) = hint(&err) {
                 eprintln!("hint: {hint}");
             }
-            if err.chain().any(|c| c.is::<fg::gguf::ParseError>()) {
+            if fg::error::is_bad_input(&err) {
                 ExitCode::from(EXIT_BAD_INPUT)
             } else {
                 ExitCode::from(EXIT_FAILURE)
@@ -44,14 +45,18 @@ fn main() -> ExitCode {
     }
 }
 
-/// A suggested fix for errors users can act on.
+/// A suggested fix for errors users can act on: the one attached where the error arose
+/// (`fg::error::{BadInput, Hint}`), else one that fits the failure's kind.
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    if let Some(hint) = fg::error::attached_hint(err) {
+        return Some(hint);
+    }
     if err.chain().any(|c| c.is::<fg::gguf::ParseError>()) {
         return Some("the file is truncated or not a GGUF model; download or export it again");
     }
     let io = err.chain().find_map(|c| c.downcast_ref::<std::io::Error>())?;
     match io.kind() {
-        std::io::ErrorKind::NotFound => Some("check the path; `scripts/setup.sh` downloads the base model to models/"),
+        std::io::ErrorKind::NotFound => Some("check the path"),
         std::io::ErrorKind::PermissionDenied => Some("check the file's permissions, or write somewhere you own"),
         std::io::ErrorKind::StorageFull => Some("free some disk space and run it again; the original files are untouched"),
         _ => None,

@@ -10,8 +10,10 @@ use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::path::Path;
 
-/// The JSON Schema keywords `fg` understands (grammars, rendering, validation).
-const KNOWN_KEYWORDS: &[&str] = &[
+/// The JSON Schema keywords `fg` understands (grammars, rendering, validation). Tuples come in
+/// both spellings: draft 4's `items: [..]` with `additionalItems`, and 2020-12's `prefixItems`
+/// with `items` for the rest.
+pub const KNOWN_KEYWORDS: &[&str] = &[
     "type",
     "description",
     "title",
@@ -30,6 +32,8 @@ const KNOWN_KEYWORDS: &[&str] = &[
     "pattern",
     "format",
     "items",
+    "prefixItems",
+    "additionalItems",
     "minItems",
     "maxItems",
     "uniqueItems",
@@ -103,7 +107,12 @@ pub struct Tools {
 impl Tools {
     pub fn load(path: &Path) -> Result<Tools> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read tools file {}", path.display()))?;
-        Tools::from_json(&text).with_context(|| format!("invalid tools file {}", path.display()))
+        Tools::from_json(&text).with_context(|| {
+            crate::error::BadInput::new(
+                format!("invalid tools file {}", path.display()),
+                "fix the file: a JSON array of {\"type\": \"function\", \"function\": {\"name\", \"description\", \"parameters\"}}",
+            )
+        })
     }
 
     /// Parses an OpenAI tools array (`[{"type": "function", "function": {…}}, …]`); bare function
@@ -125,7 +134,11 @@ impl Tools {
         let mut names = HashSet::new();
         for (i, entry) in list.iter().enumerate() {
             let f = entry.get("function").unwrap_or(entry);
-            let name = f.get("name").and_then(Value::as_str).with_context(|| format!("tool #{i} has no \"name\""))?;
+            let name = match f.get("name") {
+                Some(Value::String(name)) => name.as_str(),
+                Some(other) => bail!("tool #{i}: name must be a string, got {other}"),
+                None => bail!("tool #{i} has no \"name\""),
+            };
             let tool = check_tool(name, f).with_context(|| format!("tool `{name}`"))?;
             if !names.insert(name.to_string()) {
                 bail!("tool `{name}` is declared twice");
@@ -193,8 +206,14 @@ pub fn default_tools_path() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools.openai.json")
 }
 
+/// Whether fg accepts `name` as a tool name: letters, digits, '_', '-' or '.', not starting with a
+/// digit (what both chat formats and the grammars can write without escaping).
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
 fn check_tool(name: &str, f: &Value) -> Result<Tool> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') || name.starts_with(|c: char| c.is_ascii_digit()) {
+    if !is_valid_name(name) {
         bail!("the name must be letters, digits, '_', '-' or '.' (and not start with a digit)");
     }
     let description = match f.get("description") {
@@ -209,7 +228,7 @@ fn check_tool(name: &str, f: &Value) -> Result<Tool> {
     check_schema(&parameters, "parameters")?;
     // Calls are strict: an argument the tool does not declare is an error (as the grammar has it),
     // unless the schema says otherwise.
-    let mut strict = parameters.clone();
+    let mut strict = for_validator(&parameters);
     if let Some(o) = strict.as_object_mut() {
         o.entry("additionalProperties").or_insert(Value::Bool(false));
     }
@@ -259,7 +278,32 @@ fn check_schema(s: &Value, at: &str) -> Result<()> {
                     }
                 }
             }
-            "items" => check_schema(v, &format!("{at}.items"))?,
+            "items" => match v {
+                Value::Array(tuple) => {
+                    if obj.contains_key("prefixItems") {
+                        bail!("{at}: a tuple is either `items: [..]` (draft 4) or `prefixItems` (2020-12), not both");
+                    }
+                    for (i, s) in tuple.iter().enumerate() {
+                        check_schema(s, &format!("{at}.items[{i}]"))?;
+                    }
+                }
+                Value::Bool(_) => {}
+                _ => check_schema(v, &format!("{at}.items"))?,
+            },
+            "prefixItems" => {
+                let tuple = v.as_array().with_context(|| format!("{at}.prefixItems: must be an array of schemas"))?;
+                for (i, s) in tuple.iter().enumerate() {
+                    check_schema(s, &format!("{at}.prefixItems[{i}]"))?;
+                }
+            }
+            "additionalItems" => {
+                if !obj.get("items").is_some_and(Value::is_array) {
+                    bail!("{at}.additionalItems: only means something after a tuple `items: [..]` (for 2020-12 tuples, `items` says what follows `prefixItems`)");
+                }
+                if !v.is_boolean() {
+                    check_schema(v, &format!("{at}.additionalItems"))?;
+                }
+            }
             "additionalProperties" if !v.is_boolean() => check_schema(v, &format!("{at}.additionalProperties"))?,
             "anyOf" | "oneOf" => {
                 let alts = v.as_array().with_context(|| format!("{at}.{k}: must be an array"))?;
@@ -290,11 +334,35 @@ fn check_schema(s: &Value, at: &str) -> Result<()> {
     if let Some(d) = obj.get("default") {
         let mut own = obj.clone();
         own.remove("default");
-        if !jsonschema::is_valid(&Value::Object(own), d) {
+        if !jsonschema::is_valid(&for_validator(&Value::Object(own)), d) {
             bail!("{at}.default: {d} does not satisfy the property's own schema");
         }
     }
     Ok(())
+}
+
+/// The schema as the validator reads it: jsonschema follows 2020-12, where a draft-4 tuple
+/// (`items: [..]`, `additionalItems`) is spelled `prefixItems` and `items`.
+fn for_validator(s: &Value) -> Value {
+    let Some(obj) = s.as_object() else { return s.clone() };
+    let mut out = serde_json::Map::new();
+    for (k, v) in obj {
+        let v = match k.as_str() {
+            "properties" => Value::Object(v.as_object().map(|p| p.iter().map(|(n, p)| (n.clone(), for_validator(p))).collect()).unwrap_or_default()),
+            "items" | "additionalProperties" | "additionalItems" => for_validator(v),
+            "prefixItems" | "anyOf" | "oneOf" => Value::Array(v.as_array().map(|a| a.iter().map(for_validator).collect()).unwrap_or_default()),
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), v);
+    }
+    if let Some(Value::Array(tuple)) = out.get("items").cloned() {
+        out.remove("items");
+        out.insert("prefixItems".into(), Value::Array(tuple));
+        if let Some(rest) = out.remove("additionalItems") {
+            out.insert("items".into(), rest);
+        }
+    }
+    Value::Object(out)
 }
 
 /// FNV-1a, 64 bits: a stable hash with no dependency, for naming artifacts (not for security).
@@ -344,6 +412,28 @@ mod tests {
         assert!(e.contains("not a valid regular expression"), "{e}");
         assert!(err("{").contains("not valid JSON"));
         assert!(err("[]").contains("no tools"));
+    }
+
+    #[test]
+    fn tuples_load_in_both_spellings_and_validate_positionally() {
+        for pair in [r#""items":[{"type":"integer"},{"type":"string"}],"additionalItems":false"#, r#""prefixItems":[{"type":"integer"},{"type":"string"}],"items":false"#] {
+            let text = format!(r#"[{{"name":"a","parameters":{{"type":"object","properties":{{"p":{{"type":"array",{pair}}}}}}}}}]"#);
+            let t = Tools::from_json(&text).unwrap_or_else(|e| panic!("{pair}: {e:#}"));
+            let call = |v: Value| t.check_call("a", serde_json::json!({ "p": v }).as_object().unwrap());
+            assert!(call(serde_json::json!([1, "x"])).is_ok(), "{pair}");
+            assert!(call(serde_json::json!([1])).is_ok(), "{pair}: a tuple may stop early");
+            assert!(call(serde_json::json!(["x", 1])).is_err(), "{pair}: positions have their own schemas");
+            assert!(call(serde_json::json!([1, "x", 2])).is_err(), "{pair}: nothing may follow");
+        }
+        let rest = Tools::from_json(r#"[{"name":"a","parameters":{"type":"object","properties":{"p":{"type":"array","prefixItems":[{"type":"string"}],"items":{"type":"integer"}}}}}]"#).unwrap();
+        assert!(rest.check_call("a", serde_json::json!({"p": ["x", 1, 2]}).as_object().unwrap()).is_ok());
+        assert!(rest.check_call("a", serde_json::json!({"p": ["x", "y"]}).as_object().unwrap()).is_err());
+        let e = err(r#"[{"name":"a","parameters":{"type":"object","properties":{"p":{"type":"array","items":[{"type":"strin"}]}}}}]"#);
+        assert!(e.contains("parameters.properties.p.items[0].type"), "{e}");
+        let e = err(r#"[{"name":"a","parameters":{"type":"object","properties":{"p":{"type":"array","items":{"type":"string"},"additionalItems":false}}}}]"#);
+        assert!(e.contains("additionalItems") && e.contains("tuple"), "{e}");
+        let e = err(r#"[{"name":"a","parameters":{"type":"object","properties":{"p":{"type":"array","items":[{"type":"string"}],"prefixItems":[]}}}}]"#);
+        assert!(e.contains("not both"), "{e}");
     }
 
     #[test]

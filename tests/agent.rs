@@ -141,3 +141,29 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
     let check = tools().check_call("read_file", serde_json::json!({"path": 3}).as_object().unwrap());
     assert!(check.is_err());
 }
+
+#[test]
+fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
+    // A 3 MB result (an MCP server's, or a file) after a call: before, the next turn failed with
+    // "the conversation needs … tokens" and the whole session (and its transcript) was lost.
+    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let call = fg::format::Call { name: "read_file".into(), arguments: serde_json::json!({"path": "big.txt"}).as_object().unwrap().clone() };
+    let mut history = vec![Message::User { content: "Show me big.txt".into() }, Message::Assistant { content: None, tool_calls: vec![call] }];
+    let line = "0123456789 the quick brown fox jumps over the lazy dog\n";
+    let big = line.repeat(3_000_000 / line.len());
+    for content in [serde_json::json!(big), serde_json::json!({"log": big, "status": "ok"})] {
+        let t = std::time::Instant::now();
+        let fitted = agent.fit(&history, "read_file", content.clone());
+        let s = fitted.as_str().expect("a cut result is text");
+        assert!(s.starts_with(&content.as_str().map(|b| b[..1000].to_string()).unwrap_or_else(|| content.to_string()[..1000].to_string())), "the result's start is kept");
+        assert!(s.contains("… [cut: ") && s.contains(&format!("of {} characters shown", content.as_str().map_or(content.to_string().chars().count(), |b| b.chars().count()))), "{}", &s[s.len() - 200..]);
+        assert!(t.elapsed().as_secs() < 20, "cutting took {:?}", t.elapsed());
+        let mut h = history.clone();
+        h.push(Message::Tool { name: "read_file".into(), content: fitted });
+        let g = agent.turn(&h).expect("the turn after a cut result runs");
+        assert!(g.prompt_tokens + 64 <= 6144, "{} prompt tokens", g.prompt_tokens);
+    }
+    // A short result is left alone.
+    assert_eq!(agent.fit(&history, "read_file", serde_json::json!("fn main() {}")), serde_json::json!("fn main() {}"));
+    history.clear();
+}

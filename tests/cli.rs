@@ -110,7 +110,7 @@ fn a_malformed_tools_file_is_named_and_nothing_is_written() {
     std::fs::write(&tools, r#"[{"name": "x", "parameters": {"type": "object", "properties": {"a": {"type": "strng"}}}}]"#).unwrap();
     let out = dir.path().join("data");
     let o = fg(&["data", "build", "--tools", tools.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3), "a bad input file exits 3");
     let e = text(&o.stderr);
     assert!(e.contains("tools.json") && e.contains("tool `x`") && e.contains("\"strng\""), "{e}");
     assert!(!out.exists());
@@ -142,4 +142,89 @@ fn agent_runs_a_request_and_prints_a_json_transcript() {
     let second = run(&[]);
     assert_eq!(second["prefix_cache"], "hit");
     assert!(second["prefix_ms"].as_f64().unwrap() < first["prefix_ms"].as_f64().unwrap().max(1000.0));
+}
+
+/// Runs `fg args` and checks it exits 3 with every `needles` in its stderr and a hint.
+fn exits_3_naming(args: &[&str], needles: &[&str]) -> String {
+    let o = fg(args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {n:?} missing from:\n{err}");
+    }
+    assert!(err.contains("hint:") && !err.contains("base model"), "a hint that fits: {err}");
+    err
+}
+
+#[test]
+fn malformed_tools_files_exit_3_naming_the_problem() {
+    let dir = tmp();
+    let tools = dir.path().join("tools.json");
+    let out = dir.path().join("data");
+    let args = ["data", "build", "--tools", tools.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    std::fs::write(&tools, "[{\"name\": \"x\",").unwrap();
+    exits_3_naming(&args, &["tools.json", "not valid JSON"]);
+    std::fs::write(&tools, r#"[{"name": 123, "parameters": {"type": "object", "properties": {}}}]"#).unwrap();
+    exits_3_naming(&args, &["name must be a string, got 123"]);
+    assert!(!out.exists());
+    // A missing file is not bad input, and its hint is not about the base model.
+    std::fs::remove_file(&tools).unwrap();
+    let o = fg(&args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("hint: check the path") && !err.contains("base model"), "{err}");
+}
+
+#[test]
+fn a_malformed_eval_set_exits_3_naming_the_line() {
+    let dir = tmp();
+    let data = dir.path().join("bad.jsonl");
+    std::fs::write(&data, "{\"query\": \"hi\", \"expect\": null}\n{\"query\": \n").unwrap();
+    exits_3_naming(&["eval", "--data", data.to_str().unwrap(), "--no-lora"], &["bad.jsonl:2", "not JSON"]);
+}
+
+#[test]
+fn a_malformed_adapter_folder_exits_3() {
+    let dir = tmp();
+    let bad = dir.path().join("adapter");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join("adapter.json"), "{\"fg_version\": ").unwrap();
+    let eval_set = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eval-small.jsonl");
+    exits_3_naming(&["export", "--adapter", bad.to_str().unwrap()], &["adapter.json", "not an fg adapter manifest"]);
+    exits_3_naming(&["eval", "--data", eval_set.to_str().unwrap(), "--lora", bad.to_str().unwrap()], &["adapter.json", "not an fg adapter manifest"]);
+    // A good manifest with a damaged tensor file.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/delia/adapter.json");
+    std::fs::copy(shipped, bad.join("adapter.json")).unwrap();
+    std::fs::write(bad.join("adapter.safetensors"), b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}").unwrap();
+    exits_3_naming(&["export", "--adapter", bad.to_str().unwrap(), "--adapter-only"], &["adapter.safetensors"]);
+    assert!(!bad.join("adapter.gguf").exists());
+}
+
+#[test]
+fn a_tensor_dimension_of_2_pow_62_exits_3_naming_the_tensor() {
+    let dir = tmp();
+    let good = dir.path().join("good.gguf");
+    let data: Vec<u8> = (0..32u32).flat_map(|i| (i as f32).to_le_bytes()).collect();
+    fg::gguf::writer::write_file(&good, &fg::gguf::Metadata::default(), &[(spec("huge.weight", &[32], fg::gguf::GgmlType::F32), data.clone())]).unwrap();
+    let mut bytes = std::fs::read(&good).unwrap();
+    // name, then n_dims (u32), then dims[0] (i64): 2^62 f32 values are 2^64 bytes, which wraps to 0.
+    let at = bytes.windows(11).position(|w| w == b"huge.weight").unwrap() + 11 + 4;
+    bytes[at..at + 8].copy_from_slice(&(1i64 << 62).to_le_bytes());
+    let bad = dir.path().join("bad.gguf");
+    std::fs::write(&bad, &bytes).unwrap();
+    let e = fg::gguf::Header::parse(&bytes).expect_err("2^62 f32 values cannot be in the file");
+    assert!(e.field.contains("huge.weight") && e.problem.contains("overflows"), "{e}");
+    exits_3_naming(&["inspect", bad.to_str().unwrap()], &["huge.weight", "overflows"]);
+    let out = dir.path().join("out.gguf");
+    exits_3_naming(&["quantize", "f32", bad.to_str().unwrap(), out.to_str().unwrap()], &["huge.weight"]);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "nothing written");
+    // An empty tensor whose other extent is 2^62: no bytes, but 2^62 rows to walk.
+    let empty = dir.path().join("empty.gguf");
+    fg::gguf::writer::write_file(&empty, &fg::gguf::Metadata::default(), &[(spec("wide.weight", &[16, 2], fg::gguf::GgmlType::F32), data)]).unwrap();
+    let mut bytes = std::fs::read(&empty).unwrap();
+    let at = bytes.windows(11).position(|w| w == b"wide.weight").unwrap() + 11 + 4;
+    bytes[at..at + 8].copy_from_slice(&0i64.to_le_bytes());
+    bytes[at + 8..at + 16].copy_from_slice(&(1i64 << 62).to_le_bytes());
+    let e = fg::gguf::Header::parse(&bytes).expect_err("an empty tensor of 2^62 rows");
+    assert!(e.field.contains("wide.weight") && e.problem.contains("empty tensor"), "{e}");
 }

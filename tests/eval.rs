@@ -52,7 +52,7 @@ fn a_malformed_eval_file_is_named() {
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "{\"query\": \"x\", \"expect\": null}\n{\"query\": \"y\", \"expect\": {\"arguments\": {}}}\n").unwrap();
     let o = fg(&["eval", "--data", bad.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3), "a bad input file exits 3");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.jsonl:2"), "{err}");
 }

@@ -189,3 +189,110 @@ fn shipped_grammars_are_up_to_date() {
     }
 }
 
+
+/// A one-tool file whose argument `v` has `schema` (required).
+fn one_argument_tool(schema: &Value) -> Tools {
+    let file = json!([{"type": "function", "function": {"name": "t", "description": "", "parameters": {"type": "object", "properties": {"v": schema}, "required": ["v"]}}}]);
+    Tools::from_json(&file.to_string()).unwrap_or_else(|e| panic!("{schema} does not load: {e:#}"))
+}
+
+/// Whether the grammar of `tools` in `format` accepts the call `t(v = value)`, and whether the
+/// loader's validator finds it valid: the two must agree wherever the grammar enforces the schema.
+fn verdicts(tools: &Tools, format: Format, value: &Value) -> (bool, bool) {
+    let g = tools_grammar(tools, format).unwrap();
+    let call = Call { name: "t".into(), arguments: json!({ "v": value }).as_object().unwrap().clone() };
+    let text = completion(format, std::slice::from_ref(&call));
+    (vocab().grammar_accepts(&g, &text).unwrap(), tools.check_call("t", &call.arguments).is_ok())
+}
+
+#[test]
+fn tuples_in_both_spellings_are_enforced_in_both_formats() {
+    let cases = [
+        // Draft 4: positional items, nothing after them, both required.
+        (json!({"type": "array", "items": [{"type": "integer"}, {"type": "string"}], "additionalItems": false, "minItems": 2}), vec![json!([1, "a"])], vec![json!(["a", 1]), json!([1]), json!([1, "a", 2]), json!([])]),
+        // 2020-12: a string, then any number of integers.
+        (json!({"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "integer"}}), vec![json!(["x"]), json!(["x", 1, 2]), json!([])], vec![json!(["x", "y"]), json!([1]), json!(["x", 1, "z"])]),
+        // 2020-12 as pydantic writes tuple[int, str]: exactly two.
+        (json!({"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "minItems": 2, "maxItems": 2}), vec![json!([7, "b"])], vec![json!([7]), json!([7, "b", "c"]), json!(["b", 7])]),
+        // A prefix, then anything.
+        (json!({"type": "array", "prefixItems": [{"type": "boolean"}]}), vec![json!([true, "x", 3, {"k": [1]}]), json!([false])], vec![json!(["true"]), json!([1, true])]),
+        // No items at all.
+        (json!({"type": "array", "items": false}), vec![json!([])], vec![json!([1])]),
+    ];
+    for (schema, good, bad) in cases {
+        let tools = one_argument_tool(&schema);
+        for format in [Format::FunctionGemma, Format::Json] {
+            for v in &good {
+                assert_eq!(verdicts(&tools, format, v), (true, true), "{format:?} {schema}: {v} should be accepted and valid");
+            }
+            for v in &bad {
+                assert_eq!(verdicts(&tools, format, v), (false, false), "{format:?} {schema}: {v} should be rejected and invalid");
+            }
+        }
+    }
+}
+
+#[test]
+fn bare_schema_tuples_respect_min_and_max_items() {
+    let g = schema_grammar(&json!({"prefixItems": [{"type": "integer"}, {"type": "string"}], "items": {"type": "boolean"}, "minItems": 1, "maxItems": 3})).unwrap().to_gbnf();
+    for ok in ["[1]", "[1, \"a\"]", "[1,\"a\",true]"] {
+        assert!(vocab().grammar_accepts(&g, ok).unwrap(), "should accept {ok}\n{g}");
+    }
+    for bad in ["[]", "[1, \"a\", true, false]", "[\"a\"]", "[1, 2]"] {
+        assert!(!vocab().grammar_accepts(&g, bad).unwrap(), "should reject {bad}\n{g}");
+    }
+    let e = schema_grammar(&json!({"type": "array", "prefixItems": [{"type": "integer"}], "items": false, "minItems": 2})).unwrap_err();
+    assert!(e.to_string().contains("no array satisfies"), "{e}");
+}
+
+/// For each keyword the loader accepts: a property schema using it, a value it allows, and a value
+/// it forbids where the grammar enforces the keyword (None where it is left to jsonschema).
+fn keyword_samples() -> Vec<(&'static str, Value, Value, Option<Value>)> {
+    vec![
+        ("type", json!({"type": "integer"}), json!(5), Some(json!("x"))),
+        ("description", json!({"type": "string", "description": "d"}), json!("a"), Some(json!(1))),
+        ("title", json!({"type": "string", "title": "T"}), json!("a"), Some(json!(1))),
+        ("properties", json!({"type": "object", "properties": {"a": {"type": "integer"}}}), json!({"a": 1}), Some(json!({"a": "x"}))),
+        ("required", json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a"]}), json!({"a": 1}), Some(json!({"b": 1}))),
+        ("enum", json!({"type": "string", "enum": ["x", "y"]}), json!("y"), Some(json!("z"))),
+        ("const", json!({"const": "k"}), json!("k"), Some(json!("j"))),
+        ("default", json!({"type": "integer", "default": 3}), json!(4), Some(json!("x"))),
+        ("examples", json!({"type": "string", "examples": ["e"]}), json!("a"), Some(json!(2))),
+        ("minimum", json!({"type": "integer", "minimum": 2}), json!(2), Some(json!(1))),
+        ("maximum", json!({"type": "integer", "maximum": 2}), json!(2), Some(json!(3))),
+        ("exclusiveMinimum", json!({"type": "integer", "exclusiveMinimum": 2}), json!(3), Some(json!(2))),
+        ("exclusiveMaximum", json!({"type": "integer", "exclusiveMaximum": 2}), json!(1), Some(json!(2))),
+        ("minLength", json!({"type": "string", "minLength": 2}), json!("ab"), Some(json!("a"))),
+        ("maxLength", json!({"type": "string", "maxLength": 2}), json!("ab"), Some(json!("abc"))),
+        ("pattern", json!({"type": "string", "pattern": "^a+$"}), json!("aa"), Some(json!("ab"))),
+        ("format", json!({"type": "string", "format": "uri"}), json!("https://x.org"), None),
+        ("items", json!({"type": "array", "items": {"type": "integer"}}), json!([1, 2]), Some(json!(["x"]))),
+        ("prefixItems", json!({"type": "array", "prefixItems": [{"type": "integer"}], "items": false}), json!([1]), Some(json!([1, 2]))),
+        ("additionalItems", json!({"type": "array", "items": [{"type": "integer"}], "additionalItems": {"type": "string"}}), json!([1, "a"]), Some(json!([1, 2]))),
+        ("minItems", json!({"type": "array", "items": {"type": "integer"}, "minItems": 1}), json!([1]), Some(json!([]))),
+        ("maxItems", json!({"type": "array", "items": {"type": "integer"}, "maxItems": 1}), json!([1]), Some(json!([1, 2]))),
+        ("uniqueItems", json!({"type": "array", "items": {"type": "integer"}, "uniqueItems": true}), json!([1, 2]), None),
+        // FunctionGemma's grammar never allows undeclared keys, so the sample stays within the declared one.
+        ("additionalProperties", json!({"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "string"}}), json!({"a": 1}), Some(json!({"a": 1, "b": 2}))),
+        ("anyOf", json!({"anyOf": [{"type": "integer"}, {"type": "string"}]}), json!("a"), Some(json!(true))),
+        ("oneOf", json!({"oneOf": [{"type": "integer"}, {"type": "boolean"}]}), json!(true), Some(json!("a"))),
+        ("nullable", json!({"type": "string", "nullable": true}), json!("a"), Some(json!(3))),
+    ]
+}
+
+#[test]
+fn every_keyword_the_loader_accepts_has_a_grammar_in_both_formats() {
+    let samples = keyword_samples();
+    for kw in fg::tools::KNOWN_KEYWORDS {
+        assert!(samples.iter().any(|(k, ..)| k == kw), "the loader accepts `{kw}` but no sample here shows that a grammar can be built for it: add one");
+    }
+    for (kw, schema, good, bad) in samples {
+        let tools = one_argument_tool(&schema);
+        for format in [Format::FunctionGemma, Format::Json] {
+            assert_eq!(verdicts(&tools, format, &good), (true, true), "{format:?} `{kw}` {schema}: {good} should be accepted and valid");
+            if let Some(bad) = &bad {
+                assert_eq!(verdicts(&tools, format, bad), (false, false), "{format:?} `{kw}` {schema}: {bad} should be rejected and invalid");
+            }
+        }
+    }
+}

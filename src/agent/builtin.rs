@@ -1,13 +1,21 @@
-//! Delia's builtin agent tools, run by fg itself inside a workspace root.
+//! Delia's builtin agent tools, run by fg itself inside a workspace.
 //!
-//! Paths: relative only, no `..`, and the deepest existing ancestor of a path must resolve (after
-//! symlinks) inside the workspace, so a symlink cannot lead out. Tools that change files or run
-//! commands need confirmation (a terminal prompt, or `--yes`) and are refused without it. Commands
-//! and tests run with timeouts; web tools use real HTTP with timeouts and say so when there is no
-//! network.
+//! Files: the workspace is opened once as a directory handle and every file operation is made
+//! relative to it through `cap-std` (openat2 with RESOLVE_BENEATH where the kernel has it), so no
+//! path, symlink or rename race can reach outside; paths must be relative and free of `..`;
+//! recursive walks never follow links; files are replaced through a temporary opened with
+//! O_CREAT|O_EXCL under a random name. Commands run confined (`confine`: own process group, output
+//! capped while it streams, Landlock). Web tools refuse internal addresses (`web`). Tools that change
+//! files or run commands ask first (`consent`).
 
+use super::confine::{run_confined, Confinement, MAX_TIMEOUT_S};
+pub use super::consent::{Confirm, Consent};
+use super::web::{NetPolicy, Web};
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_std::fs::{Dir, OpenOptions};
 use regex::Regex;
 use serde_json::{json, Map, Value};
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -17,28 +25,25 @@ pub const BUILTIN: &[&str] = &[
 ];
 
 /// Tools that change files or run commands.
-const NEEDS_CONFIRMATION: &[&str] = &["write_file", "replace_in_file", "insert_into_file", "delete_file", "apply_diff", "shell_exec", "run_tests"];
+pub const NEEDS_CONFIRMATION: &[&str] = &["write_file", "replace_in_file", "insert_into_file", "delete_file", "apply_diff", "shell_exec", "run_tests"];
 
 /// Text results are cut here, so one call cannot flood the context.
 const MAX_OUTPUT: usize = 16_000;
-
-/// How confirmations are obtained.
-pub enum Confirm {
-    /// `--yes`: everything is allowed.
-    Always,
-    /// Ask on the terminal (stdin/stderr).
-    Terminal,
-    /// No terminal and no `--yes`: refuse.
-    Never,
-}
+/// Files larger than this are read only up to it.
+const MAX_READ: u64 = 16 << 20;
+/// search_code skips files larger than this (generated or binary data, not code).
+const MAX_SEARCH_FILE: u64 = 4 << 20;
+/// Entries a listing or walk visits at most.
+const MAX_ENTRIES: usize = 20_000;
 
 pub struct Sandbox {
+    /// The workspace as given, canonical: for messages and as commands' working folder.
     pub root: PathBuf,
-    pub confirm: Confirm,
-    pub http: reqwest::Client,
-    pub http_timeout: Duration,
-    /// Base URL of the web search endpoint (DuckDuckGo's HTML interface by default).
-    pub search_url: String,
+    /// The workspace as a directory handle: every file operation goes through it.
+    dir: Dir,
+    pub consent: Consent,
+    pub web: Web,
+    pub confinement: Confinement,
 }
 
 type ToolResult = Result<Value, String>;
@@ -68,67 +73,152 @@ fn truncate(mut text: String) -> String {
     text
 }
 
+/// A path checked to be relative, without `..`, and normalised (`.` components dropped); the
+/// workspace itself is `.`.
+fn relative(path: &str) -> Result<PathBuf, String> {
+    let p = Path::new(path);
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::Normal(x) => out.push(x),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(format!("{path}: '..' is not allowed; paths must stay inside the workspace")),
+            Component::RootDir | Component::Prefix(_) => return Err(format!("{path}: absolute paths are not allowed; give a path inside the workspace")),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    Ok(out)
+}
+
+/// An I/O error as the model should read it: an escape is named as one.
+fn io_message(path: &Path, e: &std::io::Error) -> String {
+    let shown = path.display();
+    // cap-std refuses a resolution that would leave the directory handle with EACCES/EPERM or
+    // its own "a path led outside of the filesystem" error; openat2's RESOLVE_BENEATH gives EXDEV.
+    let text = e.to_string();
+    if e.raw_os_error() == Some(libc::EXDEV) || text.contains("outside of the filesystem") {
+        return format!("{shown}: leads outside the workspace (through a symlink); refused");
+    }
+    format!("{shown}: {text}")
+}
+
+/// Eight random bytes from the kernel, for temporary names nobody can predict.
+fn random_u64() -> u64 {
+    let mut v = 0u64;
+    // SAFETY: getrandom writes at most 8 bytes into v.
+    let got = unsafe { libc::getrandom(&mut v as *mut u64 as *mut libc::c_void, 8, 0) };
+    if got != 8 {
+        v = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0) ^ (std::process::id() as u64) << 32;
+    }
+    v
+}
+
+/// What a walk met: a file, a folder or a link (links are never followed).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    Link,
+}
+
 impl Sandbox {
-    pub fn new(root: &Path, confirm: Confirm) -> anyhow::Result<Sandbox> {
-        let root = std::fs::canonicalize(root).map_err(|e| anyhow::anyhow!("workspace {}: {e}", root.display()))?;
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).user_agent("fg-agent/0.1").build()?;
-        Ok(Sandbox { root, confirm, http, http_timeout: Duration::from_secs(20), search_url: "https://html.duckduckgo.com/html/".into() })
+    /// A sandbox on `root` with the default web policy (no private addresses) and confinement.
+    pub fn new(root: &Path, consent: impl Into<Consent>) -> anyhow::Result<Sandbox> {
+        Self::with_policy(root, consent.into(), NetPolicy::default())
     }
 
-    /// A path inside the workspace, or why not.
-    pub fn resolve(&self, path: &str) -> Result<PathBuf, String> {
-        let p = Path::new(path);
-        if p.is_absolute() {
-            return Err(format!("{path}: absolute paths are not allowed; give a path inside the workspace"));
+    pub fn with_policy(root: &Path, consent: Consent, net: NetPolicy) -> anyhow::Result<Sandbox> {
+        let root = std::fs::canonicalize(root).map_err(|e| anyhow::anyhow!("workspace {}: {e}", root.display()))?;
+        if !root.is_dir() {
+            anyhow::bail!("workspace {} is not a folder", root.display());
         }
-        if p.components().any(|c| matches!(c, Component::ParentDir)) {
-            return Err(format!("{path}: '..' is not allowed; paths must stay inside the workspace"));
-        }
-        let full = self.root.join(p);
-        // The deepest existing ancestor decides where symlinks lead.
-        let mut probe = full.clone();
-        while !probe.exists() {
-            if !probe.pop() {
-                break;
-            }
-        }
-        let real = std::fs::canonicalize(&probe).map_err(|e| format!("{path}: {e}"))?;
-        if !real.starts_with(&self.root) {
-            return Err(format!("{path}: leads outside the workspace (through a symlink)"));
-        }
-        Ok(full)
+        let dir = Dir::open_ambient_dir(&root, cap_std::ambient_authority()).map_err(|e| anyhow::anyhow!("workspace {}: {e}", root.display()))?;
+        let web = Web::new(net, Duration::from_secs(20), "https://html.duckduckgo.com/html/".into())?;
+        let confinement = Confinement::new(&root);
+        Ok(Sandbox { root, dir, consent, web, confinement })
     }
 
     fn display(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string())
+        let p = p.strip_prefix(&self.root).unwrap_or(p);
+        let p = p.strip_prefix(".").unwrap_or(p);
+        if p == Path::new(".") || p.as_os_str().is_empty() {
+            ".".into()
+        } else {
+            p.display().to_string()
+        }
     }
 
-    fn confirmed(&self, what: &str) -> Result<(), String> {
-        let ok = match self.confirm {
-            Confirm::Always => true,
-            Confirm::Never => false,
-            Confirm::Terminal => {
-                eprint!("allow {what}? [y/N] ");
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes")
+    /// Reads a whole file (up to MAX_READ bytes) beneath the workspace.
+    fn read(&self, rel: &Path) -> Result<Vec<u8>, String> {
+        let f = self.dir.open(rel).map_err(|e| io_message(rel, &e))?;
+        let mut bytes = Vec::new();
+        f.take(MAX_READ).read_to_end(&mut bytes).map_err(|e| io_message(rel, &e))?;
+        Ok(bytes)
+    }
+
+    fn read_text(&self, rel: &Path) -> Result<String, String> {
+        String::from_utf8(self.read(rel)?).map_err(|_| format!("{}: not UTF-8 text; nothing changed", rel.display()))
+    }
+
+    /// Replaces (or creates) `rel` with `bytes`: a temporary opened with O_CREAT|O_EXCL and
+    /// without following links, under a random name, in the same folder, synced, then renamed
+    /// over the target (a link at the target is replaced, never followed).
+    fn write(&self, rel: &Path, bytes: &[u8]) -> Result<(), String> {
+        let name = rel.file_name().ok_or_else(|| format!("{}: not a file name", rel.display()))?;
+        let parent = rel.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let pdir = match self.dir.open_dir(parent) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.dir.create_dir_all(parent).map_err(|e| io_message(parent, &e))?;
+                self.dir.open_dir(parent)
             }
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("refused: {what} needs confirmation (run fg agent on a terminal, or with --yes)"))
+            other => other,
         }
+        .map_err(|e| io_message(parent, &e))?;
+        let old = pdir.symlink_metadata(name).ok();
+        if old.as_ref().is_some_and(|m| m.is_dir()) {
+            return Err(format!("{}: is a folder; nothing written", rel.display()));
+        }
+        let tmp = format!(".{}.fg-partial-{}-{:016x}", name.to_string_lossy(), std::process::id(), random_u64());
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true).follow(FollowSymlinks::No);
+        let mut f = pdir.open_with(&tmp, &opts).map_err(|e| io_message(&parent.join(&tmp), &e))?;
+        let done = (|| {
+            f.write_all(bytes)?;
+            if let Some(m) = old.as_ref().filter(|m| m.is_file()) {
+                f.set_permissions(m.permissions())?;
+            }
+            f.sync_all()?;
+            pdir.rename(&tmp, &pdir, name)
+        })();
+        if let Err(e) = done {
+            let _ = pdir.remove_file(&tmp);
+            return Err(io_message(rel, &e));
+        }
+        Ok(())
+    }
+
+    /// Visits `start` (a folder beneath the workspace) and, when `recursive`, the folders below it
+    /// that are not hidden and not in `skip`, depth first in name order, opening each through its
+    /// parent's handle without following links. `visit` gets each entry's path relative to
+    /// `start`, its kind and its parent folder's handle; it returns false to stop.
+    fn walk(&self, start: &Path, recursive: bool, skip: &[&str], mut visit: impl FnMut(&Path, Kind, &Dir) -> bool) -> Result<(), String> {
+        let top = self.dir.open_dir(start).map_err(|e| io_message(start, &e))?;
+        let mut seen = 0usize;
+        walk_dir(&top, Path::new(""), recursive, skip, &mut seen, &mut visit);
+        Ok(())
     }
 
     /// Runs builtin tool `name`. `Err` is the message the model receives.
     pub async fn run(&self, name: &str, a: &Map<String, Value>) -> ToolResult {
         if NEEDS_CONFIRMATION.contains(&name) && !(name == "apply_diff" && b(a, "dry_run") == Some(true)) {
             let what = match name {
-                "shell_exec" => format!("running `{}`", s(a, "command").unwrap_or("")),
-                "run_tests" => "running the tests".to_string(),
+                "shell_exec" => format!("shell_exec running `{}`", s(a, "command").unwrap_or("")),
+                "run_tests" => format!("run_tests in {}", s(a, "path").unwrap_or(".")),
                 _ => format!("{name} on {}", s(a, "path").or(s(a, "file_path")).unwrap_or("files in the workspace")),
             };
-            self.confirmed(&what)?;
+            self.consent.ask(name, &what)?;
         }
         match name {
             "read_file" => self.read_file(a),
@@ -142,89 +232,103 @@ impl Sandbox {
             "shell_exec" => self.shell_exec(a).await,
             "run_tests" => self.run_tests(a).await,
             "ask_user" => self.ask_user(a),
-            "web_fetch" => self.web_fetch(a).await,
-            "web_search" => self.web_search(a, false).await,
-            "web_news" => self.web_search(a, true).await,
+            "web_fetch" => self.web.fetch(s(a, "url").unwrap_or(""), b(a, "extract_text").unwrap_or(true)).await,
+            "web_search" | "web_news" => {
+                let max = n(a, "max_results").unwrap_or(5).clamp(1, 10) as usize;
+                self.web.search(s(a, "query").unwrap_or(""), max, name == "web_news", s(a, "timelimit")).await
+            }
             other => Err(format!("{other} is not a builtin tool")),
         }
     }
 
     fn read_file(&self, a: &Map<String, Value>) -> ToolResult {
-        let path = self.resolve(s(a, "path").unwrap_or(""))?;
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", self.display(&path)))?;
+        let rel = relative(s(a, "path").unwrap_or(""))?;
+        let bytes = self.read(&rel)?;
         let text = String::from_utf8_lossy(&bytes);
         let start = n(a, "start_line").unwrap_or(1).max(1) as usize;
-        let end = n(a, "end_line").map(|e| e as usize);
+        let end = n(a, "end_line").map(|e| e.max(0) as usize);
         let lines: Vec<&str> = text.lines().collect();
         if start > lines.len().max(1) {
-            return Err(format!("{} has {} lines; start_line {start} is past the end", self.display(&path), lines.len()));
+            return Err(format!("{} has {} lines; start_line {start} is past the end", rel.display(), lines.len()));
         }
         let end = end.unwrap_or(lines.len()).min(lines.len());
         Ok(Value::String(truncate(lines[start - 1..end.max(start - 1)].join("\n"))))
     }
 
     fn list_directory(&self, a: &Map<String, Value>) -> ToolResult {
-        let dir = self.resolve(s(a, "path").unwrap_or("."))?;
-        if !dir.is_dir() {
-            return Err(format!("{} is not a directory", self.display(&dir)));
+        let rel = relative(s(a, "path").unwrap_or("."))?;
+        match self.dir.metadata(&rel) {
+            Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", self.display(&rel))),
+            Err(e) => return Err(io_message(&rel, &e)),
+            Ok(_) => {}
         }
         let pattern = s(a, "pattern").map(glob_regex).transpose()?;
         let recursive = b(a, "recursive").unwrap_or(false);
         let mut out = Vec::new();
-        let mut stack = vec![dir.clone()];
-        while let Some(d) = stack.pop() {
-            let mut entries: Vec<_> = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", self.display(&d)))?.filter_map(|e| e.ok()).collect();
-            entries.sort_by_key(|e| e.file_name());
-            for e in entries.into_iter().rev() {
-                let p = e.path();
-                let is_dir = p.is_dir();
-                let name = e.file_name().to_string_lossy().into_owned();
-                if recursive && is_dir && !name.starts_with('.') {
-                    stack.push(p.clone());
-                }
-                if pattern.as_ref().is_none_or(|r| r.is_match(&name)) {
-                    let rel = p.strip_prefix(&dir).unwrap_or(&p).display().to_string();
-                    out.push(if is_dir { format!("{rel}/") } else { rel });
-                }
+        self.walk(&rel, recursive, &[], |path, kind, _| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if pattern.as_ref().is_none_or(|r| r.is_match(&name)) {
+                let shown = path.display().to_string();
+                out.push(match kind {
+                    Kind::Dir => format!("{shown}/"),
+                    Kind::Link => format!("{shown}@"),
+                    Kind::File => shown,
+                });
             }
-            if out.len() > 2000 {
-                break;
-            }
-        }
+            out.len() < 2000
+        })?;
         out.sort();
         Ok(Value::String(truncate(out.join("\n"))))
     }
 
     fn search_code(&self, a: &Map<String, Value>) -> ToolResult {
         let re = Regex::new(s(a, "pattern").unwrap_or("")).map_err(|e| format!("invalid regex: {e}"))?;
-        let base = self.resolve(s(a, "path").unwrap_or("."))?;
+        let rel = relative(s(a, "path").unwrap_or("."))?;
         let files_re = s(a, "file_pattern").map(glob_regex).transpose()?;
-        let ctx = n(a, "context_lines").unwrap_or(2).max(0) as usize;
-        let mut files = Vec::new();
-        walk_files(&base, &mut files);
-        files.sort();
+        let ctx = n(a, "context_lines").unwrap_or(2).clamp(0, 50) as usize;
+        let meta = self.dir.symlink_metadata(&rel).map_err(|e| io_message(&rel, &e))?;
         let mut out = Vec::new();
         let mut matches = 0;
-        for f in files {
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if files_re.as_ref().is_some_and(|r| !r.is_match(&name)) {
-                continue;
+        // Searches one file opened through its folder's handle (never through a link); false
+        // once 200 matches are found.
+        let mut search = |d: &Dir, name: &Path, shown: &str| -> bool {
+            let mut opts = OpenOptions::new();
+            opts.read(true).follow(FollowSymlinks::No);
+            let Ok(f) = d.open_with(name, &opts) else { return true };
+            let mut bytes = Vec::new();
+            if f.take(MAX_SEARCH_FILE + 1).read_to_end(&mut bytes).is_err() || bytes.len() as u64 > MAX_SEARCH_FILE || bytes.contains(&0) {
+                return true;
             }
-            let Ok(text) = std::fs::read_to_string(&f) else { continue };
+            let Ok(text) = String::from_utf8(bytes) else { return true };
             let lines: Vec<&str> = text.lines().collect();
             for (i, line) in lines.iter().enumerate() {
                 if re.is_match(line) {
                     matches += 1;
                     let (lo, hi) = (i.saturating_sub(ctx), (i + ctx).min(lines.len().saturating_sub(1)));
                     for (j, l) in lines.iter().enumerate().take(hi + 1).skip(lo) {
-                        out.push(format!("{}:{}{} {l}", self.display(&f), j + 1, if j == i { ":" } else { "-" }));
+                        out.push(format!("{shown}:{}{} {l}", j + 1, if j == i { ":" } else { "-" }));
                     }
                     if matches >= 200 {
                         out.push("… [stopped at 200 matches]".into());
-                        return Ok(Value::String(truncate(out.join("\n"))));
+                        return false;
                     }
                 }
             }
+            true
+        };
+        if meta.is_file() {
+            let parent = rel.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let d = self.dir.open_dir(parent).map_err(|e| io_message(parent, &e))?;
+            search(&d, Path::new(rel.file_name().unwrap_or_default()), &self.display(&rel));
+        } else {
+            self.walk(&rel, true, &["target", "node_modules"], |path, kind, d| {
+                let name = path.file_name().unwrap_or_default();
+                let hidden = name.to_string_lossy().starts_with('.');
+                if kind != Kind::File || hidden || files_re.as_ref().is_some_and(|r| !r.is_match(&name.to_string_lossy())) {
+                    return true;
+                }
+                search(d, Path::new(name), &self.display(&rel.join(path)))
+            })?;
         }
         if matches == 0 {
             return Ok(Value::String(format!("no matches for {}", re.as_str())));
@@ -233,33 +337,33 @@ impl Sandbox {
     }
 
     fn write_file(&self, a: &Map<String, Value>) -> ToolResult {
-        let path = self.resolve(s(a, "path").unwrap_or(""))?;
+        let rel = relative(s(a, "path").unwrap_or(""))?;
         let content = s(a, "content").unwrap_or("");
-        crate::fsx::write_atomic(&path, content.as_bytes()).map_err(|e| format!("{e:#}"))?;
-        Ok(json!(format!("wrote {} ({} bytes)", self.display(&path), content.len())))
+        self.write(&rel, content.as_bytes())?;
+        Ok(json!(format!("wrote {} ({} bytes)", rel.display(), content.len())))
     }
 
     fn replace_in_file(&self, a: &Map<String, Value>) -> ToolResult {
-        let path = self.resolve(s(a, "path").unwrap_or(""))?;
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", self.display(&path)))?;
+        let rel = relative(s(a, "path").unwrap_or(""))?;
+        let text = self.read_text(&rel)?;
         let (search, replace) = (s(a, "search").unwrap_or(""), s(a, "replace").unwrap_or(""));
         if search.is_empty() || !text.contains(search) {
-            return Err(format!("{}: the search text was not found; nothing changed", self.display(&path)));
+            return Err(format!("{}: the search text was not found; nothing changed", rel.display()));
         }
         let found = text.matches(search).count();
-        let count = n(a, "count").map_or(found, |c| (c as usize).min(found));
+        let count = n(a, "count").map_or(found, |c| (c.max(0) as usize).min(found));
         let new = text.replacen(search, replace, count);
-        crate::fsx::write_atomic(&path, new.as_bytes()).map_err(|e| format!("{e:#}"))?;
-        Ok(json!(format!("replaced {count} of {found} occurrence(s) in {}", self.display(&path))))
+        self.write(&rel, new.as_bytes())?;
+        Ok(json!(format!("replaced {count} of {found} occurrence(s) in {}", rel.display())))
     }
 
     fn insert_into_file(&self, a: &Map<String, Value>) -> ToolResult {
-        let path = self.resolve(s(a, "path").unwrap_or(""))?;
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", self.display(&path)))?;
+        let rel = relative(s(a, "path").unwrap_or(""))?;
+        let text = self.read_text(&rel)?;
         let line = n(a, "line").unwrap_or(0).max(0) as usize;
         let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
         if line > lines.len() {
-            return Err(format!("{} has {} lines; cannot insert after line {line}", self.display(&path), lines.len()));
+            return Err(format!("{} has {} lines; cannot insert after line {line}", rel.display(), lines.len()));
         }
         let mut content = s(a, "content").unwrap_or("").to_string();
         if !content.ends_with('\n') {
@@ -269,22 +373,23 @@ impl Sandbox {
             content.insert(0, '\n');
         }
         lines.insert(line, &content);
-        crate::fsx::write_atomic(&path, lines.concat().as_bytes()).map_err(|e| format!("{e:#}"))?;
-        Ok(json!(format!("inserted {} line(s) after line {line} of {}", content.lines().count(), self.display(&path))))
+        self.write(&rel, lines.concat().as_bytes())?;
+        Ok(json!(format!("inserted {} line(s) after line {line} of {}", content.lines().count(), rel.display())))
     }
 
     fn delete_file(&self, a: &Map<String, Value>) -> ToolResult {
-        let path = self.resolve(s(a, "path").unwrap_or(""))?;
-        if path == self.root {
+        let rel = relative(s(a, "path").unwrap_or(""))?;
+        if rel == Path::new(".") {
             return Err("refusing to delete the workspace itself".into());
         }
-        let meta = std::fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", self.display(&path)))?;
+        // symlink_metadata and unlink act on a link itself, never on what it names.
+        let meta = self.dir.symlink_metadata(&rel).map_err(|e| io_message(&rel, &e))?;
         if meta.is_dir() {
-            std::fs::remove_dir(&path).map_err(|e| format!("{}: {e} (only empty directories can be deleted)", self.display(&path)))?;
+            self.dir.remove_dir(&rel).map_err(|e| format!("{} (only empty directories can be deleted)", io_message(&rel, &e)))?;
         } else {
-            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", self.display(&path)))?;
+            self.dir.remove_file(&rel).map_err(|e| io_message(&rel, &e))?;
         }
-        Ok(json!(format!("deleted {}", self.display(&path))))
+        Ok(json!(format!("deleted {}", rel.display())))
     }
 
     fn apply_diff(&self, a: &Map<String, Value>) -> ToolResult {
@@ -295,38 +400,45 @@ impl Sandbox {
         let mut writes = Vec::new();
         for p in &patches {
             let target = s(a, "file_path").map(String::from).unwrap_or_else(|| p.path.clone());
-            let path = self.resolve(&target)?;
-            let old = if p.new_file { String::new() } else { std::fs::read_to_string(&path).map_err(|e| format!("{target}: {e}"))? };
+            let rel = relative(&target)?;
+            let old = if p.new_file { String::new() } else { self.read_text(&rel)? };
             let new = apply_hunks(&old, &p.hunks).map_err(|e| format!("{target}: {e}"))?;
             report.push(format!("{target}: {} hunk(s) apply", p.hunks.len()));
-            writes.push((path, new));
+            writes.push((rel, new));
         }
         if dry {
             return Ok(json!(format!("dry run, nothing changed: {}", report.join("; "))));
         }
-        for (path, new) in writes {
-            crate::fsx::write_atomic(&path, new.as_bytes()).map_err(|e| format!("{e:#}"))?;
+        for (rel, new) in writes {
+            self.write(&rel, new.as_bytes())?;
         }
         Ok(json!(format!("applied: {}", report.join("; "))))
     }
 
+    /// A folder beneath the workspace for a command to run in, as a path the kernel resolves
+    /// (commands themselves are confined by Landlock, not by this check).
+    fn command_dir(&self, path: &str) -> Result<PathBuf, String> {
+        let rel = relative(path)?;
+        self.dir.open_dir(&rel).map_err(|e| io_message(&rel, &e))?;
+        Ok(self.root.join(rel))
+    }
+
     async fn shell_exec(&self, a: &Map<String, Value>) -> ToolResult {
         let command = s(a, "command").unwrap_or("");
-        const BLOCKED: &[&str] = &["rm -rf /", "rm -fr /", "mkfs", ":(){", "shutdown", "reboot", "halt", "poweroff", "dd if=", "> /dev/sd", "chmod -r 777 /"];
-        let lower = command.to_lowercase();
-        if let Some(b) = BLOCKED.iter().find(|b| lower.contains(*b)) {
-            return Err(format!("blocked: `{command}` contains `{b}`, which fg never runs"));
+        if let Some(why) = blocked_command(command) {
+            return Err(format!("blocked: `{command}` {why}; fg never runs it"));
         }
-        let cwd = self.resolve(s(a, "cwd").unwrap_or("."))?;
-        let timeout = n(a, "timeout").unwrap_or(60).clamp(1, 300) as u64;
-        run_command("sh", &["-c", command], &cwd, timeout).await
+        let cwd = self.command_dir(s(a, "cwd").unwrap_or("."))?;
+        let timeout = n(a, "timeout").unwrap_or(60).clamp(1, MAX_TIMEOUT_S as i64) as u64;
+        run_confined("sh", &["-c", command], &cwd, Duration::from_secs(timeout), &self.confinement).await
     }
 
     async fn run_tests(&self, a: &Map<String, Value>) -> ToolResult {
         let path = s(a, "path").unwrap_or(".");
-        let dir = self.resolve(path)?;
-        let base = if dir.is_dir() { dir.clone() } else { dir.parent().map(Path::to_path_buf).unwrap_or(self.root.clone()) };
-        let has = |f: &str| base.join(f).exists() || self.root.join(f).exists();
+        let rel = relative(path)?;
+        let is_dir = self.dir.metadata(&rel).map_err(|e| io_message(&rel, &e))?.is_dir();
+        let base = if is_dir { rel.clone() } else { rel.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf() };
+        let has = |f: &str| self.dir.exists(base.join(f)) || self.dir.exists(f);
         let framework = match s(a, "framework").unwrap_or("auto") {
             "auto" if has("Cargo.toml") => "cargo",
             "auto" if has("go.mod") => "go",
@@ -336,12 +448,12 @@ impl Sandbox {
         };
         let pattern = s(a, "pattern");
         let verbose = b(a, "verbose").unwrap_or(true);
-        let rel = self.display(&dir);
+        let shown = self.display(&rel);
         let mut args: Vec<String> = match framework {
             "cargo" => vec!["cargo".into(), "test".into()],
             "go" => vec!["go".into(), "test".into(), "./...".into()],
             "jest" => vec!["npx".into(), "jest".into()],
-            _ => vec!["python3".into(), "-m".into(), "pytest".into(), if verbose { "-v".into() } else { "-q".into() }, if rel.is_empty() { ".".into() } else { rel.clone() }],
+            _ => vec!["python3".into(), "-m".into(), "pytest".into(), if verbose { "-v".into() } else { "-q".into() }, shown.clone()],
         };
         if let Some(p) = pattern {
             match framework {
@@ -351,9 +463,9 @@ impl Sandbox {
                 _ => args.extend(["-k".into(), p.trim_end_matches('*').into()]),
             }
         }
-        let timeout = n(a, "timeout").unwrap_or(300).max(1) as u64;
+        let timeout = n(a, "timeout").unwrap_or(300).clamp(1, MAX_TIMEOUT_S as i64) as u64;
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut result = run_command(argv[0], &argv[1..], &self.root, timeout).await?;
+        let mut result = run_confined(argv[0], &argv[1..], &self.root, Duration::from_secs(timeout), &self.confinement).await?;
         if let Some(o) = result.as_object_mut() {
             let out = format!("{}{}", o.get("stdout").and_then(Value::as_str).unwrap_or(""), o.get("stderr").and_then(Value::as_str).unwrap_or(""));
             let (passed, failed) = test_counts(&out);
@@ -376,66 +488,73 @@ impl Sandbox {
         std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
         Ok(json!(line.trim()))
     }
+}
 
-    async fn web_fetch(&self, a: &Map<String, Value>) -> ToolResult {
-        let url = s(a, "url").unwrap_or("");
-        let resp = self.http.get(url).send().await.map_err(|e| http_error(url, &e))?;
-        let status = resp.status();
-        let html = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.contains("html"));
-        let body = resp.text().await.map_err(|e| http_error(url, &e))?;
-        if !status.is_success() {
-            return Err(format!("{url} answered HTTP {status}"));
+/// One folder of `Sandbox::walk`; false once the walk is to stop.
+fn walk_dir(d: &Dir, rel: &Path, recursive: bool, skip: &[&str], seen: &mut usize, visit: &mut impl FnMut(&Path, Kind, &Dir) -> bool) -> bool {
+    let Ok(entries) = d.entries() else { return true };
+    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        *seen += 1;
+        if *seen > MAX_ENTRIES {
+            return false;
         }
-        let text = if html && b(a, "extract_text").unwrap_or(true) { html_to_text(&body) } else { body };
-        Ok(Value::String(truncate(text)))
-    }
-
-    async fn web_search(&self, a: &Map<String, Value>, news: bool) -> ToolResult {
-        let query = s(a, "query").unwrap_or("");
-        let max = n(a, "max_results").unwrap_or(5).clamp(1, 10) as usize;
-        let mut params = vec![("q", query.to_string())];
-        if news {
-            params.push(("iar", "news".into()));
-            params.push(("ia", "news".into()));
-            if let Some(t) = s(a, "timelimit") {
-                params.push(("df", t.into()));
+        let name = e.file_name();
+        let Ok(ft) = e.file_type() else { continue };
+        let kind = if ft.is_symlink() {
+            Kind::Link
+        } else if ft.is_dir() {
+            Kind::Dir
+        } else {
+            Kind::File
+        };
+        let path = rel.join(&name);
+        if !visit(&path, kind, d) {
+            return false;
+        }
+        let shown = name.to_string_lossy();
+        if recursive && kind == Kind::Dir && !shown.starts_with('.') && !skip.contains(&shown.as_ref()) {
+            // open_dir_nofollow: a folder swapped for a link after the listing is refused.
+            if let Ok(sub) = d.open_dir_nofollow(&name) {
+                if !walk_dir(&sub, &path, recursive, skip, seen, visit) {
+                    return false;
+                }
             }
         }
-        let resp = self.http.post(&self.search_url).form(&params).send().await.map_err(|e| http_error(&self.search_url, &e))?;
-        if !resp.status().is_success() {
-            return Err(format!("the search service answered HTTP {}", resp.status()));
+    }
+    true
+}
+
+/// Why a shell command is never run, or None. Matched on words, not substrings, so flags split
+/// apart (`rm -r -f /`) or spelled long (`--recursive --force`) are caught too. This is a last
+/// line against the obvious; consent and Landlock are the real guards.
+pub fn blocked_command(command: &str) -> Option<&'static str> {
+    // Each simple command of the line, split on ; & | and newlines, as words.
+    for part in command.split([';', '&', '|', '\n', '(', ')', '`']) {
+        let words: Vec<&str> = part.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'')).collect();
+        let Some(pos) = words.iter().position(|w| !w.contains('=') && *w != "sudo" && *w != "env" && *w != "nohup" && *w != "command" && *w != "exec") else { continue };
+        let program = words[pos].rsplit('/').next().unwrap_or("");
+        let args = &words[pos + 1..];
+        let flag_has = |short: char, long: &str| args.iter().any(|a| *a == long || (a.starts_with('-') && !a.starts_with("--") && a.contains(short)));
+        let root_like = |a: &&str| matches!(*a, "/" | "/*" | "~" | "~/" | "~/*" | "$HOME" | "${HOME}" | "$HOME/" | "$HOME/*" | "." | "./" | "*" | "./*");
+        match program {
+            "rm" if (flag_has('r', "--recursive") || flag_has('R', "--recursive")) && args.iter().any(root_like) => return Some("deletes a whole tree (/, ~, . or *)"),
+            "rm" if args.contains(&"--no-preserve-root") => return Some("deletes from the root"),
+            "mkfs" | "fdisk" | "parted" | "wipefs" | "shutdown" | "reboot" | "halt" | "poweroff" | "init" => return Some("changes the machine, not the workspace"),
+            p if p.starts_with("mkfs.") => return Some("formats a disk"),
+            "dd" if args.iter().any(|a| a.starts_with("of=/dev/")) => return Some("writes to a device"),
+            "chmod" | "chown" if flag_has('R', "--recursive") && args.iter().any(root_like) => return Some("changes the permissions of a whole tree"),
+            _ => {}
         }
-        let body = resp.text().await.map_err(|e| http_error(&self.search_url, &e))?;
-        let results = parse_search_results(&body, max);
-        Ok(json!({"query": query, "results": results}))
+        if words.iter().any(|w| w.starts_with(">/dev/sd") || w.starts_with("/dev/sd") && part.contains('>')) {
+            return Some("writes to a disk device");
+        }
     }
-}
-
-fn http_error(url: &str, e: &reqwest::Error) -> String {
-    let host = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_else(|| url.to_string());
-    if e.is_connect() {
-        format!("no network: could not connect to {host} ({e})")
-    } else if e.is_timeout() {
-        format!("no answer from {host} before the timeout")
-    } else {
-        format!("request to {host} failed: {e}")
+    if command.replace(' ', "").contains(":(){:|:&};:") {
+        return Some("is a fork bomb");
     }
-}
-
-/// Runs a program with a timeout; the result holds exit code, stdout and stderr.
-async fn run_command(program: &str, args: &[&str], cwd: &Path, timeout_s: u64) -> ToolResult {
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args).current_dir(cwd).kill_on_drop(true).stdin(std::process::Stdio::null());
-    let child = cmd.output();
-    match tokio::time::timeout(Duration::from_secs(timeout_s), child).await {
-        Err(_) => Err(format!("`{program} {}` did not finish within {timeout_s} s and was stopped", args.join(" "))),
-        Ok(Err(e)) => Err(format!("cannot run {program}: {e}")),
-        Ok(Ok(out)) => Ok(json!({
-            "exit_code": out.status.code(),
-            "stdout": truncate(String::from_utf8_lossy(&out.stdout).into_owned()),
-            "stderr": truncate(String::from_utf8_lossy(&out.stderr).into_owned()),
-        })),
-    }
+    None
 }
 
 /// Passed and failed counts from common test runners' summaries.
@@ -446,29 +565,6 @@ fn test_counts(out: &str) -> (u64, u64) {
     let go_ok = out.lines().filter(|l| l.starts_with("ok ") || l.starts_with("--- PASS")).count() as u64;
     let go_fail = out.lines().filter(|l| l.starts_with("--- FAIL")).count() as u64;
     (passed + go_ok, failed + go_fail)
-}
-
-fn walk_files(p: &Path, out: &mut Vec<PathBuf>) {
-    if p.is_file() {
-        out.push(p.to_path_buf());
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(p) else { return };
-    for e in rd.flatten() {
-        let path = e.path();
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        if e.file_type().is_ok_and(|t| t.is_symlink()) {
-            continue;
-        }
-        walk_files(&path, out);
-        if out.len() > 20_000 {
-            return;
-        }
-    }
 }
 
 /// A glob (`*`, `?`, `[…]`, `**`) as an anchored regex over a file name.
@@ -508,53 +604,6 @@ pub fn glob_regex(glob: &str) -> Result<Regex, String> {
     }
     re.push('$');
     Regex::new(&re).map_err(|e| format!("invalid glob {glob:?}: {e}"))
-}
-
-/// Readable text of an HTML page: scripts and styles dropped, tags removed, entities decoded,
-/// whitespace collapsed.
-pub fn html_to_text(html: &str) -> String {
-    let no_scripts = Regex::new(r"(?is)<(script|style|noscript)[^>]*>.*?</(script|style|noscript)>").unwrap().replace_all(html, " ");
-    let with_breaks = Regex::new(r"(?i)<(br|/p|/div|/h[1-6]|/li|/tr)[^>]*>").unwrap().replace_all(&no_scripts, "\n");
-    let no_tags = Regex::new(r"(?s)<[^>]*>").unwrap().replace_all(&with_breaks, "");
-    let text = no_tags.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
-    let lines: Vec<String> = text.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
-    lines.join("\n")
-}
-
-/// Results of DuckDuckGo's HTML interface: title, link and snippet of each.
-pub fn parse_search_results(body: &str, max: usize) -> Vec<Value> {
-    let link = Regex::new(r#"(?s)<a[^>]*class="result__a"[^>]*href="([^"]*)"[^>]*>(.*?)</a>"#).unwrap();
-    let snippet = Regex::new(r#"(?s)class="result__snippet"[^>]*>(.*?)</a>"#).unwrap();
-    let snippets: Vec<String> = snippet.captures_iter(body).map(|c| html_to_text(&c[1])).collect();
-    link.captures_iter(body)
-        .take(max)
-        .enumerate()
-        .map(|(i, c)| {
-            let mut url = c[1].replace("&amp;", "&");
-            if let Some(i) = url.find("uddg=") {
-                url = percent_decode(url[i + 5..].split('&').next().unwrap_or(""));
-            }
-            json!({"title": html_to_text(&c[2]), "url": url, "snippet": snippets.get(i).cloned().unwrap_or_default()})
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One file's changes in a unified diff.

@@ -371,12 +371,13 @@ impl Engine {
                 if let Some(dir) = path.parent() {
                     let _ = std::fs::create_dir_all(dir);
                 }
-                let tmp = crate::fsx::partial_path(path);
+                // Created exclusively (no link followed) before llama.cpp, which can only be
+                // given a path, writes into it; removed on interrupt or failure.
                 let toks: Vec<LlamaToken> = prefix_tokens.iter().map(|&t| LlamaToken(t)).collect();
-                if s.ctx.state_seq_save_file(&tmp, 0, &toks).is_ok() {
-                    let _ = std::fs::rename(&tmp, path);
-                } else {
-                    let _ = std::fs::remove_file(&tmp);
+                if let Ok(tmp) = crate::fsx::TempFile::create(path) {
+                    if s.ctx.state_seq_save_file(tmp.path(), 0, &toks).is_ok() {
+                        let _ = tmp.persist();
+                    }
                 }
             }
         }
@@ -450,7 +451,17 @@ pub struct Session<'m> {
     pub stats: SessionStats,
 }
 
-impl Session<'_> {
+impl<'m> Session<'m> {
+    /// The model this session runs.
+    pub fn engine(&self) -> &'m Engine {
+        self.engine
+    }
+
+    /// Tokens in the KV cache: the last prompt and what was generated after it.
+    pub fn cached_tokens(&self) -> usize {
+        self.kv.len()
+    }
+
     /// Decodes `tokens` after what is cached; keeps logits of the last one when `logits` is set.
     fn feed(&mut self, tokens: &[i32], logits: bool) -> Result<()> {
         let n_ctx = self.engine.config.n_ctx as usize;
@@ -502,13 +513,16 @@ impl Session<'_> {
         let mut rng = crate::rng::Rng::new(opts.sampling.seed);
         let mut text_out: Vec<u8> = Vec::new();
         out.finish = "length".into();
-        'outer: while out.tokens.len() < opts.max_tokens {
+        // The turn ends where the context does, as if max_tokens were reached there: a
+        // conversation that has filled the context gets a short turn, never an error.
+        let max_tokens = opts.max_tokens.min((self.engine.config.n_ctx as usize).saturating_sub(self.kv.len()));
+        'outer: while out.tokens.len() < max_tokens {
             // Forced continuation: append without sampling when only one text can follow.
-            if let (Some(forcer), Some(g), false) = (opts.forcer, grammar.as_mut(), out.tokens.len() + WIND_DOWN >= opts.max_tokens) {
+            if let (Some(forcer), Some(g), false) = (opts.forcer, grammar.as_mut(), out.tokens.len() + WIND_DOWN >= max_tokens) {
                 if let Some(forced) = forcer.forced(&String::from_utf8_lossy(&text_out)) {
                     let ids = self.engine.tokenize(&forced);
                     let mut fed = Vec::new();
-                    for &id in &ids {
+                    for &id in ids.iter().take(max_tokens - out.tokens.len()) {
                         if !allowed(g, id) || g.try_accept(LlamaToken(id)).is_err() {
                             break;
                         }
@@ -532,7 +546,7 @@ impl Session<'_> {
             }
             let logits = self.ctx.get_logits_ith(-1);
             let mut token = pick(logits, &opts.sampling, &mut rng, None);
-            let winding_down = out.tokens.len() + WIND_DOWN >= opts.max_tokens;
+            let winding_down = out.tokens.len() + WIND_DOWN >= max_tokens;
             if let (Some(g), true) = (grammar.as_mut(), winding_down) {
                 let hinted: Vec<i32> = opts
                     .forcer

@@ -2,7 +2,10 @@
 //! tools run in a sandbox and Delia's own tools over MCP.
 
 pub mod builtin;
+pub mod confine;
+pub mod consent;
 pub mod engine;
 pub mod forcing;
 pub mod mcp;
 pub mod run;
+pub mod web;

@@ -3,6 +3,7 @@
 //! Delia's over MCP), feed results back, until the model answers in text.
 
 use super::builtin::{Sandbox, BUILTIN};
+use super::consent::{Confirm, Consent};
 use super::engine::{Engine, Forcer, GenerateOptions, Generation, Sampling, Session};
 use super::forcing::{FunctionGemmaForcer, JsonForcer};
 use super::mcp::McpClient;
@@ -11,6 +12,7 @@ use crate::tools::Tools;
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 pub struct AgentOptions {
@@ -47,6 +49,11 @@ pub struct Transcript {
     pub prefix_ms: f64,
     /// Milliseconds from the request to the first validated call, when there was one.
     pub first_call_ms: Option<f64>,
+    /// Why the run stopped before an answer (the transcript up to there is kept).
+    pub error: Option<String>,
+    /// What the connected MCP server offers against the model's tools (set by `fg agent`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<Value>,
 }
 
 /// Single tokens that end what a format's grammar has open, most final first.
@@ -61,28 +68,54 @@ pub fn closers(engine: &Engine, format: Format) -> Vec<i32> {
     }).collect()
 }
 
-/// Where calls go.
+/// Where calls go. Builtin tools run in the sandbox, whoever else offers them, unless
+/// `server_tools` hands one to the MCP server (`--server-tool NAME`); every other tool goes to the
+/// server. Consent depends on what a tool does: the sandbox asks for builtins that change things,
+/// and a server tool asks unless its annotations say it only reads.
 pub struct Executor {
     pub sandbox: Option<Sandbox>,
     pub mcp: Option<McpClient>,
+    /// Builtin names the MCP server runs instead of the sandbox.
+    pub server_tools: BTreeSet<String>,
+    pub consent: Consent,
     pub rt: tokio::runtime::Runtime,
 }
 
 impl Executor {
     pub fn new(sandbox: Option<Sandbox>) -> Result<Executor> {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        Ok(Executor { sandbox, mcp: None, rt })
+        let consent = sandbox.as_ref().map(|s| s.consent.clone()).unwrap_or_else(|| Consent::new(Confirm::Never));
+        Ok(Executor { sandbox, mcp: None, server_tools: BTreeSet::new(), consent, rt })
     }
 
     /// Runs a validated call; `Err` is the error the model gets back.
     pub fn execute(&self, call: &Call) -> Result<Value, String> {
-        if let Some(m) = self.mcp.as_ref().filter(|m| m.tools.iter().any(|t| t == &call.name)) {
-            return self.rt.block_on(m.call(&call.name, &call.arguments));
+        let name = call.name.as_str();
+        let builtin = BUILTIN.contains(&name);
+        if builtin && !self.server_tools.contains(name) {
+            return match &self.sandbox {
+                Some(s) => self.rt.block_on(s.run(name, &call.arguments)),
+                None => Err(format!("`{name}` is a builtin tool and no workspace is open to run it in")),
+            };
         }
-        match &self.sandbox {
-            Some(s) if BUILTIN.contains(&call.name.as_str()) => self.rt.block_on(s.run(&call.name, &call.arguments)),
-            _ => Err(format!("`{}` is one of Delia's own tools; connect Delia with --mcp \"COMMAND\" or --mcp-url URL to run it", call.name)),
+        let Some(m) = &self.mcp else {
+            return Err(if builtin {
+                format!("`{name}` was handed to an MCP server (--server-tool), but none is connected")
+            } else {
+                format!("`{name}` is one of Delia's own tools; connect Delia with --mcp \"COMMAND\" or --mcp-url URL to run it")
+            });
+        };
+        let Some(tool) = m.tool(name) else {
+            let near = m.nearest_calls(name);
+            let hint = if near.is_empty() { String::new() } else { format!("; its nearest tools: {}", near.join(", ")) };
+            return Err(format!("`{name}` is not offered by the connected {}{hint}", m.origin));
+        };
+        if !tool.read_only || tool.destructive {
+            let args = Value::Object(call.arguments.clone()).to_string();
+            let args: String = if args.chars().count() > 200 { args.chars().take(200).chain("…".chars()).collect() } else { args };
+            self.consent.ask(name, &format!("{}'s `{name}` {args}", m.origin))?;
         }
+        self.rt.block_on(m.call(name, &call.arguments))
     }
 }
 
@@ -139,6 +172,60 @@ impl<'e> Agent<'e> {
         self.session.generate(&text, &opts)
     }
 
+    /// Tokens `messages` take when rendered for the next turn, or None when they cannot be rendered.
+    fn tokens_of(&self, messages: &[Message]) -> Option<usize> {
+        let text = self.opts.format.render(self.tools, self.opts.system.as_deref(), messages, true).ok()?.text();
+        Some(self.session.engine().tokenize(&text).len())
+    }
+
+    /// `content` (a tool's result) cut to what the context can still hold after `history`, leaving
+    /// room for the model's next turn, with a note saying how much was cut: a long result never
+    /// ends the session.
+    pub fn fit(&self, history: &[Message], name: &str, content: Value) -> Value {
+        let n_ctx = self.session.engine().config.n_ctx as usize;
+        // The answer after the result needs room too: at least a short turn.
+        let reserve = self.opts.max_tokens.min(n_ctx / 8).max(64);
+        let text_len = match &content {
+            Value::String(s) => s.len(),
+            other => other.to_string().len(),
+        };
+        // Cheap first, for the first result after a call: the cache then holds the conversation
+        // up to the call, a token is at least one byte, and a tool turn's markup is a few dozen
+        // tokens. (Later results of the same turn follow results the cache has not seen.)
+        let first_result = matches!(history.last(), Some(Message::Assistant { .. }));
+        if first_result && self.session.cached_tokens() + text_len + 64 + reserve <= n_ctx {
+            return content;
+        }
+        let with = |c: Value| {
+            let mut m = history.to_vec();
+            m.push(Message::Tool { name: name.to_string(), content: c });
+            m
+        };
+        let Some(base) = self.tokens_of(&with(Value::String(String::new()))) else { return content };
+        let room = n_ctx.saturating_sub(base + reserve);
+        let text = match &content {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        // A token is rarely longer than 16 bytes: anything shorter than that many bytes may fit as it is.
+        if text.len() <= room * 16 && self.tokens_of(&with(content.clone())).is_some_and(|t| t + reserve <= n_ctx) {
+            return content;
+        }
+        let total = text.chars().count();
+        let mut keep = text.len().min(room * 4);
+        loop {
+            while !text.is_char_boundary(keep) {
+                keep -= 1;
+            }
+            let shown = text[..keep].chars().count();
+            let cut = format!("{}\n… [cut: {shown} of {total} characters shown; the rest did not fit the context]", &text[..keep]);
+            if keep == 0 || self.tokens_of(&with(Value::String(cut.clone()))).is_some_and(|t| t + reserve <= n_ctx) {
+                return Value::String(cut);
+            }
+            keep = keep * 3 / 4;
+        }
+    }
+
     /// Runs a request to its answer (or the iteration limit), executing calls with `exec`.
     /// `on_event` sees each event as it happens.
     pub fn run(&mut self, request: &str, history: &mut Vec<Message>, exec: Option<&Executor>, mut on_event: impl FnMut(&Event)) -> Result<Transcript> {
@@ -153,13 +240,21 @@ impl<'e> Agent<'e> {
             prefix_cache: self.session.stats.prefix_cache.clone(),
             prefix_ms: self.prefix_ms,
             first_call_ms: None,
+            error: None,
+            server: None,
         };
         let mut emit = |t: &mut Transcript, e: Event| {
             on_event(&e);
             t.events.push(e);
         };
         for iteration in 0..self.opts.max_iterations {
-            let g = self.turn(history)?;
+            let g = match self.turn(history) {
+                Ok(g) => g,
+                Err(e) => {
+                    t.error = Some(format!("{e:#}"));
+                    break;
+                }
+            };
             emit(&mut t, Event::Generation { iteration, prompt_tokens: g.prompt_tokens, tokens: g.tokens.len(), forced_tokens: g.forced_tokens, full_masks: g.full_masks, prompt_ms: g.prompt_ms, generate_ms: g.generate_ms });
             let parsed = match self.opts.format.parse(&g.text) {
                 Ok(p) => p,
@@ -197,6 +292,7 @@ impl<'e> Agent<'e> {
                         None => (false, json!({"error": "tools are not executed in this mode"})),
                     },
                 };
+                let content = self.fit(history, &call.name, content);
                 emit(&mut t, Event::Result { name: call.name.clone(), ok, content: content.clone(), ms: call_start.elapsed().as_secs_f64() * 1e3 });
                 history.push(Message::Tool { name: call.name.clone(), content });
             }

@@ -26,8 +26,12 @@ fn build(a: &DataBuildArgs) -> Result<()> {
         a.out.display(),
         start.elapsed().as_secs_f64()
     );
-    if !ds.stats.uncovered_tools.is_empty() {
-        eprintln!("note: no synthesis for {} (harvested calls only)", ds.stats.uncovered_tools.join(", "));
+    if !ds.stats.generic_tools.is_empty() {
+        let n = ds.stats.generic_tools.len();
+        eprintln!("note: {n} tool{} got only generic requests (built from their name, description and schema; see stats.json):", if n == 1 { "" } else { "s" });
+        for (tool, why) in &ds.stats.generic_tools {
+            eprintln!("  {tool}: {why}");
+        }
     }
     Ok(())
 }

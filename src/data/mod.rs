@@ -9,6 +9,7 @@
 //! requests never appear in train, and every tool has eval examples.
 
 pub mod gen;
+pub mod generic;
 pub mod harvest;
 pub mod results;
 pub mod stats;
@@ -79,8 +80,9 @@ pub struct BuildStats {
     pub train: SplitStats,
     pub eval: SplitStats,
     pub harvest: harvest::HarvestStats,
-    /// Tools the dataset does not cover (for tools files other than Delia's).
-    pub uncovered_tools: Vec<String>,
+    /// Tools that got only generic requests (`generic`), with why: no phrasings of their own, or
+    /// a schema other than the one their phrasings were written for.
+    pub generic_tools: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -114,9 +116,24 @@ struct Builder<'a> {
     seen: HashSet<String>,
     train_requests: HashSet<String>,
     styles: BTreeMap<String, usize>,
+    /// Tools synthesised with generic requests (names from `BuildStats::generic_tools`).
+    generic: HashSet<String>,
 }
 
 impl<'a> Builder<'a> {
+    /// Whether the file declares `tool` and its own phrasings fit it.
+    fn tailored(&self, tool: &str) -> bool {
+        self.tools.get(tool).is_some() && !self.generic.contains(tool)
+    }
+
+    /// A request core for `tool`: its own phrasings, or generic ones.
+    fn core(&self, tool: &str, g: &mut Gen) -> synth::Core {
+        match self.tools.get(tool) {
+            Some(t) if self.generic.contains(tool) => generic::generate(t, g),
+            _ => synth::generate(tool, g),
+        }
+    }
+
     fn gen(&self, what: &str) -> Gen {
         let h = crate::tools::fnv1a(format!("{}/{what}/{:?}", self.seed, self.split).as_bytes());
         Gen::new(h, self.split)
@@ -155,7 +172,7 @@ impl<'a> Builder<'a> {
             }
             let style = STYLES[g.rng.below(STYLES.len())];
             g.set_typos(style == Style::Typo);
-            let core = synth::generate(tool, &mut g);
+            let core = self.core(tool, &mut g);
             g.set_typos(false);
             let request = styled(&mut g, &core.text, style);
             let call = Call { name: tool.into(), arguments: core.arguments };
@@ -174,7 +191,7 @@ impl<'a> Builder<'a> {
 
     fn near_misses(&mut self, rounds: usize) -> Result<()> {
         for (gi, group) in synth::NEAR_MISS_GROUPS.iter().enumerate() {
-            if !group.iter().all(|t| self.tools.get(t).is_some()) {
+            if !group.iter().all(|t| self.tailored(t)) {
                 continue;
             }
             let mut g = self.gen(&format!("near_miss/{gi}"));
@@ -200,7 +217,8 @@ impl<'a> Builder<'a> {
     }
 
     fn multi_turns(&mut self, per_tool: usize) -> Result<()> {
-        for tool in results::TOOLS.iter().filter(|t| self.tools.get(t).is_some()) {
+        let tools: Vec<&str> = results::TOOLS.iter().copied().filter(|t| self.tailored(t)).collect();
+        for tool in tools {
             let mut g = self.gen(&format!("multi/{tool}"));
             let mut made = 0;
             for _ in 0..per_tool * 40 {
@@ -210,12 +228,12 @@ impl<'a> Builder<'a> {
                 let style = [Style::Imperative, Style::Question, Style::Polite, Style::Context][g.rng.below(4)];
                 let core = synth::generate(tool, &mut g);
                 let request = styled(&mut g, &core.text, style);
-                let call = Call { name: (*tool).into(), arguments: core.arguments };
+                let call = Call { name: tool.into(), arguments: core.arguments };
                 let (result, answer) = results::result_and_answer(&call, &mut g);
                 let messages = vec![
                     Message::User { content: request },
                     Message::Assistant { content: None, tool_calls: vec![call] },
-                    Message::Tool { name: (*tool).into(), content: result },
+                    Message::Tool { name: tool.into(), content: result },
                     Message::Assistant { content: Some(answer), tool_calls: vec![] },
                 ];
                 made += usize::from(self.add("multi_turn", format!("synth:multi_turn:{tool}"), messages)?);
@@ -239,7 +257,7 @@ impl<'a> Builder<'a> {
             if made == n {
                 break;
             }
-            let usable: Vec<&(&str, &[&str], &[&str])> = PAIRS.iter().filter(|(t, _, _)| self.tools.get(t).is_some()).collect();
+            let usable: Vec<&(&str, &[&str], &[&str])> = PAIRS.iter().filter(|(t, _, _)| self.tailored(t)).collect();
             if usable.is_empty() {
                 return Ok(());
             }
@@ -293,10 +311,13 @@ impl<'a> Builder<'a> {
 pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
     let scaled = |x: f32| ((x * opts.scale).round() as usize).max(1);
     let mut stats = BuildStats { format: opts.format.name().into(), seed: opts.seed, scale: opts.scale, tools_hash: tools.hash.clone(), ..Default::default() };
-    let known: Vec<&str> = tools.names().filter(|n| synth::TOOLS.contains(n)).collect();
-    stats.uncovered_tools = tools.names().filter(|n| !synth::TOOLS.contains(n)).map(String::from).collect();
+    // Every tool gets single calls: its own phrasings where they fit its schema, generic ones
+    // otherwise.
+    let known: Vec<&str> = tools.names().collect();
+    stats.generic_tools = tools.tools.iter().filter_map(|t| synth::fits(t).err().map(|why| (t.name.clone(), why))).collect();
+    let generic = stats.generic_tools.keys().cloned().collect();
 
-    let mut b = Builder { tools, format: opts.format, seed: opts.seed, out: Vec::new(), split: Split::Train, seen: HashSet::new(), train_requests: HashSet::new(), styles: BTreeMap::new() };
+    let mut b = Builder { tools, format: opts.format, seed: opts.seed, out: Vec::new(), split: Split::Train, seen: HashSet::new(), train_requests: HashSet::new(), styles: BTreeMap::new(), generic };
     let mut splits = Vec::new();
     for split in [Split::Train, Split::Eval] {
         b.split = split;
@@ -414,6 +435,12 @@ pub fn summary(s: &BuildStats) -> String {
     for t in tools {
         md += &format!("| {t} | {} | {} |\n", s.train.by_tool.get(t).unwrap_or(&0), s.eval.by_tool.get(t).unwrap_or(&0));
     }
+    if !s.generic_tools.is_empty() {
+        md += "\n## Tools with generic requests only\n\n";
+        for (tool, why) in &s.generic_tools {
+            md += &format!("- {tool}: {why}\n");
+        }
+    }
     if s.harvest.files_scanned > 0 {
         md += &format!(
             "\n## Harvest\n\n{} files scanned, {} calls found, {} kept, {} duplicates\n\n",
@@ -430,6 +457,16 @@ pub fn summary(s: &BuildStats) -> String {
 /// (`{"text": …, "source": …, "tool_calls": […]}`), which become examples with text only.
 pub fn read_jsonl(path: &Path) -> Result<Vec<Example>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    examples_of(&text, path).with_context(|| {
+        crate::error::BadInput::new(
+            format!("invalid dataset {}", path.display()),
+            "each line is an fg example (as `fg data build` writes them) or {\"text\": …, \"source\": …, \"tool_calls\": […]}",
+        )
+    })
+}
+
+/// The examples of a JSONL file's `text` (`path` names its lines in errors).
+fn examples_of(text: &str, path: &Path) -> Result<Vec<Example>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -72,8 +72,28 @@ pub fn generate(tool: &str, g: &mut Gen) -> Core {
         "shell_exec" => shell_exec(g),
         "run_tests" => run_tests(g),
         "apply_diff" => apply_diff(g),
-        other => panic!("no synthesis for tool {other}"),
+        other => panic!("no synthesis for tool {other}: `fits` says which tools to call this for"),
     }
+}
+
+/// Whether the calls synthesised for `tool` satisfy its schema: Ok for the tools file these
+/// generators were written for; a tools file pulled from a newer server may declare a tool of the
+/// same name with other arguments, and that tool then gets generic requests (`data::generic`).
+/// Draws from its own generators, so the dataset's random streams are untouched.
+pub fn fits(tool: &crate::tools::Tool) -> Result<(), String> {
+    if !TOOLS.contains(&tool.name.as_str()) {
+        return Err("fg has no phrasings for it".into());
+    }
+    for split in [super::gen::Split::Train, super::gen::Split::Eval] {
+        let mut g = Gen::new(crate::tools::fnv1a(tool.name.as_bytes()), split);
+        for _ in 0..200 {
+            let c = generate(&tool.name, &mut g);
+            if let Some(v) = tool.violations(&c.arguments).into_iter().next() {
+                return Err(format!("its schema is not the one fg's phrasings were written for: {v}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A call without arguments; `extra` holds train-only phrasings (see `Gen::pick_plus`).
@@ -1002,3 +1022,21 @@ pub const NO_CALL_TRAIN: &[(&str, &str)] = &[
     ("Is SQL a programming language?", "It's a declarative query language; some dialects add procedural features."),
     ("is bash a compiled language", "No, bash scripts are interpreted by the shell."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::tools::{default_tools_path, Tools};
+
+    #[test]
+    fn phrasings_fit_the_shipped_tools_but_not_a_changed_schema() {
+        let shipped = Tools::load(&default_tools_path()).unwrap();
+        for t in &shipped.tools {
+            assert_eq!(super::fits(t), Ok(()), "{}", t.name);
+        }
+        // The newest Delia's `think` has no `depth`: calls that set it no longer fit.
+        let changed = Tools::from_json(r#"[{"name":"think","parameters":{"type":"object","properties":{"problem":{"type":"string"}},"required":["problem"]}},{"name":"admin","parameters":{"type":"object"}}]"#).unwrap();
+        let why = super::fits(changed.get("think").unwrap()).unwrap_err();
+        assert!(why.contains("not the one fg's phrasings were written for") && why.to_lowercase().contains("additional"), "{why}");
+        assert_eq!(super::fits(changed.get("admin").unwrap()), Err("fg has no phrasings for it".to_string()));
+    }
+}

@@ -33,6 +33,16 @@ struct Plain {
 /// Reads an eval file (dataset examples or plain lines, mixed freely).
 pub fn load_cases(path: &Path) -> Result<Vec<Case>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the eval set {}", path.display()))?;
+    cases_of(&text, path).with_context(|| {
+        crate::error::BadInput::new(
+            format!("invalid eval set {}", path.display()),
+            "each line is an fg example (as `fg data build` writes them) or {\"query\": …, \"expect\": {\"name\", \"arguments\"} | null}",
+        )
+    })
+}
+
+/// The cases of an eval file's `text` (`path` names its lines in errors).
+fn cases_of(text: &str, path: &Path) -> Result<Vec<Case>> {
     let mut cases = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -49,25 +49,31 @@ impl Adapter {
         std::fs::create_dir_all(dir)?;
         let named: Vec<(&str, Tensor)> = self.tensors.iter().map(|(n, t)| (n.as_str(), t.to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous())).collect();
         let refs: Vec<(&str, &Tensor)> = named.iter().map(|(n, t)| (*n, t)).collect();
-        let tmp = dir.join(".adapter.safetensors.partial");
-        Tensor::write_safetensors(&refs, &tmp)?;
-        std::fs::rename(&tmp, dir.join("adapter.safetensors"))?;
+        // tch writes by path: the path of the regular file TempFile just created under a random name.
+        let tmp = crate::fsx::TempFile::create(&dir.join("adapter.safetensors"))?;
+        Tensor::write_safetensors(&refs, tmp.path())?;
+        tmp.persist()?;
         crate::fsx::write_atomic(&dir.join("adapter.json"), serde_json::to_string_pretty(&self.manifest)?.as_bytes())
     }
 
     /// Reads an adapter folder: adapter.json and adapter.safetensors, or, in a shipped folder
     /// without the latter, PEFT's file (f16 matrices, f32 token rows).
     pub fn load(dir: &Path) -> Result<Adapter> {
-        let manifest: AdapterManifest = serde_json::from_str(&std::fs::read_to_string(dir.join("adapter.json")).with_context(|| format!("{} is not an fg adapter (no adapter.json)", dir.display()))?)?;
+        let manifest = read_manifest(&dir.join("adapter.json")).with_context(|| format!("{} is not an fg adapter", dir.display()))?;
         let own = dir.join("adapter.safetensors");
         let tensors = if own.exists() {
-            Tensor::read_safetensors(&own)?.into_iter().collect()
+            Tensor::read_safetensors(&own).with_context(|| bad_adapter(format!("cannot read {}", own.display())))?.into_iter().collect()
         } else {
             let peft = dir.join("peft/adapter_model.safetensors");
             let mut out = HashMap::new();
-            for (name, t) in Tensor::read_safetensors(&peft).with_context(|| format!("{} has neither adapter.safetensors nor {}", dir.display(), peft.display()))? {
+            let read = if peft.exists() {
+                Tensor::read_safetensors(&peft).with_context(|| bad_adapter(format!("cannot read {}", peft.display())))
+            } else {
+                Err(anyhow::anyhow!("{} has neither adapter.safetensors nor {}", dir.display(), peft.display())).context(bad_adapter(format!("{} is not a complete fg adapter", dir.display())))
+            };
+            for (name, t) in read? {
                 let ours = if name == PEFT_TOKEN_ROWS { Some("token_embd.special_rows".to_string()) } else { peft_to_gguf_name(&name) };
-                let ours = ours.with_context(|| format!("{}: unexpected tensor {name}", peft.display()))?;
+                let ours = ours.with_context(|| bad_adapter(format!("{}: unexpected tensor {name}", peft.display())))?;
                 out.insert(ours, t.to_kind(Kind::Float));
             }
             out
@@ -91,6 +97,17 @@ impl Adapter {
     pub fn special_rows(&self) -> Option<&Tensor> {
         self.tensors.get("token_embd.special_rows")
     }
+}
+
+/// Reads `adapter.json`; a file that is there but wrong is bad input (exit 3).
+fn read_manifest(path: &Path) -> Result<AdapterManifest> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| bad_adapter(format!("{} is not an fg adapter manifest", path.display())))
+}
+
+/// The marker for a malformed adapter file, with the way out.
+fn bad_adapter(message: String) -> crate::error::BadInput {
+    crate::error::BadInput::new(message, "the adapter folder is damaged or not fg's: train it again with `fg train`, or point to another")
 }
 
 /// The llama.cpp LoRA GGUF of the projections (f32).
@@ -187,9 +204,9 @@ pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Resul
         tensors.push((PEFT_TOKEN_ROWS.into(), rows.to_kind(Kind::Float).contiguous()));
     }
     let refs: Vec<(&str, &Tensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    let tmp = dir.join(".adapter_model.safetensors.partial");
-    Tensor::write_safetensors(&refs, &tmp)?;
-    std::fs::rename(&tmp, dir.join("adapter_model.safetensors"))?;
+    let tmp = crate::fsx::TempFile::create(&dir.join("adapter_model.safetensors"))?;
+    Tensor::write_safetensors(&refs, tmp.path())?;
+    tmp.persist()?;
     crate::fsx::write_atomic(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())
 }
 
@@ -324,7 +341,7 @@ pub fn inference_files(base: &Path, lora: &Path) -> Result<(std::path::PathBuf, 
     if !manifest_path.exists() {
         return Ok((base.to_path_buf(), lora.to_path_buf()));
     }
-    let manifest: AdapterManifest = serde_json::from_str(&std::fs::read_to_string(&manifest_path)?).with_context(|| format!("{} is not an fg adapter manifest", manifest_path.display()))?;
+    let manifest = read_manifest(&manifest_path)?;
     let gguf = if lora.is_dir() { dir.join("adapter.gguf") } else { lora.to_path_buf() };
     if !gguf.exists() {
         bail!("{} has no adapter.gguf; write it with `fg export --adapter {} --adapter-only`", dir.display(), dir.display());

@@ -234,17 +234,25 @@ impl Header {
                     .ok_or_else(|| c.err_at(d_at, &format!("{field}.dims"), "element count overflows".into()))?;
                 dims.push(ne);
             }
+            // An empty tensor is still walked row by row (quantize, copy): with an extent of 0
+            // beside one of 2^62 the element count is 0 but the rows are not.
+            if n_elements == 0 && dims.iter().any(|&d| d > u32::MAX as u64) {
+                return Err(c.err_at(dims_at, &format!("{field}.dims"), format!("an empty tensor with extents {dims:?}")));
+            }
             let ty_at = c.pos as u64;
             let ty_id = c.u32(|| format!("{field}.type"))?;
             let ty = GgmlType::from_id(ty_id).ok_or_else(|| {
                 c.err_at(ty_at, &format!("{field}.type"), format!("unsupported tensor type {}", consts::ggml_type_name(ty_id)))
             })?;
-            let n_bytes = ty.row_bytes(dims[0]).ok_or_else(|| {
-                c.err_at(dims_at, &format!("{field}.dims[0]"), format!("row length {} is not a multiple of {}'s block size {}", dims[0], ty, ty.block_size()))
-            })?;
-            let n_bytes = n_bytes
-                .checked_mul(n_elements / dims[0].max(1))
-                .ok_or_else(|| c.err_at(dims_at, &format!("{field}.dims"), "byte size overflows".into()))?;
+            if dims[0] % ty.block_size() != 0 {
+                return Err(c.err_at(dims_at, &format!("{field}.dims[0]"), format!("row length {} is not a multiple of {}'s block size {}", dims[0], ty, ty.block_size())));
+            }
+            // Checked: an extent such as 2^62 must not wrap the size to something that fits.
+            let n_bytes = (dims[0] / ty.block_size())
+                .checked_mul(ty.type_size())
+                .and_then(|row| dims[1..].iter().try_fold(row, |n, &d| n.checked_mul(d)))
+                .filter(|&n| n <= i64::MAX as u64)
+                .ok_or_else(|| c.err_at(dims_at, &format!("{field}.dims"), format!("byte size of {dims:?} {ty} overflows")))?;
             let off_at = c.pos as u64;
             let offset = c.u64(|| format!("{field}.offset"))?;
             if offset % alignment != 0 {
@@ -308,7 +316,15 @@ pub struct GgufFile {
 impl GgufFile {
     pub fn open(path: impl AsRef<Path>) -> anyhow::Result<GgufFile> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            // Only the base model comes from `scripts/setup.sh`: other files get the plain I/O hint.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::path::absolute(path).ok() == Some(crate::paths::default_base_model()) => {
+                let hint = crate::error::Hint::new(format!("cannot open {}", path.display()), "`scripts/setup.sh` downloads the base model to models/");
+                return Err(anyhow::Error::new(e).context(hint));
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot open {}", path.display()))),
+        };
         // SAFETY: the map is read-only; a file truncated by another process while mapped is the one
         // case memmap cannot guard against, as with every mmap-based GGUF reader.
         let map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;

@@ -2,17 +2,17 @@
 //!
 //! The whole layout (every offset) is computed from the tensor specs before a byte is written, so
 //! tensors can be written in any order and from several threads (positional writes). The file is
-//! built under a temporary name in the target's folder and renamed into place by `finish`: a killed
-//! run never leaves a partial file under the final name, and dropping an unfinished writer removes
-//! its temporary file.
+//! built in an `fsx::TempFile` (random name, never through a link) in the target's folder and
+//! renamed into place by `finish`: a killed run never leaves a partial file under the final name,
+//! and dropping an unfinished writer, or an interrupt, removes its temporary file.
 
 use super::consts::{self, GgmlType};
 use super::reader::{align_up, Metadata};
 use super::value::{encode_str, Value};
+use crate::fsx::TempFile;
 use anyhow::{bail, ensure, Context, Result};
-use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the writer needs to know of a tensor before its data exists.
@@ -30,7 +30,18 @@ impl TensorSpec {
     }
 
     pub fn n_bytes(&self) -> u64 {
-        self.ty.row_bytes(self.dims[0]).expect("checked by Layout::new") * (self.n_elements() / self.dims[0].max(1))
+        self.checked_n_bytes().expect("checked by Layout::new")
+    }
+
+    /// The data's size in bytes; None when the row length is not a whole number of blocks or the
+    /// size does not fit in a u64.
+    pub fn checked_n_bytes(&self) -> Option<u64> {
+        let row_len = *self.dims.first()?;
+        if row_len % self.ty.block_size() != 0 {
+            return None;
+        }
+        let rows = self.dims[1..].iter().try_fold(1u64, |n, &d| n.checked_mul(d))?;
+        (row_len / self.ty.block_size()).checked_mul(self.ty.type_size())?.checked_mul(rows)
     }
 }
 
@@ -68,9 +79,13 @@ impl Layout {
                 t.ty,
                 t.ty.block_size()
             );
+            let size = t.checked_n_bytes().with_context(|| format!("tensor {:?}: {:?} {} is larger than a file can be", t.name, t.dims, t.ty))?;
             offsets.push(next);
-            sizes.push(t.n_bytes());
-            next = align_up(next + t.n_bytes(), alignment);
+            sizes.push(size);
+            next = next
+                .checked_add(size)
+                .and_then(|end| end.checked_next_multiple_of(alignment))
+                .with_context(|| format!("tensor {:?}: the file would be larger than 2^64 bytes", t.name))?;
         }
 
         let mut header = Vec::new();
@@ -96,49 +111,33 @@ impl Layout {
         }
         let data_offset = align_up(header.len() as u64, alignment);
         header.resize(data_offset as usize, 0);
-        Ok(Layout { header, data_offset, offsets, sizes, file_len: data_offset + next })
+        let file_len = data_offset.checked_add(next).context("the file would be larger than 2^64 bytes")?;
+        Ok(Layout { header, data_offset, offsets, sizes, file_len })
     }
 }
 
 /// A GGUF file being written. Tensor data goes in through `write_tensor` or `write_tensor_part`
 /// (any order, any thread); `finish` checks every byte was supplied, syncs and renames.
 pub struct GgufWriter {
-    final_path: PathBuf,
-    tmp_path: PathBuf,
-    file: File,
+    tmp: TempFile,
     layout: Layout,
     written: Vec<AtomicU64>,
     names: Vec<String>,
-    finished: bool,
 }
 
 impl GgufWriter {
     pub fn create(path: impl AsRef<Path>, metadata: &Metadata, tensors: &[TensorSpec]) -> Result<GgufWriter> {
-        let final_path = path.as_ref().to_path_buf();
         let layout = Layout::new(metadata, tensors)?;
-        let dir = match final_path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = final_path
-            .file_name()
-            .with_context(|| format!("{} is not a file path", final_path.display()))?
-            .to_string_lossy()
-            .into_owned();
-        let tmp_path = dir.join(format!(".{file_name}.fg-partial-{}", std::process::id()));
-        let file = File::create(&tmp_path).with_context(|| format!("cannot create {} (is {} writable?)", tmp_path.display(), dir.display()))?;
         let writer = GgufWriter {
-            final_path,
-            tmp_path,
-            file,
+            tmp: TempFile::create(path.as_ref())?,
             written: tensors.iter().map(|_| AtomicU64::new(0)).collect(),
             names: tensors.iter().map(|t| t.name.clone()).collect(),
             layout,
-            finished: false,
         };
+        let (file, tmp_path) = (writer.tmp.file(), writer.tmp.path());
         // Padding between tensors is zero: the sparse file reads as zeros wherever nothing is written.
-        writer.file.set_len(writer.layout.file_len).with_context(|| format!("cannot size {}", writer.tmp_path.display()))?;
-        writer.file.write_all_at(&writer.layout.header, 0).with_context(|| format!("cannot write {}", writer.tmp_path.display()))?;
+        file.set_len(writer.layout.file_len).with_context(|| format!("cannot size {}", tmp_path.display()))?;
+        file.write_all_at(&writer.layout.header, 0).with_context(|| format!("cannot write {}", tmp_path.display()))?;
         Ok(writer)
     }
 
@@ -168,34 +167,19 @@ impl GgufWriter {
             bytes.len()
         );
         let at = self.layout.data_offset + self.layout.offsets[i] + offset;
-        self.file.write_all_at(bytes, at).with_context(|| format!("cannot write {}", self.tmp_path.display()))?;
+        self.tmp.file().write_all_at(bytes, at).with_context(|| format!("cannot write {}", self.tmp.path().display()))?;
         self.written[i].fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Checks that every tensor is complete, syncs the file and renames it into place.
-    pub fn finish(mut self) -> Result<()> {
+    /// Checks that every tensor is complete, syncs the file and renames it into place (an
+    /// incomplete writer's temporary file is removed when it drops).
+    pub fn finish(self) -> Result<()> {
         for (i, w) in self.written.iter().enumerate() {
             let w = w.load(Ordering::Relaxed);
             ensure!(w == self.layout.sizes[i], "tensor {:?}: {w} of {} bytes were written", self.names[i], self.layout.sizes[i]);
         }
-        self.file.sync_all().with_context(|| format!("cannot sync {}", self.tmp_path.display()))?;
-        std::fs::rename(&self.tmp_path, &self.final_path)
-            .with_context(|| format!("cannot rename {} to {}", self.tmp_path.display(), self.final_path.display()))?;
-        if let Some(dir) = self.final_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Makes the rename itself durable; failure here does not undo a completed write.
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
-        self.finished = true;
-        Ok(())
-    }
-}
-
-impl Drop for GgufWriter {
-    fn drop(&mut self) {
-        if !self.finished {
-            let _ = std::fs::remove_file(&self.tmp_path);
-        }
+        self.tmp.persist()
     }
 }
 

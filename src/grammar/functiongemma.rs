@@ -8,7 +8,7 @@
 //! (Texts of the other FunctionGemma tokens are kept out of strings too: see `FORBIDDEN_IN_STRINGS`.)
 
 use super::int_range::int_range;
-use super::json_schema::{int_bounds, member_chain, placeholder, repetition, Member};
+use super::json_schema::{int_bounds, member_chain, placeholder, tuple, ArrayShape, Member, Rest};
 use super::regex::{pattern_to_expr, Context};
 use super::{Expr, Grammar};
 use crate::format::functiongemma::SPECIAL_TOKENS;
@@ -148,11 +148,18 @@ impl FgConverter<'_> {
             let body = self.object_body(schema, name)?;
             return Ok(self.rule(name, Expr::seq(vec![Expr::lit("{"), body, Expr::lit("}")])));
         }
-        if (ty.is_none() || ty == Some("array")) && obj.contains_key("items") {
-            let item = self.visit(&obj["items"], &format!("{name}-item"))?;
-            let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as u32;
-            let max = obj.get("maxItems").and_then(Value::as_u64).map(|m| m as u32);
-            let items = repetition(item, min, max, Expr::lit(","));
+        if (ty.is_none() || ty == Some("array")) && (obj.contains_key("items") || obj.contains_key("prefixItems")) {
+            let shape = ArrayShape::of(obj);
+            let mut prefix = Vec::new();
+            for (i, s) in shape.prefix.iter().enumerate() {
+                prefix.push(self.visit(s, &format!("{name}-{i}"))?);
+            }
+            let rest = match shape.rest {
+                Rest::Any => Some(self.any_value()),
+                Rest::Schema(s) => Some(self.visit(s, &format!("{name}-item"))?),
+                Rest::Nothing => None,
+            };
+            let items = tuple(prefix, rest, shape.min, shape.max, Expr::lit(",")).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             return Ok(self.rule(name, Expr::seq(vec![Expr::lit("["), items, Expr::lit("]")])));
         }
         if (ty.is_none() || ty == Some("string")) && obj.contains_key("pattern") {

@@ -116,12 +116,19 @@ impl JsonConverter<'_> {
         if (ty.is_none() || ty == Some("object")) && (obj.contains_key("properties") || additional.is_some_and(|a| a.is_object())) {
             return self.object(obj, name);
         }
-        if (ty.is_none() || ty == Some("array")) && obj.contains_key("items") {
-            let item = self.visit(&obj["items"], &format!("{name}-item"))?;
-            let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as u32;
-            let max = obj.get("maxItems").and_then(Value::as_u64).map(|m| m as u32);
+        if (ty.is_none() || ty == Some("array")) && (obj.contains_key("items") || obj.contains_key("prefixItems")) {
+            let shape = ArrayShape::of(obj);
+            let mut prefix = Vec::new();
+            for (i, s) in shape.prefix.iter().enumerate() {
+                prefix.push(self.visit(s, &format!("{name}-{i}"))?);
+            }
+            let rest = match shape.rest {
+                Rest::Any => Some(self.prim("value")),
+                Rest::Schema(s) => Some(self.visit(s, &format!("{name}-item"))?),
+                Rest::Nothing => None,
+            };
             let sep = Expr::seq(vec![Expr::lit(","), self.prim(SPACE)]);
-            let items = repetition(item, min, max, sep);
+            let items = tuple(prefix, rest, shape.min, shape.max, sep).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             return Ok(self.rule(name, Expr::seq(vec![Expr::lit("["), sp.clone(), items, Expr::lit("]"), sp.clone()])));
         }
         if (ty.is_none() || ty == Some("string")) && obj.contains_key("pattern") {
@@ -283,6 +290,83 @@ pub fn repetition(item: Expr, min: u32, max: Option<u32>, sep: Expr) -> Expr {
     } else {
         body
     }
+}
+
+/// An array schema's items: the positional ones of a tuple, then what may follow them.
+pub struct ArrayShape<'a> {
+    pub prefix: Vec<&'a Value>,
+    pub rest: Rest<'a>,
+    pub min: u32,
+    pub max: Option<u32>,
+}
+
+/// What an array holds after its tuple prefix.
+pub enum Rest<'a> {
+    /// Any JSON value (no schema, or `true`).
+    Any,
+    /// Nothing (`false`): the array ends with the prefix.
+    Nothing,
+    Schema(&'a Value),
+}
+
+impl<'a> ArrayShape<'a> {
+    /// Reads both tuple spellings: draft 4's `items: [..]` with `additionalItems` for the rest, and
+    /// 2020-12's `prefixItems` with `items` for the rest; a plain `items` schema is a prefix of none.
+    pub fn of(obj: &'a serde_json::Map<String, Value>) -> ArrayShape<'a> {
+        let rest_of = |v: Option<&'a Value>| match v {
+            None | Some(Value::Bool(true)) => Rest::Any,
+            Some(Value::Bool(false)) => Rest::Nothing,
+            Some(s) => Rest::Schema(s),
+        };
+        let (prefix, rest) = match (obj.get("prefixItems"), obj.get("items")) {
+            (Some(Value::Array(p)), items) => (p.iter().collect(), rest_of(items)),
+            (_, Some(Value::Array(p))) => (p.iter().collect(), rest_of(obj.get("additionalItems"))),
+            (_, items) => (Vec::new(), rest_of(items)),
+        };
+        let min = obj.get("minItems").and_then(Value::as_u64).unwrap_or(0) as u32;
+        let max = obj.get("maxItems").and_then(Value::as_u64).map(|m| m as u32);
+        ArrayShape { prefix, rest, min, max }
+    }
+}
+
+/// The items of an array (without brackets): `prefix[0] sep prefix[1] …` then `rest` items, with
+/// between `min` and `max` items in all. As in JSON Schema, an array may stop before the end of its
+/// prefix (unless `min` says otherwise), and `rest` None allows nothing after it.
+pub fn tuple(prefix: Vec<Expr>, rest: Option<Expr>, min: u32, max: Option<u32>, sep: Expr) -> Result<Expr> {
+    if max.is_some_and(|m| m < min) {
+        bail!("no array satisfies it: minItems {min} is above maxItems {}", max.unwrap_or(0));
+    }
+    if prefix.is_empty() {
+        return match rest {
+            Some(item) => Ok(repetition(item, min, max, sep)),
+            None if min == 0 => Ok(Expr::empty()),
+            None => bail!("no array satisfies it: minItems {min} but no items are allowed"),
+        };
+    }
+    // Positions past maxItems can never be filled.
+    let n = max.map_or(prefix.len(), |m| prefix.len().min(m as usize));
+    let room = max.map(|m| m.saturating_sub(n as u32));
+    let need = min.saturating_sub(n as u32);
+    if min as usize > n && (rest.is_none() || room == Some(0)) {
+        bail!("no array satisfies it: minItems {min} but at most {n} items are allowed");
+    }
+    if n == 0 {
+        return Ok(Expr::empty());
+    }
+    // After the last prefix item: `rest` items, each after a separator.
+    let mut next = match rest {
+        Some(item) if room != Some(0) => Expr::Repeat(Box::new(Expr::seq(vec![sep.clone(), item])), need, room),
+        _ => Expr::empty(),
+    };
+    for (i, p) in prefix.into_iter().take(n).enumerate().rev() {
+        let here = Expr::seq(vec![p, next]);
+        next = match i {
+            0 => here,
+            i if (i as u32) < min => Expr::seq(vec![sep.clone(), here]),
+            _ => Expr::opt(Expr::seq(vec![sep.clone(), here])),
+        };
+    }
+    Ok(if min == 0 { Expr::opt(next) } else { next })
 }
 
 /// Inclusive integer bounds from minimum/maximum and their exclusive forms.

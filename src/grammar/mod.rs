@@ -8,7 +8,7 @@
 //! What the grammars enforce: types and type unions (null too), properties with required and
 //! optional ones, enum and const, string minLength/maxLength, patterns (the regex subset in
 //! `regex.rs`), integer minimum/maximum (exclusive ones too), arrays with items, minItems and
-//! maxItems, nested objects, anyOf/oneOf, additionalProperties. What they leave to jsonschema after
+//! maxItems, tuples (`items: [..]` with `additionalItems`, `prefixItems` with `items`), nested objects, anyOf/oneOf, additionalProperties. What they leave to jsonschema after
 //! parsing: bounds on non-integer numbers, `format`, `uniqueItems`, and lengths of strings that
 //! also have a pattern.
 

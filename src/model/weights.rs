@@ -50,7 +50,9 @@ impl Weights {
     /// of Gemma3ForConditionalGeneration).
     pub fn from_hf(dir: &Path) -> Result<Weights> {
         let cfg_text = std::fs::read_to_string(dir.join("config.json")).with_context(|| format!("{} has no config.json", dir.display()))?;
-        let config = Config::from_hf(&serde_json::from_str(&cfg_text)?)?;
+        let bad = |what: String| crate::error::BadInput::new(what, "the folder must hold a Hugging Face Gemma 3 checkpoint: config.json and *.safetensors");
+        let json = serde_json::from_str(&cfg_text).with_context(|| bad(format!("{} is not JSON", dir.join("config.json").display())))?;
+        let config = Config::from_hf(&json).with_context(|| bad(format!("{} is not a Gemma 3 config", dir.join("config.json").display())))?;
         let mut files: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "safetensors")).collect();
         files.sort();
         if files.is_empty() {
@@ -58,7 +60,7 @@ impl Weights {
         }
         let mut tensors = HashMap::new();
         for file in files {
-            for (name, t) in Tensor::read_safetensors(&file).with_context(|| format!("cannot read {}", file.display()))? {
+            for (name, t) in Tensor::read_safetensors(&file).with_context(|| bad(format!("cannot read {}", file.display())))? {
                 if let Some(gguf) = hf_to_gguf_name(&name) {
                     let mut t = t.to_kind(Kind::Float);
                     if gguf.ends_with("_norm.weight") {
