@@ -303,3 +303,23 @@ fn server_tools_without_annotations_ask_and_server_errors_are_failures() {
     let e = text(&o.stderr);
     assert!(!o.status.success() && e.contains("not offered by the connected") && e.contains("admin(action=\"switch_model\")"), "{e}");
 }
+
+#[test]
+fn an_interactive_session_asks_on_the_terminal() {
+    // Before, a session without a request on the command line refused every change unasked.
+    let (_top, ws, _outside) = workspace_and_outside();
+    let fg = env!("CARGO_BIN_EXE_fg");
+    let session = |reply: &str| {
+        let cmd = format!("{fg} agent --grammar --workspace {}", ws.display());
+        let mut child = Command::new("script").args(["-qec", &cmd, "/dev/null"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        child.stdin.as_mut().unwrap().write_all(format!("Write the text hello into the file notes.txt\n{reply}\nexit\n").as_bytes()).unwrap();
+        text(&child.wait_with_output().unwrap().stdout)
+    };
+    let out = session("n");
+    assert!(out.contains("→ write_file") && out.contains("allow write_file on notes.txt? [y/N]") && out.contains("the user said no"), "{out}");
+    assert!(!ws.join("notes.txt").exists());
+    let out = session("y");
+    assert!(out.contains("allow write_file on notes.txt? [y/N]"), "{out}");
+    assert!(std::fs::read_to_string(ws.join("notes.txt")).unwrap().contains("hello"), "{out}");
+}
