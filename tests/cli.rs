@@ -228,3 +228,16 @@ fn a_tensor_dimension_of_2_pow_62_exits_3_naming_the_tensor() {
     let e = fg::gguf::Header::parse(&bytes).expect_err("an empty tensor of 2^62 rows");
     assert!(e.field.contains("wide.weight") && e.problem.contains("empty tensor"), "{e}");
 }
+
+#[test]
+fn malformed_grammar_inputs_exit_3() {
+    let dir = tmp();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(&schema, "{\"type\": \"object\",").unwrap();
+    exits_3_naming(&["grammar", "--schema", schema.to_str().unwrap()], &["schema.json", "not JSON"]);
+    std::fs::write(&schema, r#"{"type": "strng"}"#).unwrap();
+    exits_3_naming(&["grammar", "--schema", schema.to_str().unwrap()], &["schema.json"]);
+    let check = dir.path().join("check.jsonl");
+    std::fs::write(&check, "\"call:health{}\"\n{\"not\": \"a string\"}\n").unwrap();
+    exits_3_naming(&["grammar", "--check", check.to_str().unwrap()], &["check.jsonl:2", "one JSON string"]);
+}
