@@ -148,6 +148,9 @@ pub struct AgentArgs {
     /// Most tokens per model turn
     #[arg(long, default_value_t = 512)]
     pub max_tokens: usize,
+    /// Most tokens of a text answer; an answer that starts repeating itself ends earlier
+    #[arg(long, default_value_t = crate::agent::run::DEFAULT_MAX_ANSWER_TOKENS)]
+    pub max_answer_tokens: usize,
     /// Sampling temperature (0: greedy)
     #[arg(long, default_value_t = 0.0)]
     pub temperature: f32,

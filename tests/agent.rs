@@ -51,6 +51,8 @@ fn constrained_base_model_emits_only_valid_calls() {
                 forcer: Some(forcer.as_ref()),
                 check_first: true,
                 closers: fg::agent::run::closers(engine(), format),
+                call_start: None,
+                max_answer_tokens: 0,
             };
             let g = session.generate(&text, &opts).unwrap();
             assert_ne!(g.finish, "length", "{format:?} {request}: unfinished after 160 tokens: {}", g.text);
@@ -124,7 +126,7 @@ fn cached_and_fresh_prefixes_give_the_same_logits() {
 fn invalid_calls_are_not_executed_and_go_back_as_errors() {
     // Without the grammar the base model may write anything; force a bad call by hand through the
     // same path the agent uses: parse, validate, report.
-    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
     let mut history = Vec::new();
     let t = agent.run("Hello there!", &mut history, None, |_| {}).unwrap();
     // Whatever the base did, every call it made was valid (the grammar) and nothing ran (no executor).
@@ -146,7 +148,7 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
 fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
     // A 3 MB result (an MCP server's, or a file) after a call: before, the next turn failed with
     // "the conversation needs … tokens" and the whole session (and its transcript) was lost.
-    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
     let call = fg::format::Call { name: "read_file".into(), arguments: serde_json::json!({"path": "big.txt"}).as_object().unwrap().clone() };
     let mut history = vec![Message::User { content: "Show me big.txt".into() }, Message::Assistant { content: None, tool_calls: vec![call] }];
     let line = "0123456789 the quick brown fox jumps over the lazy dog\n";
@@ -166,4 +168,28 @@ fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
     // A short result is left alone.
     assert_eq!(agent.fit(&history, "read_file", serde_json::json!("fn main() {}")), serde_json::json!("fn main() {}"));
     history.clear();
+}
+
+/// The shipped model (base + models/delia) as `fg agent` runs it.
+fn shipped() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        let (model, lora) = fg::export::model_files(None, None, false).unwrap();
+        assert!(lora.is_some(), "the shipped adapter models/delia is missing");
+        Engine::load(EngineConfig { model, lora, threads: threads(), n_ctx: 8192 }).unwrap()
+    })
+}
+
+#[test]
+fn an_answer_after_a_real_delia_result_does_not_run_away() {
+    // The real Delia's `health` (e60eac1, no backend configured; tests/data/delia-health.json):
+    // after it the shipped model once wrote the same phrase until the token budget ran out.
+    let health: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/delia-health.json")).unwrap()).unwrap();
+    let mut agent = Agent::new(shipped(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 512, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let call = fg::format::Call { name: "health".into(), arguments: serde_json::Map::new() };
+    let history = vec![Message::User { content: "Is Delia healthy?".into() }, Message::Assistant { content: None, tool_calls: vec![call] }, Message::Tool { name: "health".into(), content: health }];
+    let g = agent.turn(&history).unwrap();
+    // Before the guard: 473 tokens of two alternating passes, ended only by the budget.
+    assert!(g.tokens.len() < 200 && fg::agent::engine::repeated_tail(&g.tokens).is_none(), "{} tokens, finish {}: {}", g.tokens.len(), g.finish, g.text);
+    assert!(matches!(g.finish.as_str(), "repeat" | "stop" | "eog"), "{}: {}", g.finish, g.text);
 }

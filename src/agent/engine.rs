@@ -436,6 +436,29 @@ pub struct GenerateOptions<'a> {
     /// constrained turn ends complete instead of cut off (an untrained model may never close a
     /// string on its own).
     pub closers: Vec<i32>,
+    /// The token that opens a call. A turn that does not start with it is a text answer, and a
+    /// text answer ends at `max_answer_tokens` or as soon as it repeats itself (`repeated_tail`):
+    /// a loop ends with finish "repeat", its repetitions dropped. None: no such guard.
+    pub call_start: Option<i32>,
+    pub max_answer_tokens: usize,
+}
+
+/// Tokens a verbatim repetition must cover before it counts as a loop: a 1-token period must
+/// repeat 48 times, an 8-token one 6 times, one of 24 tokens or more twice.
+const LOOP_SPAN: usize = 48;
+/// The longest period looked for.
+const LOOP_PERIOD: usize = 160;
+
+/// Where a loop at the end of `tokens` starts repeating: the length to keep (the text through the
+/// loop's first pass), or None. A loop is a period `p` whose copies, back to back at the end, cover
+/// at least LOOP_SPAN tokens and number at least two.
+pub fn repeated_tail(tokens: &[i32]) -> Option<usize> {
+    let n = tokens.len();
+    (1..=LOOP_PERIOD.min(n / 2)).find_map(|p| {
+        let copies = LOOP_SPAN.div_ceil(p).max(2);
+        let span = copies * p;
+        (span <= n && (p..span).all(|i| tokens[n - 1 - i] == tokens[n - 1 - i + p])).then(|| n - span + p)
+    })
 }
 
 /// Tokens before `max_tokens` at which a constrained turn starts closing what is open.
@@ -588,6 +611,18 @@ impl<'m> Session<'m> {
                 break;
             }
             text_out.extend(self.engine.piece(token));
+            if opts.call_start.is_some() && out.tokens.first() != opts.call_start.as_ref() {
+                if let Some(keep) = repeated_tail(&out.tokens) {
+                    out.tokens.truncate(keep);
+                    text_out = out.tokens.iter().flat_map(|&t| self.engine.piece(t)).collect();
+                    out.finish = "repeat".into();
+                    break;
+                }
+                if out.tokens.len() >= opts.max_answer_tokens {
+                    out.finish = "answer_length".into();
+                    break;
+                }
+            }
             self.feed(&[token], true)?;
         }
         out.generate_ms = t1.elapsed().as_secs_f64() * 1e3;
@@ -667,5 +702,32 @@ impl Session<'_> {
         let prompt = self.engine.tokenize(text);
         self.prepare(&prompt)?;
         Ok(self.ctx.get_logits_ith(-1).to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeated_tail;
+
+    #[test]
+    fn a_loop_is_found_and_cut_after_its_first_pass() {
+        let head = [1, 2, 3, 4, 5];
+        let pass: Vec<i32> = (100..130).collect();
+        // 30-token period: two passes make a loop; the first is kept.
+        let two: Vec<i32> = head.iter().chain(&pass).chain(&pass).copied().collect();
+        assert_eq!(repeated_tail(&two), Some(head.len() + pass.len()));
+        // One pass, or a pass and most of another, is not a loop yet.
+        assert_eq!(repeated_tail(&[&head[..], &pass[..]].concat()), None);
+        assert_eq!(repeated_tail(&[&head[..], &pass[..], &pass[..20]].concat()), None);
+        // A short period must cover LOOP_SPAN tokens: "= = = …" 47 times is text, 48 a loop.
+        assert_eq!(repeated_tail(&[vec![7; 1], vec![9; 47]].concat()), None);
+        assert_eq!(repeated_tail(&[vec![7; 1], vec![9; 48]].concat()), Some(2));
+        // Two alternating passes (the loop the shipped model fell into after Delia's health).
+        let (a, b): (Vec<i32>, Vec<i32>) = ((200..230).collect(), (300..335).collect());
+        let alt: Vec<i32> = [&head[..], &a, &b, &a, &b].concat();
+        assert_eq!(repeated_tail(&alt), Some(head.len() + a.len() + b.len()));
+        // Ordinary text with repeated words is not cut.
+        let text: Vec<i32> = (0..300).map(|i| [5, 6, 7, 8, 9, 10, 11][i % 7] + (i / 7) as i32 * 20).collect();
+        assert_eq!(repeated_tail(&text), None);
     }
 }

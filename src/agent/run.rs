@@ -15,11 +15,16 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+/// Default for `AgentOptions::max_answer_tokens`: answers are a line or two.
+pub const DEFAULT_MAX_ANSWER_TOKENS: usize = 256;
+
 pub struct AgentOptions {
     pub format: Format,
     pub grammar: bool,
     pub max_iterations: usize,
     pub max_tokens: usize,
+    /// Most tokens of a text answer (FunctionGemma format), which also ends when it loops.
+    pub max_answer_tokens: usize,
     pub sampling: Sampling,
     pub system: Option<String>,
     /// Folder for the prefix cache (next to the model by default).
@@ -168,6 +173,11 @@ impl<'e> Agent<'e> {
             forcer: self.forcer.as_deref(),
             check_first: true,
             closers: self.closers.clone(),
+            call_start: match self.opts.format {
+                Format::FunctionGemma => Some(functiongemma::SPECIAL_TOKENS[2].1 as i32),
+                Format::Json => None,
+            },
+            max_answer_tokens: self.opts.max_answer_tokens,
         };
         self.session.generate(&text, &opts)
     }

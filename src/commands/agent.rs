@@ -72,6 +72,7 @@ pub fn run(a: &AgentArgs) -> Result<()> {
         grammar: a.run.grammar,
         max_iterations: a.max_iterations,
         max_tokens: a.max_tokens,
+        max_answer_tokens: a.max_answer_tokens,
         sampling: Sampling { temperature: a.temperature, top_k: a.top_k, top_p: a.top_p, seed: a.seed },
         system: a.run.system.clone(),
         cache_dir: (!a.no_cache).then(|| crate::paths::prefix_cache_dir(&model)),

@@ -27,6 +27,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         grammar: a.run.grammar,
         max_iterations: 1,
         max_tokens: a.max_tokens,
+        max_answer_tokens: crate::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
         sampling: Sampling::default(),
         system: a.run.system.clone(),
         cache_dir: Some(crate::paths::prefix_cache_dir(&model)),
