@@ -1,3 +1,6 @@
+//! `fg agent`: the executor (sandbox, consent, MCP server reconciled with the model's tools) and
+//! the loop over one request or an interactive session, printing events and the transcript.
+
 use crate::agent::builtin::{Confirm, Consent, Sandbox, BUILTIN};
 use crate::agent::engine::{Engine, EngineConfig, Sampling};
 use crate::agent::mcp::McpClient;
