@@ -59,7 +59,7 @@ pub fn executor(a: &ExecArgs, tools: &Tools, quiet: bool) -> Result<(Executor, O
                 eprintln!("fg: builtin tools it also offers, run in the sandbox here (--server-tool NAME hands one over): {}", shadowed.join(", "));
             }
         }
-        server = Some(serde_json::json!({"origin": m.origin, "tools": m.tools.iter().map(|t| &t.name).collect::<Vec<_>>(), "missing": r.missing, "unknown": r.unknown, "builtin_kept": shadowed}));
+        server = Some(serde_json::json!({"origin": m.origin, "tools": m.tools.iter().map(|t| serde_json::json!({"name": t.name, "read_only": t.read_only, "destructive": t.destructive})).collect::<Vec<_>>(), "missing": r.missing, "unknown": r.unknown, "builtin_kept": shadowed}));
         exec.mcp = Some(m);
     }
     Ok((exec, server))
