@@ -104,17 +104,6 @@ fn io_message(path: &Path, e: &std::io::Error) -> String {
     format!("{shown}: {text}")
 }
 
-/// Eight random bytes from the kernel, for temporary names nobody can predict.
-fn random_u64() -> u64 {
-    let mut v = 0u64;
-    // SAFETY: getrandom writes at most 8 bytes into v.
-    let got = unsafe { libc::getrandom(&mut v as *mut u64 as *mut libc::c_void, 8, 0) };
-    if got != 8 {
-        v = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0) ^ (std::process::id() as u64) << 32;
-    }
-    v
-}
-
 /// What a walk met: a file, a folder or a link (links are never followed).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -180,7 +169,7 @@ impl Sandbox {
         if old.as_ref().is_some_and(|m| m.is_dir()) {
             return Err(format!("{}: is a folder; nothing written", rel.display()));
         }
-        let tmp = format!(".{}.fg-partial-{}-{:016x}", name.to_string_lossy(), std::process::id(), random_u64());
+        let tmp = format!(".{}.fg-partial-{}-{:016x}", name.to_string_lossy(), std::process::id(), crate::fsx::random_u64());
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true).follow(FollowSymlinks::No);
         let mut f = pdir.open_with(&tmp, &opts).map_err(|e| io_message(&parent.join(&tmp), &e))?;

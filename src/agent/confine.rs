@@ -143,10 +143,7 @@ struct PrivateTmp(PathBuf);
 impl PrivateTmp {
     fn new() -> Result<PrivateTmp, String> {
         use std::os::unix::fs::DirBuilderExt;
-        let mut r = [0u8; 8];
-        // SAFETY: getrandom writes at most 8 bytes into r.
-        unsafe { libc::getrandom(r.as_mut_ptr() as *mut libc::c_void, 8, 0) };
-        let path = std::env::temp_dir().join(format!("fg-cmd-{}-{:016x}", std::process::id(), u64::from_le_bytes(r)));
+        let path = std::env::temp_dir().join(format!("fg-cmd-{}-{:016x}", std::process::id(), crate::fsx::random_u64()));
         std::fs::DirBuilder::new().mode(0o700).create(&path).map_err(|e| format!("cannot create a temporary folder {}: {e}", path.display()))?;
         Ok(PrivateTmp(path))
     }
