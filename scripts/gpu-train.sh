@@ -2,6 +2,7 @@
 # Runs on the GPU machine (H100, torch 2.11 at /opt/torch/.venv, no Rust, no network), with fg built
 # on the CPU machine and carried in .carry/ (see the README's GPU section). Steps:
 #   join   — assemble the base from the pieces in /root/fgstage and check its sha256
+#   data   — fg data build into $DATA (default /root/data) with the carried corpus; extra words go to it
 #   smoke  — check CUDA and run a few training steps
 #   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
@@ -11,7 +12,9 @@
 # Results go to $OUT.
 set -uo pipefail
 FG=${FG:-.carry/fg}
+[ -x "$FG" ] || { [ -f "$FG.xz" ] && xz -dc "$FG.xz" > "$FG" && chmod +x "$FG"; }
 BASE=/root/fgstage/base.gguf
+DATA=${DATA:-/root/data}
 SHA=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
 export OMP_NUM_THREADS=8
 step=$1; shift
@@ -20,16 +23,18 @@ case "$step" in
 join)
   cat $(ls /root/fgstage/p* | sort -V) > "$BASE"
   echo "$SHA  $BASE" | sha256sum -c - ;;
+data)
+  "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" "$@" 2>&1 | tail -1 ;;
 smoke)
   # CUDA, then the same short run with steps replayed as CUDA graphs and eagerly: the two loss
   # curves must agree (to bf16 noise), and the graphs must be faster.
   nvidia-smi --query-gpu=name,memory.total,memory.used --format=csv
   "$FG" devices --device cuda --json
-  [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
+  [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null
   for mode in graphs eager; do
     flag=""; [ "$mode" = eager ] && flag=--eager
     start=$(date +%s.%N)
-    "$FG" train --base "$BASE" --data /root/data --out "/root/smoke-$mode" --limit 640 --max-steps 40 --eval-every 10 --batch-size 16 --quiet $flag 2>&1 | tail -2
+    "$FG" train --base "$BASE" --data "$DATA" --out "/root/smoke-$mode" --limit 640 --max-steps 40 --eval-every 10 --batch-size 16 --quiet $flag 2>&1 | tail -2
     python3 - "$mode" "$start" <<'PY'
 import json, sys, time
 mode, start = sys.argv[1], float(sys.argv[2])
@@ -44,11 +49,11 @@ bench)
   .carry/bench-train --base "$BASE" --baseline "$OUT/hf_peft_bench.json" --out "$OUT/fg_train_bench.json" ;;
 sweep)
   mkdir -p /root/evals
-  [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
+  [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null
   for spec in "$@"; do
     name=${spec%%:*}; args=${spec#*:}
     # shellcheck disable=SC2086
-    "$FG" train --base "$BASE" --data /root/data --out "/root/runs/$name" --quiet $args 2>&1 | tail -2
+    "$FG" train --tools tools.openai.json --base "$BASE" --data "$DATA" --out "/root/runs/$name" --quiet $args 2>&1 | tail -2
     python3 - "$name" <<'PY'
 import json, sys
 name = sys.argv[1]
@@ -60,30 +65,45 @@ PY
   done ;;
 evals)
   mkdir -p /root/evals
-  # fg eval of trained adapters on the eval split, in parallel on the CPU cores (llama.cpp),
-  # without and with the grammar (EVAL_MODES="plain grammar", or one of them): "NAME" words
-  # (runs in /root/runs); each result goes to $OUT.
+  # fg eval of trained adapters, in parallel on the CPU cores (llama.cpp), without and with the
+  # grammar (EVAL_MODES="plain grammar", or one of them), on the generated eval split and the
+  # natural one (EVAL_SETS="eval natural-eval", or one): "NAME" words (runs in /root/runs); each
+  # result goes to $OUT.
   for name in "$@"; do
     for mode in ${EVAL_MODES:-plain grammar}; do
-      g=""; [ "$mode" = grammar ] && g=--grammar
-      tag="$name${g:+-grammar}"
-      "$FG" eval --model "$BASE" --lora "/root/runs/$name" --data /root/data/eval.jsonl $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" &
+      for set in ${EVAL_SETS:-eval natural-eval}; do
+        g=""; [ "$mode" = grammar ] && g=--grammar
+        tag="$name-$set${g:+-grammar}"
+        "$FG" eval --tools tools.openai.json --model "$BASE" --lora "/root/runs/$name" --data "$DATA/$set.jsonl" $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" &
+      done
     done
   done
   wait
   python3 - "$@" <<'PY'
-import json, os, sys
+import glob, json, os, sys
 for name in sys.argv[1:]:
-    for tag in (name, name + "-grammar"):
-        if not os.path.exists(f"/root/evals/{tag}.err"):
-            continue
+    for f in sorted(glob.glob(f"/root/evals/{name}-*.err")):
+        tag = os.path.basename(f)[:-4]
         try:
             r = json.load(open(f"/root/evals/{tag}.json"))
         except Exception as e:
-            print(tag, "failed:", open(f"/root/evals/{tag}.err").read()[-300:]); continue
+            print(tag, "failed:", open(f).read()[-300:]); continue
         print(tag, {k: round(r[k], 4) for k in ("tool_name_accuracy", "exact_call_accuracy", "required_arg_accuracy", "schema_valid_rate", "parse_rate", "no_call_accuracy", "mean_latency_ms")})
 PY
   ;;
+tasks)
+  # fg eval --execute of trained adapters (by NAME) on the carried data/tasks, in parallel; with
+  # the grammar when EVAL_MODES says so.
+  mkdir -p /root/evals
+  for name in "$@"; do
+    for mode in ${EVAL_MODES:-plain grammar}; do
+      g=""; [ "$mode" = grammar ] && g=--grammar
+      tag="$name-tasks${g:+-grammar}"
+      "$FG" eval --tools tools.openai.json --model "$BASE" --lora "/root/runs/$name" --execute data/tasks/tasks.jsonl $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" &
+    done
+  done
+  wait
+  for f in /root/evals/*-tasks*.json; do python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1], {k: r[k] for k in ('n','answer_accuracy','answered','with_tool_call','loops','changing_calls_on_read_only')})" "$f"; done ;;
 merged)
   # Merged GGUFs of an adapter folder (f16 and q4_k_m, or the formats given after DIR), each
   # evaluated with and without the grammar, on the CPU cores; each result goes to $OUT as it ends
@@ -91,13 +111,13 @@ merged)
   dir=$1; shift; name=$(basename "$dir")
   formats=${*:-f16 q4_k_m}
   mkdir -p /root/evals
-  [ -d /root/data ] || "$FG" data build --out /root/data > /dev/null
+  [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null
   for f in $formats; do "$FG" export --adapter "$dir" --base "$BASE" --format $f --out "/root/$name-$f.gguf" 2>&1 | tail -1; done
   n=$(( $(echo $formats | wc -w) * 2 ))
   for f in $formats; do
     for g in "" "--grammar"; do
       tag="$name-$f${g:+-grammar}"
-      ( "$FG" eval --model "/root/$name-$f.gguf" --no-lora --data /root/data/eval.jsonl $g -t $(( 16 / n )) --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" ) &
+      ( "$FG" eval --tools tools.openai.json --model "/root/$name-$f.gguf" --no-lora --data "$DATA/${EVAL_SET:-eval}.jsonl" $g -t $(( 16 / n )) --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" ) &
     done
   done
   wait

@@ -238,8 +238,16 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Eval set: dataset examples, or {"query": …, "expect": {"name", "arguments"} | null} lines
-    #[arg(long, default_value = "data/eval.jsonl")]
-    pub data: PathBuf,
+    /// (repeatable); default: data/eval.jsonl and, when it exists, data/natural-eval.jsonl
+    #[arg(long, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Executed tasks instead: the tools really run on a copy of each task's workspace and the
+    /// answers are judged (default file: data/tasks/tasks.jsonl)
+    #[arg(long, num_args = 0..=1, default_missing_value = "data/tasks/tasks.jsonl", conflicts_with = "data")]
+    pub execute: Option<PathBuf>,
+    /// Most model turns per executed task
+    #[arg(long, default_value_t = 3)]
+    pub max_iterations: usize,
     /// Evaluate only the first N cases
     #[arg(long)]
     pub limit: Option<usize>,
@@ -304,6 +312,16 @@ pub struct DataBuildArgs {
     /// Chat format of the rendered text
     #[arg(long, value_enum, default_value_t = Format::FunctionGemma)]
     pub format: Format,
+    /// Folder of the natural corpus (requests written by people); default: the project's
+    /// data/corpus. Its held-out quarter is written to natural-eval.jsonl
+    #[arg(long, conflicts_with = "no_corpus")]
+    pub corpus: Option<PathBuf>,
+    /// Build from the generator alone
+    #[arg(long)]
+    pub no_corpus: bool,
+    /// How many times each natural train request appears in train.jsonl
+    #[arg(long, default_value_t = 2)]
+    pub natural_repeat: usize,
 }
 
 #[derive(clap::Args, Debug)]

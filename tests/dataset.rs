@@ -20,7 +20,7 @@ fn tools() -> &'static Tools {
 
 fn default_dataset() -> &'static Dataset {
     static D: OnceLock<Dataset> = OnceLock::new();
-    D.get_or_init(|| data::build(tools(), &BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma }).unwrap())
+    D.get_or_init(|| data::build(tools(), &BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap())
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn every_example_validates_and_shows_all_tools() {
 #[test]
 fn building_is_reproducible_and_seeded() -> anyhow::Result<()> {
     let dir = tmp();
-    let opts = |seed| BuildOptions { harvest: vec![], seed, scale: 0.3, format: Format::FunctionGemma };
+    let opts = |seed| BuildOptions { harvest: vec![], seed, scale: 0.3, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 };
     let a = data::build(tools(), &opts(7))?;
     let b = data::build(tools(), &opts(7))?;
     let c = data::build(tools(), &opts(8))?;
@@ -154,8 +154,8 @@ fn building_is_reproducible_and_seeded() -> anyhow::Result<()> {
 
 #[test]
 fn the_scale_flag_scales() {
-    let small = data::build(tools(), &BuildOptions { harvest: vec![], seed: 1, scale: 0.25, format: Format::FunctionGemma }).unwrap();
-    let big = data::build(tools(), &BuildOptions { harvest: vec![], seed: 1, scale: 2.0, format: Format::FunctionGemma }).unwrap();
+    let small = data::build(tools(), &BuildOptions { harvest: vec![], seed: 1, scale: 0.25, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap();
+    let big = data::build(tools(), &BuildOptions { harvest: vec![], seed: 1, scale: 2.0, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap();
     assert!(big.train.len() > 6 * small.train.len(), "{} vs {}", big.train.len(), small.train.len());
     assert!(big.stats.train.by_tool.values().all(|&n| n >= 120));
 }
@@ -163,7 +163,7 @@ fn the_scale_flag_scales() {
 #[test]
 fn harvest_keeps_valid_calls_and_counts_drops_by_reason() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/harvest");
-    let ds = data::build(tools(), &BuildOptions { harvest: vec![dir], seed: 3, scale: 0.2, format: Format::FunctionGemma }).unwrap();
+    let ds = data::build(tools(), &BuildOptions { harvest: vec![dir], seed: 3, scale: 0.2, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap();
     let h = &ds.stats.harvest;
     assert_eq!(h.files_scanned, 3);
     let kept: BTreeMap<String, usize> = ds.train.iter().filter(|e| e.kind == "harvested").fold(BTreeMap::new(), |mut m, e| {

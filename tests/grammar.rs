@@ -74,7 +74,7 @@ fn random_valid_calls_of_every_tool_are_accepted_in_both_formats() {
 #[test]
 fn every_dataset_completion_is_accepted() {
     for format in [Format::FunctionGemma, Format::Json] {
-        let ds = fg::data::build(tools(), &fg::data::BuildOptions { harvest: vec![], seed: 11, scale: 0.1, format }).unwrap();
+        let ds = fg::data::build(tools(), &fg::data::BuildOptions { harvest: vec![], seed: 11, scale: 0.1, format, corpus: None, natural_repeat: 1 }).unwrap();
         for e in ds.eval.iter().take(120) {
             if let Some(Message::Assistant { tool_calls, content }) = e.messages.get(1) {
                 let text = if tool_calls.is_empty() { content.clone().unwrap() } else { completion(format, tool_calls) };

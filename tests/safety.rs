@@ -96,7 +96,7 @@ fn writes_through_links_out_of_the_workspace_are_refused() {
     assert!(outside.join("secret.txt").exists() && !ws.join("link.txt").exists());
     // A link that stays inside the workspace is fine.
     std::os::unix::fs::symlink("src/main.rs", ws.join("inside.rs")).unwrap();
-    assert_eq!(run(&sb, "read_file", json!({"path": "inside.rs"})).unwrap(), json!("fn main() {}"));
+    assert_eq!(run(&sb, "read_file", json!({"path": "inside.rs"})).unwrap(), json!("[1 line]\nfn main() {}"));
 }
 
 #[test]
@@ -107,9 +107,9 @@ fn recursive_listings_and_searches_never_follow_links() {
     let sb = Sandbox::new(&ws, Confirm::Always).unwrap();
     let t = std::time::Instant::now();
     let listing = run(&sb, "list_directory", json!({"path": ".", "recursive": true})).unwrap();
-    assert_eq!(listing, json!("escape@\nsrc/\nsrc/loop@\nsrc/main.rs"));
+    assert_eq!(listing, json!("[4 entries: 1 file, 1 folder, 2 links]\nescape@\nsrc/\nsrc/loop@\nsrc/main.rs"));
     let found = run(&sb, "search_code", json!({"pattern": "TOPSECRET|fn main"})).unwrap();
-    assert_eq!(found, json!("src/main.rs:1: fn main() {}"));
+    assert_eq!(found, json!("[1 match in 1 file]\nsrc/main.rs:1: fn main() {}"));
     assert!(t.elapsed().as_secs() < 5, "a link loop is not walked");
     // Through the binary too.
     let o = call(&ws, "list_directory", json!({"path": ".", "recursive": true}), &[]);

@@ -44,11 +44,11 @@ fn paths_cannot_leave_the_workspace() {
 #[test]
 fn file_tools_read_list_search_and_edit() {
     let (dir, sb) = workspace();
-    assert_eq!(run(&sb, "read_file", json!({"path": "README.md", "start_line": 2, "end_line": 3})).unwrap(), json!("line two\nline three"));
-    assert_eq!(run(&sb, "list_directory", json!({"path": "src"})).unwrap(), json!("main.rs\nutil/"));
-    assert_eq!(run(&sb, "list_directory", json!({"path": "src", "recursive": true, "pattern": "*.rs"})).unwrap(), json!("main.rs\nutil/mod.rs"));
+    assert_eq!(run(&sb, "read_file", json!({"path": "README.md", "start_line": 2, "end_line": 3})).unwrap(), json!("[lines 2-3 of 3]\nline two\nline three"));
+    assert_eq!(run(&sb, "list_directory", json!({"path": "src"})).unwrap(), json!("[2 entries: 1 file, 1 folder]\nmain.rs\nutil/"));
+    assert_eq!(run(&sb, "list_directory", json!({"path": "src", "recursive": true, "pattern": "*.rs"})).unwrap(), json!("[2 entries matching *.rs: 2 files, 0 folders]\nmain.rs\nutil/mod.rs"));
     let found = run(&sb, "search_code", json!({"pattern": "fn \\w+\\(", "context_lines": 0})).unwrap();
-    assert_eq!(found, json!("src/main.rs:1: fn main() {\nsrc/util/mod.rs:1: pub fn helper() {}"));
+    assert_eq!(found, json!("[2 matches in 2 files]\nsrc/main.rs:1: fn main() {\nsrc/util/mod.rs:1: pub fn helper() {}"));
     run(&sb, "write_file", json!({"path": "new/dir/a.txt", "content": "one\ntwo\n"})).unwrap();
     run(&sb, "replace_in_file", json!({"path": "new/dir/a.txt", "search": "two", "replace": "2"})).unwrap();
     run(&sb, "insert_into_file", json!({"path": "new/dir/a.txt", "content": "zero", "line": 0})).unwrap();

@@ -110,12 +110,12 @@ fn assert_dataset_same(examples: &[fg::data::Example], prefix: &str) {
 fn every_rendered_example_of_the_default_dataset_tokenizes_as_in_llama_cpp() {
     use fg::format::Format;
     let tools = fg::tools::Tools::load(&fg::tools::default_tools_path()).unwrap();
-    let ds = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma }).unwrap();
+    let ds = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap();
     let all: Vec<fg::data::Example> = ds.train.into_iter().chain(ds.eval).collect();
     assert!(all.len() > 2500);
     assert_dataset_same(&all, &Format::FunctionGemma.prefix(&tools, None));
     // The JSON format's texts too, on a smaller build.
-    let json = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 5, scale: 0.2, format: Format::Json }).unwrap();
+    let json = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 5, scale: 0.2, format: Format::Json, corpus: None, natural_repeat: 1 }).unwrap();
     let all: Vec<fg::data::Example> = json.train.into_iter().chain(json.eval).collect();
     assert_dataset_same(&all, &Format::Json.prefix(&tools, None));
 }
@@ -125,7 +125,7 @@ fn loss_mask_marks_exactly_the_completion_of_each_kind() {
     use fg::format::{Format, Message};
     let (ours, _) = oracle();
     let tools = fg::tools::Tools::load(&fg::tools::default_tools_path()).unwrap();
-    let ds = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 9, scale: 0.2, format: Format::FunctionGemma }).unwrap();
+    let ds = fg::data::build(&tools, &fg::data::BuildOptions { harvest: vec![], seed: 9, scale: 0.2, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap();
     let mut kinds = std::collections::BTreeSet::new();
     for e in &ds.train {
         let r = Format::FunctionGemma.render(&tools, None, &e.messages, false).unwrap();

@@ -29,6 +29,8 @@ pub const NEEDS_CONFIRMATION: &[&str] = &["write_file", "replace_in_file", "inse
 
 /// Text results are cut here, so one call cannot flood the context.
 const MAX_OUTPUT: usize = 16_000;
+/// Most entries a listing shows.
+const MAX_LISTED: usize = 2000;
 /// Files larger than this are read only up to it.
 const MAX_READ: u64 = 16 << 20;
 /// search_code skips files larger than this (generated or binary data, not code).
@@ -58,6 +60,26 @@ fn n(a: &Map<String, Value>, k: &str) -> Option<i64> {
 
 fn b(a: &Map<String, Value>, k: &str) -> Option<bool> {
     a.get(k).and_then(Value::as_bool)
+}
+
+/// `n` with its noun: "1 file", "3 files".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The first line of a listing: how many entries of each kind it shows, so that a small model
+/// answers "how many" by copying rather than counting.
+fn listing_summary(entries: &[String], pattern: Option<&str>) -> String {
+    let dirs = entries.iter().filter(|e| e.ends_with('/')).count();
+    let links = entries.iter().filter(|e| e.ends_with('@')).count();
+    let files = entries.len() - dirs - links;
+    let matching = pattern.map(|p| format!(" matching {p}")).unwrap_or_default();
+    let at_least = if entries.len() >= MAX_LISTED { "at least " } else { "" };
+    let mut kinds = vec![count(files, "file", "files"), count(dirs, "folder", "folders")];
+    if links > 0 {
+        kinds.push(count(links, "link", "links"));
+    }
+    format!("[{at_least}{}{matching}: {}]", count(entries.len(), "entry", "entries"), kinds.join(", "))
 }
 
 fn truncate(mut text: String) -> String {
@@ -241,7 +263,9 @@ impl Sandbox {
             return Err(format!("{} has {} lines; start_line {start} is past the end", rel.display(), lines.len()));
         }
         let end = end.unwrap_or(lines.len()).min(lines.len());
-        Ok(Value::String(truncate(lines[start - 1..end.max(start - 1)].join("\n"))))
+        let total = lines.len();
+        let head = if start == 1 && end == total { format!("[{}]", count(total, "line", "lines")) } else { format!("[lines {start}-{end} of {total}]") };
+        Ok(Value::String(truncate(format!("{head}\n{}", lines[start - 1..end.max(start - 1)].join("\n")))))
     }
 
     fn list_directory(&self, a: &Map<String, Value>) -> ToolResult {
@@ -264,10 +288,10 @@ impl Sandbox {
                     Kind::File => shown,
                 });
             }
-            out.len() < 2000
+            out.len() < MAX_LISTED
         })?;
         out.sort();
-        Ok(Value::String(truncate(out.join("\n"))))
+        Ok(Value::String(truncate(format!("{}\n{}", listing_summary(&out, s(a, "pattern")), out.join("\n")).trim_end().to_string())))
     }
 
     fn search_code(&self, a: &Map<String, Value>) -> ToolResult {
@@ -320,9 +344,12 @@ impl Sandbox {
             })?;
         }
         if matches == 0 {
-            return Ok(Value::String(format!("no matches for {}", re.as_str())));
+            return Ok(Value::String(format!("[0 matches for {}]", re.as_str())));
         }
-        Ok(Value::String(truncate(out.join("\n"))))
+        let files = out.iter().filter_map(|l| l.split_once(':').map(|(f, _)| f)).collect::<std::collections::BTreeSet<_>>().len();
+        let at_least = if matches >= 200 { "at least " } else { "" };
+        let head = format!("[{at_least}{} in {}]", count(matches, "match", "matches"), count(files, "file", "files"));
+        Ok(Value::String(truncate(format!("{head}\n{}", out.join("\n")))))
     }
 
     fn write_file(&self, a: &Map<String, Value>) -> ToolResult {

@@ -15,14 +15,20 @@ pub fn run(cmd: &DataCommand) -> Result<()> {
 fn build(a: &DataBuildArgs) -> Result<()> {
     let start = Instant::now();
     let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
-    let opts = data::BuildOptions { harvest: a.harvest.clone(), seed: a.seed, scale: a.scale, format: a.format };
+    let corpus = match (&a.corpus, a.no_corpus) {
+        (_, true) => None,
+        (Some(dir), _) => Some(dir.clone()),
+        (None, _) => Some(crate::paths::project_dir().join("data/corpus")).filter(|d| d.is_dir()),
+    };
+    let opts = data::BuildOptions { harvest: a.harvest.clone(), seed: a.seed, scale: a.scale, format: a.format, corpus, natural_repeat: a.natural_repeat };
     let ds = data::build(&tools, &opts)?;
     data::write(&ds, &a.out)?;
     eprint!("{}", data::summary(&ds.stats));
     eprintln!(
-        "\nwrote {} train and {} eval examples to {} in {:.2} s",
+        "\nwrote {} train, {} eval and {} natural eval examples to {} in {:.2} s",
         ds.train.len(),
         ds.eval.len(),
+        ds.natural_eval.len(),
         a.out.display(),
         start.elapsed().as_secs_f64()
     );

@@ -1,16 +1,32 @@
 use crate::agent::engine::{Engine, EngineConfig, Sampling};
 use crate::agent::run::{Agent, AgentOptions};
 use crate::cli::EvalArgs;
+use crate::eval::tasks::{load_tasks, run_tasks, score_tasks};
 use crate::eval::{load_cases, run as run_cases, score};
 use crate::tools::{default_tools_path, Tools};
 use anyhow::{Context, Result};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 pub fn run(a: &EvalArgs) -> Result<()> {
     let tools = Tools::load(a.run.tools.as_deref().unwrap_or(&default_tools_path()))?;
-    let mut cases = load_cases(&a.data)?;
-    if let Some(n) = a.limit {
-        cases.truncate(n);
+    let sets: Vec<PathBuf> = if a.data.is_empty() {
+        let natural = PathBuf::from("data/natural-eval.jsonl");
+        std::iter::once(PathBuf::from("data/eval.jsonl")).chain(natural.exists().then_some(natural)).collect()
+    } else {
+        a.data.clone()
+    };
+    // Every input is read before the model loads, so a bad file fails fast.
+    let tasks = a.execute.as_ref().map(|p| load_tasks(p)).transpose()?;
+    let mut case_sets = Vec::new();
+    if tasks.is_none() {
+        for set in &sets {
+            let mut cases = load_cases(set)?;
+            if let Some(n) = a.limit {
+                cases.truncate(n);
+            }
+            case_sets.push((set.clone(), cases));
+        }
     }
     let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
     // The model as the user named it, not the prepared base with the adapter's token rows.
@@ -25,7 +41,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let opts = AgentOptions {
         format: a.run.format,
         grammar: a.run.grammar,
-        max_iterations: 1,
+        max_iterations: if tasks.is_some() { a.max_iterations.max(1) } else { 1 },
         max_tokens: a.max_tokens,
         max_answer_tokens: crate::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
         sampling: Sampling::default(),
@@ -33,26 +49,61 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         cache_dir: Some(crate::paths::prefix_cache_dir(&model)),
     };
     let mut agent = Agent::new(&engine, &tools, opts).context("cannot prepare the model")?;
-    let bar = crate::progress::bar(!a.json && std::io::stderr().is_terminal(), cases.len() as u64, "cases");
-    let outcomes = run_cases(&mut agent, &cases, |_| bar.inc(1))?;
-    bar.finish_and_clear();
-    let report = score(&tools, outcomes);
-    if let Some(p) = &a.report {
-        crate::fsx::write_atomic(p, report.markdown(&format!("fg eval: {title} on {}", a.data.display())).as_bytes())?;
-    }
-    if let Some(p) = &a.chart {
-        report.chart(p, &title)?;
-    }
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let show_bar = !a.json && std::io::stderr().is_terminal();
+    if let (Some(tasks), Some(path)) = (tasks, &a.execute) {
+        let mut tasks = tasks;
+        if let Some(n) = a.limit {
+            tasks.truncate(n);
+        }
+        let bar = crate::progress::bar(show_bar, tasks.len() as u64, "tasks");
+        let outcomes = run_tasks(&mut agent, &tasks, path.parent().unwrap_or(std::path::Path::new(".")), |_| bar.inc(1))?;
+        bar.finish_and_clear();
+        let report = score_tasks(outcomes);
+        if let Some(p) = &a.report {
+            crate::fsx::write_atomic(p, report.markdown(&format!("fg eval --execute: {title} on {}", path.display())).as_bytes())?;
+        }
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            return Ok(());
+        }
+        println!("{title}, executed tasks {} ({} tasks)", path.display(), report.n);
+        for (k, v) in report.headline() {
+            println!("  {k:<36} {v}");
+        }
         return Ok(());
     }
-    println!("{title} on {} ({} cases)", a.data.display(), report.n);
-    for (k, v) in report.headline() {
-        println!("  {k:<28} {v}");
+    let mut reports = Vec::new();
+    let mut markdown = String::new();
+    for (set, cases) in &case_sets {
+        let bar = crate::progress::bar(show_bar, cases.len() as u64, "cases");
+        let outcomes = run_cases(&mut agent, cases, |_| bar.inc(1))?;
+        bar.finish_and_clear();
+        let report = score(&tools, outcomes);
+        markdown += &report.markdown(&format!("fg eval: {title} on {}", set.display()));
+        if !a.json {
+            println!("{title} on {} ({} cases)", set.display(), report.n);
+            for (k, v) in report.headline() {
+                println!("  {k:<28} {v}");
+            }
+            for (want, got, n) in report.confusion.iter().take(8) {
+                println!("  {want} → {got}: {n}");
+            }
+        }
+        reports.push((set.clone(), report));
     }
-    for (want, got, n) in report.confusion.iter().take(8) {
-        println!("  {want} → {got}: {n}");
+    if let Some(p) = &a.report {
+        crate::fsx::write_atomic(p, markdown.as_bytes())?;
+    }
+    if let Some(p) = &a.chart {
+        reports[0].1.chart(p, &title)?;
+    }
+    if a.json {
+        // One set: its report as before; several: one object per set.
+        let v = match reports.as_slice() {
+            [(_, r)] => serde_json::to_value(r)?,
+            many => serde_json::Value::Array(many.iter().map(|(set, r)| Ok(serde_json::json!({"data": set, "report": serde_json::to_value(r)?}))).collect::<Result<_>>()?),
+        };
+        println!("{}", serde_json::to_string_pretty(&v)?);
     }
     Ok(())
 }

@@ -8,8 +8,10 @@
 //! Held out by phrasing and values: pools and phrasings are split by index (`gen::Split`), eval
 //! requests never appear in train, and every tool has eval examples.
 
+pub mod corpus;
 pub mod gen;
 pub mod generic;
+pub mod grounded;
 pub mod harvest;
 pub mod results;
 pub mod stats;
@@ -63,11 +65,19 @@ pub struct BuildOptions {
     /// Multiplies the number of examples (1.0: at least 60 train and 10 eval per tool).
     pub scale: f32,
     pub format: Format,
+    /// The natural corpus (`data/corpus/`): its train part joins train, the rest is
+    /// `natural_eval`. None: no corpus.
+    pub corpus: Option<PathBuf>,
+    /// How many times each natural train request appears in train (it is a few hundred requests
+    /// beside thousands of synthesised ones).
+    pub natural_repeat: usize,
 }
 
 pub struct Dataset {
     pub train: Vec<Example>,
     pub eval: Vec<Example>,
+    /// The held-out part of the natural corpus (empty without one).
+    pub natural_eval: Vec<Example>,
     pub stats: BuildStats,
 }
 
@@ -79,6 +89,7 @@ pub struct BuildStats {
     pub tools_hash: String,
     pub train: SplitStats,
     pub eval: SplitStats,
+    pub natural_eval: SplitStats,
     pub harvest: harvest::HarvestStats,
     /// Tools that got only generic requests (`generic`), with why: no phrasings of their own, or
     /// a schema other than the one their phrasings were written for.
@@ -105,6 +116,10 @@ const MULTI_TURN_TRAIN: f32 = 12.0;
 const MULTI_TURN_EVAL: f32 = 2.0;
 const PARALLEL_TRAIN: f32 = 24.0;
 const PARALLEL_EVAL: f32 = 4.0;
+/// Train examples whose tool results come from really running the file tools on generated
+/// workspaces, and from Delia-shaped results.
+const GROUNDED_FILES: f32 = 600.0;
+const GROUNDED_DELIA: f32 = 240.0;
 
 struct Builder<'a> {
     tools: &'a Tools,
@@ -163,6 +178,22 @@ impl<'a> Builder<'a> {
         Ok(true)
     }
 
+    /// An example of `messages` as it is, checked and rendered (for the natural corpus, whose
+    /// lines are kept even where a request repeats in another form).
+    fn example(&self, id: String, kind: &str, source: &str, split: &str, messages: Vec<Message>) -> Result<Example> {
+        let mut tool_calls = Vec::new();
+        for m in &messages {
+            if let Message::Assistant { tool_calls: calls, .. } = m {
+                for c in calls {
+                    self.tools.check_call(&c.name, &c.arguments).with_context(|| format!("{source}: call {} {}", c.name, serde_json::Value::Object(c.arguments.clone())))?;
+                    tool_calls.push(c.name.clone());
+                }
+            }
+        }
+        let text = self.format.render(self.tools, None, &messages, false)?.text();
+        Ok(Example { id, kind: kind.into(), source: source.into(), split: split.into(), format: self.format, tools_hash: self.tools.hash.clone(), messages, tool_calls, text })
+    }
+
     fn single_calls(&mut self, tool: &str, n: usize) -> Result<()> {
         let mut g = self.gen(&format!("call/{tool}"));
         let mut made = 0;
@@ -217,7 +248,10 @@ impl<'a> Builder<'a> {
     }
 
     fn multi_turns(&mut self, per_tool: usize) -> Result<()> {
-        let tools: Vec<&str> = results::TOOLS.iter().copied().filter(|t| self.tailored(t)).collect();
+        // Train shows the file tools' results through `grounded` (real runs); the eval split
+        // draws as before.
+        let grounded = |t: &&str| self.split == Split::Train && grounded::FILE_TOOLS.contains(t);
+        let tools: Vec<&str> = results::TOOLS.iter().copied().filter(|t| self.tailored(t) && !grounded(t)).collect();
         for tool in tools {
             let mut g = self.gen(&format!("multi/{tool}"));
             let mut made = 0;
@@ -360,8 +394,36 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         splits.push(std::mem::take(&mut b.out));
     }
     let eval = splits.pop().unwrap();
-    let train = splits.pop().unwrap();
-    Ok(Dataset { train, eval, stats })
+    let mut train = splits.pop().unwrap();
+    // Added after both splits are drawn, so the generated eval split never depends on them.
+    b.split = Split::Train;
+    b.out = std::mem::take(&mut train);
+    b.seen = b.train_requests.clone();
+    let mut natural_eval = Vec::new();
+    if let Some(dir) = &opts.corpus {
+        let (natural_train, held) = corpus::split(corpus::load(dir, tools)?);
+        let held_keys: HashSet<String> = held.iter().map(|e| corpus::key(&e.request)).collect();
+        b.out.retain(|e| e.query().is_none_or(|q| !held_keys.contains(&corpus::key(q))));
+        natural_eval = held.iter().enumerate().map(|(i, e)| b.example(format!("natural-eval-{i:05}"), "natural", &format!("corpus:{}:{}", e.file, e.line), "natural-eval", e.messages())).collect::<Result<_>>()?;
+        for e in &natural_train {
+            for r in 0..opts.natural_repeat.max(1) {
+                let id = format!("train-natural-{:05}{}", b.out.len(), if r > 0 { format!("-r{r}") } else { String::new() });
+                let ex = b.example(id, "natural", &format!("corpus:{}:{}", e.file, e.line), "train", e.messages())?;
+                b.out.push(ex);
+            }
+        }
+    }
+    let seed = opts.seed;
+    for g in grounded::file_examples(scaled(GROUNDED_FILES), seed)?.into_iter().chain(grounded::delia_examples(scaled(GROUNDED_DELIA), seed ^ 0xde11a)?) {
+        // Not deduplicated by request: the same question on another workspace has another answer.
+        let id = format!("train-grounded-{:05}", b.out.len());
+        let ex = b.example(id, "grounded", &format!("grounded:{}", g.kind), "train", g.messages)?;
+        b.out.push(ex);
+    }
+    let train = b.out;
+    stats.train = split_stats(&train, &b.styles);
+    stats.natural_eval = split_stats(&natural_eval, &BTreeMap::new());
+    Ok(Dataset { train, eval, natural_eval, stats })
 }
 
 impl SplitStats {
@@ -405,7 +467,11 @@ fn describe_call(call: &Call, g: &mut Gen) -> String {
 /// Writes `train.jsonl`, `eval.jsonl`, `stats.json` and `summary.md` into `out`.
 pub fn write(ds: &Dataset, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for (name, examples) in [("train.jsonl", &ds.train), ("eval.jsonl", &ds.eval)] {
+    let mut files = vec![("train.jsonl", &ds.train), ("eval.jsonl", &ds.eval)];
+    if !ds.natural_eval.is_empty() {
+        files.push(("natural-eval.jsonl", &ds.natural_eval));
+    }
+    for (name, examples) in files {
         crate::fsx::write_atomic_with(&out.join(name), |w| {
             use std::io::Write;
             for e in examples {
@@ -423,17 +489,17 @@ pub fn write(ds: &Dataset, out: &Path) -> Result<()> {
 /// The human-readable summary of a build.
 pub fn summary(s: &BuildStats) -> String {
     let mut md = format!(
-        "# Dataset\n\nformat {}, seed {}, scale {}, tools {}\n\n| | train | eval |\n|---|---|---|\n| examples | {} | {} |\n",
-        s.format, s.seed, s.scale, s.tools_hash, s.train.examples, s.eval.examples
+        "# Dataset\n\nformat {}, seed {}, scale {}, tools {}\n\n| | train | eval | natural eval |\n|---|---|---|---|\n| examples | {} | {} | {} |\n",
+        s.format, s.seed, s.scale, s.tools_hash, s.train.examples, s.eval.examples, s.natural_eval.examples
     );
-    let kinds: std::collections::BTreeSet<&String> = s.train.by_kind.keys().chain(s.eval.by_kind.keys()).collect();
+    let kinds: std::collections::BTreeSet<&String> = s.train.by_kind.keys().chain(s.eval.by_kind.keys()).chain(s.natural_eval.by_kind.keys()).collect();
     for k in kinds {
-        md += &format!("| {k} | {} | {} |\n", s.train.by_kind.get(k).unwrap_or(&0), s.eval.by_kind.get(k).unwrap_or(&0));
+        md += &format!("| {k} | {} | {} | {} |\n", s.train.by_kind.get(k).unwrap_or(&0), s.eval.by_kind.get(k).unwrap_or(&0), s.natural_eval.by_kind.get(k).unwrap_or(&0));
     }
-    md += "\n## Examples calling each tool\n\n| tool | train | eval |\n|---|---|---|\n";
+    md += "\n## Examples calling each tool\n\n| tool | train | eval | natural eval |\n|---|---|---|---|\n";
     let tools: std::collections::BTreeSet<&String> = s.train.by_tool.keys().chain(s.eval.by_tool.keys()).collect();
     for t in tools {
-        md += &format!("| {t} | {} | {} |\n", s.train.by_tool.get(t).unwrap_or(&0), s.eval.by_tool.get(t).unwrap_or(&0));
+        md += &format!("| {t} | {} | {} | {} |\n", s.train.by_tool.get(t).unwrap_or(&0), s.eval.by_tool.get(t).unwrap_or(&0), s.natural_eval.by_tool.get(t).unwrap_or(&0));
     }
     if !s.generic_tools.is_empty() {
         md += "\n## Tools with generic requests only\n\n";

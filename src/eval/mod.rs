@@ -5,6 +5,9 @@
 //! A case is the dataset's own example (the last assistant turn is the target, everything before
 //! it the context) or a plain `{"query": …, "expect": {"name", "arguments"} | null}` line.
 
+pub mod answers;
+pub mod tasks;
+
 use crate::agent::run::Agent;
 use crate::data::Example;
 use crate::format::{Call, Message};
@@ -114,9 +117,14 @@ pub fn run(agent: &mut Agent, cases: &[Case], mut progress: impl FnMut(&Outcome)
     Ok(out)
 }
 
-/// Numbers compared by value (1 and 1.0 are the same argument), everything else as is.
+/// Numbers compared by value (1 and 1.0 are the same argument), JSON carried as text (batch's
+/// tasks, chain's steps) by what it says rather than its spacing, everything else as is.
 fn normalize(v: &Value) -> Value {
     match v {
+        Value::String(s) if s.starts_with(['[', '{']) => match serde_json::from_str::<Value>(s) {
+            Ok(parsed @ (Value::Array(_) | Value::Object(_))) => normalize(&parsed),
+            _ => v.clone(),
+        },
         Value::Number(n) => n.as_f64().and_then(serde_json::Number::from_f64).map_or(v.clone(), Value::Number),
         Value::Array(a) => Value::Array(a.iter().map(normalize).collect()),
         Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), normalize(x))).collect()),
@@ -300,6 +308,17 @@ mod tests {
     fn outcome(expect: Option<Call>, predicted: Option<Call>, parsed: bool) -> Outcome {
         let schema_valid = predicted.as_ref().map(|_| true);
         Outcome { id: "x".into(), query: "q".into(), expect, predicted, parsed, schema_valid, output: String::new(), latency_ms: 10.0 }
+    }
+
+    #[test]
+    fn json_text_arguments_compare_by_content() {
+        let a = call("batch", serde_json::json!({"tasks": "[{\"task\":\"review\",\"content\":\"x\"}]"}));
+        let spaced = call("batch", serde_json::json!({"tasks": "[{\"content\": \"x\", \"task\": \"review\"}]"}));
+        let other = call("batch", serde_json::json!({"tasks": "[{\"task\":\"review\",\"content\":\"y\"}]"}));
+        assert!(same_arguments(&a.arguments, &spaced.arguments));
+        assert!(!same_arguments(&a.arguments, &other.arguments));
+        let text = |t: &str| call("delegate", serde_json::json!({"task": "quick", "content": t}));
+        assert!(!same_arguments(&text("[1, 2] and 3").arguments, &text("[1,2] and 3").arguments), "text that is not all JSON stays text");
     }
 
     #[test]

@@ -1,0 +1,793 @@
+//! Grounded multi-turn examples (train only): a question, the call that answers it, the tool's
+//! real result, and an answer that states only what that result shows.
+//!
+//! File questions run on workspaces generated on disk (projects in Python, TypeScript, Rust or
+//! Go: folders of every size, empty ones, config files in five formats, source files with
+//! definitions, TODOs and imports) through the agent's own sandbox, so the model learns from the
+//! exact text `fg agent` will show it: the counts on a listing's first line, `path:line:` matches,
+//! the errors of missing files. Delia questions get results of the shapes the real server
+//! returns (its health JSON, Markdown answers with a metadata footer, plain-text and JSON errors).
+//! Every answer is checked by `eval::answers::unsupported` before it is kept: no number or name
+//! in it may be absent from the result and the request.
+
+use super::gen::Gen;
+use crate::agent::builtin::Sandbox;
+use crate::agent::consent::Confirm;
+use crate::format::{Call, Message};
+use anyhow::{Context, Result};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// The file tools whose results grounded examples show (the synthesised multi-turn examples of
+/// train leave them out).
+pub const FILE_TOOLS: &[&str] = &["read_file", "list_directory", "search_code"];
+
+/// One grounded example: its question kind (for the source tag) and the conversation.
+pub struct Grounded {
+    pub kind: &'static str,
+    pub messages: Vec<Message>,
+}
+
+fn one<T: Copy>(g: &mut Gen, pool: &[T]) -> T {
+    pool[g.rng.below(pool.len())]
+}
+
+fn call(name: &str, arguments: Value) -> Call {
+    Call { name: name.into(), arguments: arguments.as_object().cloned().unwrap_or_default() }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// A place at the start of a sentence: "This folder", but a folder's name as it is.
+fn sentence_start(place: &str) -> String {
+    if place == "this folder" {
+        "This folder".into()
+    } else {
+        place.into()
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Lang {
+    Python,
+    TypeScript,
+    Rust,
+    Go,
+}
+
+impl Lang {
+    fn ext(self) -> &'static str {
+        match self {
+            Lang::Python => "py",
+            Lang::TypeScript => "ts",
+            Lang::Rust => "rs",
+            Lang::Go => "go",
+        }
+    }
+}
+
+/// A function written into a source file: where, and what it returns.
+struct Func {
+    name: String,
+    file: String,
+    line: usize,
+    returns: String,
+}
+
+/// A setting written into a config file.
+struct Setting {
+    file: String,
+    key: &'static str,
+    value: String,
+    /// How people name it in a question.
+    said: &'static str,
+}
+
+/// A generated project on disk, with what was put into it.
+struct Workspace {
+    root: PathBuf,
+    /// Folders (relative, "." for the root) and their direct entries as a listing shows them.
+    folders: Vec<(String, Vec<String>)>,
+    funcs: Vec<Func>,
+    settings: Vec<Setting>,
+    /// (file, line, text) of each TODO/FIXME comment.
+    todos: Vec<(String, usize, String)>,
+    /// (module, files importing it).
+    imports: Vec<(String, Vec<String>)>,
+    /// Files and their line counts.
+    files: Vec<(String, usize)>,
+    lang: Lang,
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+const MODULES: &[&str] = &[
+    "auth", "db", "models", "routes", "utils", "cache", "config", "api", "billing", "users", "orders", "search", "tasks", "metrics", "mailer", "storage", "session", "queue",
+    "payments", "reports", "invoices", "scheduler", "webhooks", "parser", "client", "server", "handlers", "middleware", "limits", "exports", "inventory", "notify",
+];
+const FUNC_VERBS: &[&str] = &["load", "parse", "get", "build", "compute", "format", "validate", "normalize", "count", "find", "create", "resolve", "fetch", "render", "check"];
+const FUNC_NOUNS: &[&str] = &["config", "header", "user", "total", "price", "token", "url", "email", "items", "order", "session", "invoice", "retry_delay", "page", "limit", "score", "path", "report"];
+const IMPORTS: &[(Lang, &[&str])] = &[
+    (Lang::Python, &["requests", "json", "os", "logging", "sqlalchemy", "redis", "yaml", "datetime", "pathlib", "httpx", "pydantic", "click"]),
+    (Lang::TypeScript, &["express", "zod", "axios", "lodash", "dayjs", "uuid", "pino", "react"]),
+    (Lang::Rust, &["serde", "anyhow", "tokio", "clap", "regex", "reqwest", "tracing", "thiserror"]),
+    (Lang::Go, &["fmt", "net/http", "encoding/json", "os", "time", "strings", "context", "errors"]),
+];
+const RETURNS: &[(Lang, &[&str])] = &[
+    (Lang::Python, &["total * 1.2", "None", "len(items)", "user.role == \"admin\"", "{\"status\": \"ok\"}", "min(2 ** attempt, 30)", "f\"{base}/{path}\"", "sorted(names)", "value.strip().lower()", "True", "count + 1", "[]", "self.cache[key]", "round(amount, 2)", "\"unknown\""]),
+    (Lang::TypeScript, &["total * 1.2", "null", "items.length", "user.role === \"admin\"", "{ status: \"ok\" }", "Math.min(2 ** attempt, 30)", "`${base}/${path}`", "names.sort()", "value.trim().toLowerCase()", "true", "count + 1", "[]", "cache.get(key)", "Number(amount.toFixed(2))", "\"unknown\""]),
+    (Lang::Rust, &["total * 1.2", "None", "items.len()", "user.role == Role::Admin", "Ok(())", "(2u64.pow(attempt)).min(30)", "format!(\"{base}/{path}\")", "names", "value.trim().to_lowercase()", "true", "count + 1", "Vec::new()", "self.cache.get(key).cloned()", "(amount * 100.0).round() / 100.0", "String::from(\"unknown\")"]),
+    (Lang::Go, &["total * 1.2", "nil", "len(items)", "user.Role == \"admin\"", "nil, nil", "min(1<<attempt, 30)", "base + \"/\" + path", "names", "strings.ToLower(strings.TrimSpace(value))", "true", "count + 1", "[]string{}", "c.cache[key]", "math.Round(amount*100) / 100", "\"unknown\""]),
+];
+const TODO_TEXTS: &[&str] = &[
+    "handle the timeout case", "remove this once the v2 API ships", "cache this lookup", "validate the input", "add retries", "log the failure", "support pagination",
+    "this breaks on empty input", "use the config value instead", "write a test for this", "check permissions first", "close the connection on error",
+];
+const EXTRA_FOLDERS: &[&str] = &["docs", "scripts", "examples", "assets", "migrations", "fixtures", "deploy", "tools", "bench", "static", "templates", "ci"];
+const EMPTY_FOLDERS: &[&str] = &["logs", "tmp", "data", "build", "uploads", "cache", "out", "vendor"];
+const ROOT_EXTRAS: &[&str] = &["LICENSE", ".gitignore", "Dockerfile", "Makefile", "CHANGELOG.md", ".editorconfig", "docker-compose.yml", "CONTRIBUTING.md"];
+const DOCS: &[&str] = &["setup.md", "architecture.md", "api.md", "deploy.md", "faq.md", "testing.md", "roadmap.md", "style.md"];
+
+/// Settings a config file can hold: key, how a question names it, values.
+const SETTINGS: &[(&str, &str, &[&str])] = &[
+    ("port", "port", &["8080", "3000", "5000", "8000", "9090", "4000", "8443", "7070"]),
+    ("host", "host", &["0.0.0.0", "127.0.0.1", "localhost", "api.internal", "db.local"]),
+    ("log_level", "log level", &["debug", "info", "warning", "error"]),
+    ("timeout", "timeout", &["30", "10", "60", "5", "120", "15"]),
+    ("max_connections", "maximum number of connections", &["10", "25", "50", "100", "200"]),
+    ("workers", "number of workers", &["2", "4", "8", "16"]),
+    ("retries", "retry count", &["3", "5", "0", "2"]),
+    ("cache_ttl", "cache TTL", &["300", "600", "3600", "60"]),
+    ("region", "region", &["eu-west-1", "us-east-2", "ap-south-1", "eu-central-1"]),
+    ("database_url", "database URL", &["postgres://app@db:5432/shop", "sqlite:///data/app.db", "postgres://localhost/notes", "mysql://root@127.0.0.1/orders"]),
+];
+
+fn func_name(g: &mut Gen, lang: Lang) -> String {
+    let (v, n) = (one(g, FUNC_VERBS), one(g, FUNC_NOUNS));
+    match lang {
+        Lang::Python | Lang::Rust => format!("{v}_{n}"),
+        _ => {
+            let camel: String = n.split('_').map(super::gen::capitalize).collect();
+            if lang == Lang::Go {
+                format!("{}{camel}", super::gen::capitalize(v))
+            } else {
+                format!("{v}{camel}")
+            }
+        }
+    }
+}
+
+/// A source file's text and what it defines: functions, TODOs, imports.
+fn source(g: &mut Gen, lang: Lang, path: &str, ws: &mut Workspace) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let libs = IMPORTS.iter().find(|(l, _)| *l == lang).unwrap().1;
+    let returns = RETURNS.iter().find(|(l, _)| *l == lang).unwrap().1;
+    if lang == Lang::Go {
+        lines.push(format!("package {}", Path::new(path).parent().and_then(|p| p.file_name()).map_or("main".into(), |n| n.to_string_lossy().into_owned())));
+        lines.push(String::new());
+    }
+    let mut used = Vec::new();
+    for _ in 0..g.int(0, 3) {
+        let m = one(g, libs);
+        if used.contains(&m) {
+            continue;
+        }
+        used.push(m);
+        lines.push(match lang {
+            Lang::Python => format!("import {m}"),
+            Lang::TypeScript => format!("import {} from \"{m}\";", m.replace('-', "_")),
+            Lang::Rust => format!("use {m}::*;"),
+            Lang::Go => format!("import \"{m}\""),
+        });
+        match ws.imports.iter_mut().find(|(x, _)| x == m) {
+            Some((_, files)) => files.push(path.into()),
+            None => ws.imports.push((m.into(), vec![path.into()])),
+        }
+    }
+    lines.push(String::new());
+    if g.chance(0.4) {
+        let n = one(g, &["MAX_ITEMS", "DEFAULT_TIMEOUT", "PAGE_SIZE", "RETRY_LIMIT", "BATCH_SIZE"]);
+        let v = g.int(2, 500);
+        lines.push(match lang {
+            Lang::Python => format!("{n} = {v}"),
+            Lang::TypeScript => format!("export const {n} = {v};"),
+            Lang::Rust => format!("pub const {n}: usize = {v};"),
+            Lang::Go => format!("const {n} = {v}"),
+        });
+        lines.push(String::new());
+    }
+    for _ in 0..g.int(1, 4) {
+        let name = func_name(g, lang);
+        if ws.funcs.iter().any(|f| f.name == name) {
+            continue;
+        }
+        let ret = one(g, returns).to_string();
+        if g.chance(0.3) {
+            let todo = one(g, TODO_TEXTS);
+            let tag = if g.chance(0.75) { "TODO" } else { "FIXME" };
+            let comment = if lang == Lang::Python { "#" } else { "//" };
+            lines.push(format!("{comment} {tag}: {todo}"));
+            ws.todos.push((path.into(), lines.len(), format!("{tag}: {todo}")));
+        }
+        let line = lines.len() + 1;
+        match lang {
+            Lang::Python => {
+                lines.push(format!("def {name}(value, items=None):"));
+                lines.push(format!("    \"\"\"{}.\"\"\"", super::gen::capitalize(&name.replace('_', " "))));
+                lines.push(format!("    return {ret}"));
+            }
+            Lang::TypeScript => {
+                lines.push(format!("export function {name}(value: string, items: string[] = []) {{"));
+                lines.push(format!("  return {ret};"));
+                lines.push("}".into());
+            }
+            Lang::Rust => {
+                lines.push(format!("pub fn {name}(value: &str) -> Result<Value> {{"));
+                lines.push(format!("    {ret}"));
+                lines.push("}".into());
+            }
+            Lang::Go => {
+                lines.push(format!("func {name}(value string) (any, error) {{"));
+                lines.push(format!("\treturn {ret}"));
+                lines.push("}".into());
+            }
+        }
+        lines.push(String::new());
+        ws.funcs.push(Func { name, file: path.into(), line, returns: ret });
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n") + "\n"
+}
+
+/// A config file in one of five formats with 2-5 settings.
+fn config(g: &mut Gen, path: &str, ws: &mut Workspace) -> String {
+    let ext = path.rsplit('.').next().unwrap_or("");
+    let n = g.int(2, 5) as usize;
+    let mut chosen: Vec<(&'static str, &'static str, String)> = Vec::new();
+    while chosen.len() < n {
+        let (k, said, values) = one(g, SETTINGS);
+        if chosen.iter().any(|(x, _, _)| *x == k) {
+            continue;
+        }
+        chosen.push((k, said, one(g, values).to_string()));
+    }
+    let numeric = |v: &str| v.parse::<f64>().is_ok();
+    let mut lines = Vec::new();
+    match ext {
+        "toml" => {
+            lines.push(format!("[{}]", one(g, &["server", "app", "service"])));
+            for (k, _, v) in &chosen {
+                lines.push(if numeric(v) { format!("{k} = {v}") } else { format!("{k} = \"{v}\"") });
+            }
+        }
+        "yaml" | "yml" => {
+            lines.push(format!("{}:", one(g, &["server", "app", "service"])));
+            for (k, _, v) in &chosen {
+                lines.push(format!("  {k}: {v}"));
+            }
+        }
+        "json" => {
+            let body: Vec<String> = chosen.iter().map(|(k, _, v)| if numeric(v) { format!("  \"{k}\": {v}") } else { format!("  \"{k}\": \"{v}\"") }).collect();
+            lines.push("{".into());
+            lines.push(body.join(",\n"));
+            lines.push("}".into());
+        }
+        "ini" | "cfg" => {
+            lines.push(format!("[{}]", one(g, &["server", "app", "main"])));
+            for (k, _, v) in &chosen {
+                lines.push(format!("{k} = {v}"));
+            }
+        }
+        _ => {
+            for (k, _, v) in &chosen {
+                lines.push(format!("{}={v}", k.to_uppercase()));
+            }
+        }
+    }
+    for (k, said, v) in chosen {
+        ws.settings.push(Setting { file: path.into(), key: k, value: v, said });
+    }
+    lines.join("\n") + "\n"
+}
+
+/// Writes a generated project to a fresh folder under the system's temporary folder.
+fn workspace(g: &mut Gen) -> Result<Workspace> {
+    let root = std::env::temp_dir().join(format!("fg-grounded-{}-{:016x}", std::process::id(), crate::fsx::random_u64()));
+    std::fs::create_dir_all(&root)?;
+    let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::Rust, Lang::Go]);
+    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), imports: Vec::new(), files: Vec::new(), lang };
+    let mut files: Vec<(String, String)> = Vec::new();
+    let src = match lang {
+        Lang::Python => one(g, &["app", "src", "shop", "core", "service", "api"]).to_string(),
+        Lang::Go => one(g, &["internal", "pkg", "cmd"]).to_string(),
+        _ => "src".to_string(),
+    };
+    // Source modules: from one to fourteen, some in a nested folder.
+    let n_src = one(g, &[1usize, 2, 3, 4, 5, 6, 8, 10, 12, 14]);
+    let sub = one(g, &["handlers", "services", "models", "lib", "core", "utils"]);
+    let mut used = Vec::new();
+    while used.len() < n_src {
+        let m = one(g, MODULES);
+        if !used.contains(&m) {
+            used.push(m);
+        }
+    }
+    for (i, m) in used.iter().enumerate() {
+        let dir = if n_src > 5 && i % 3 == 2 { format!("{src}/{sub}") } else { src.clone() };
+        let path = format!("{dir}/{m}.{}", lang.ext());
+        let text = source(g, lang, &path, &mut ws);
+        files.push((path, text));
+    }
+    // Tests.
+    if g.chance(0.7) {
+        for m in used.iter().take(g.int(1, 6) as usize) {
+            let path = match lang {
+                Lang::Python => format!("tests/test_{m}.py"),
+                Lang::TypeScript => format!("tests/{m}.test.ts"),
+                Lang::Rust => format!("tests/{m}.rs"),
+                Lang::Go => format!("tests/{m}_test.go"),
+            };
+            files.push((path, format!("// tests for {m}\n")));
+        }
+    }
+    // Configs in several formats.
+    let config_dir = one(g, &["config", ".", "conf", "settings"]);
+    for _ in 0..g.int(1, 3) {
+        let name = one(g, &["settings.toml", "config.yaml", "app.json", "setup.cfg", ".env", "server.ini", "config.toml", "logging.yaml", "db.json", "app.yml"]);
+        let path = if config_dir == "." { name.to_string() } else { format!("{config_dir}/{name}") };
+        if files.iter().any(|(p, _)| *p == path) {
+            continue;
+        }
+        let text = config(g, &path, &mut ws);
+        files.push((path, text));
+    }
+    // Root files, docs and other folders.
+    let readme_lines = g.int(3, 40) as usize;
+    files.push(("README.md".into(), (0..readme_lines).map(|i| if i == 0 { "# Project".to_string() } else { format!("Line {i} of the readme.") }).collect::<Vec<_>>().join("\n") + "\n"));
+    for _ in 0..g.int(0, 4) {
+        let f = one(g, ROOT_EXTRAS);
+        if !files.iter().any(|(p, _)| p == f) {
+            files.push((f.into(), format!("{f}\n")));
+        }
+    }
+    for _ in 0..g.int(0, 2) {
+        let d = one(g, EXTRA_FOLDERS);
+        for _ in 0..g.int(1, 5) {
+            let f = if d == "docs" { one(g, DOCS).to_string() } else { format!("{}.{}", one(g, FUNC_NOUNS).replace('_', "-"), one(g, &["md", "sh", "txt", "sql", "json"])) };
+            let path = format!("{d}/{f}");
+            if !files.iter().any(|(p, _)| *p == path) {
+                files.push((path, format!("{f}\n")));
+            }
+        }
+    }
+    let mut empty = Vec::new();
+    if g.chance(0.5) {
+        empty.push(one(g, EMPTY_FOLDERS).to_string());
+    }
+    for (path, text) in &files {
+        let p = ws.root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap())?;
+        std::fs::write(&p, text)?;
+        ws.files.push((path.clone(), text.lines().count()));
+    }
+    for d in &empty {
+        if !ws.root.join(d).exists() {
+            std::fs::create_dir_all(ws.root.join(d))?;
+        }
+    }
+    // Each folder's direct entries, as list_directory shows them.
+    let mut stack = vec![String::from(".")];
+    while let Some(rel) = stack.pop() {
+        let mut entries = Vec::new();
+        for e in std::fs::read_dir(ws.root.join(&rel))? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type()?.is_dir() {
+                entries.push(format!("{name}/"));
+                stack.push(if rel == "." { name } else { format!("{rel}/{name}") });
+            } else {
+                entries.push(name);
+            }
+        }
+        entries.sort();
+        ws.folders.push((rel, entries));
+    }
+    Ok(ws)
+}
+
+/// The questions of one kind a workspace can answer: (request, call, answer from the result).
+type Question = (String, Call, Box<dyn Fn(&str) -> Option<String>>);
+
+fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
+    let mut out: Vec<(&'static str, Question)> = Vec::new();
+    // Listings: counts, contents, presence, emptiness.
+    let folders: Vec<&(String, Vec<String>)> = ws.folders.iter().collect();
+    let (folder, entries) = folders[g.rng.below(folders.len())];
+    let here = folder == ".";
+    let args = if here { json!({}) } else { json!({"path": folder}) };
+    let place = if here { "this folder".to_string() } else { folder.clone() };
+    let n = entries.len();
+    let dirs = entries.iter().filter(|e| e.ends_with('/')).count();
+    let files = n - dirs;
+    {
+        let t = one(g, &["how many files are in {d}?", "how many entries does {d} have", "count the files in {d}", "How many things are in {d}?", "number of files in {d}?", "how big is {d}, how many files?"]);
+        let req = t.replace("{d}", if here { "this folder" } else { folder });
+        let place = place.clone();
+        out.push(("count", (req, call("list_directory", args.clone()), Box::new(move |_| {
+            Some(if n == 0 { format!("{} is empty.", sentence_start(&place)) } else { format!("{} has {}: {} and {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders")) })
+        }))));
+    }
+    {
+        let t = one(g, &["list the files in {d}", "what's in {d}?", "show me {d}", "ls {d}", "What does {d} contain?", "can you list {d} for me", "which files are in {d}"]);
+        let req = t.replace("{d}", if here { "this folder" } else { folder });
+        let shown: Vec<String> = entries.iter().take(6).cloned().collect();
+        let place = place.clone();
+        out.push(("list", (req, call("list_directory", args.clone()), Box::new(move |_| {
+            let p = sentence_start(&place);
+            Some(match n {
+                0 => format!("{p} is empty."),
+                1..=6 => format!("{p} has {}: {}.", plural(n, "entry", "entries"), and_list(&shown)),
+                _ => format!("{p} has {} ({} and {}), among them {}.", plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders"), and_list(&shown[..3])),
+            })
+        }))));
+    }
+    {
+        let candidates = ["Dockerfile", "Makefile", "LICENSE", ".gitignore", "CHANGELOG.md", "docker-compose.yml", "README.md"];
+        let name = one(g, &candidates);
+        let present = entries.iter().any(|e| e == name);
+        let t = one(g, &["is there a {f} in {d}?", "does {d} have a {f}", "do we have a {f} in {d}?", "check if {d} contains a {f}"]);
+        let req = t.replace("{f}", name).replace("{d}", if here { "this folder" } else { folder });
+        let place = place.clone();
+        out.push(("presence", (req, call("list_directory", args.clone()), Box::new(move |_| {
+            Some(if present { format!("Yes, {place} has a {name}.") } else { format!("No, there is no {name} in {place}.") })
+        }))));
+    }
+    // A folder that is not there.
+    {
+        let missing = one(g, &["frontend", "infra", "legacy", "proto", "helm", "k8s", "benchmarks"]);
+        if !ws.folders.iter().any(|(f, _)| f == missing) {
+            let t = one(g, &["what's in {d}?", "list {d}", "how many files are in {d}?"]);
+            out.push(("missing_folder", (t.replace("{d}", missing), call("list_directory", json!({"path": missing})), Box::new(move |r: &str| {
+                r.contains("No such file").then(|| format!("There is no {missing} folder here: listing it failed with \"No such file or directory\"."))
+            }))));
+        }
+    }
+    // Files of one type.
+    {
+        let ext = ws.lang.ext();
+        let (folder, entries) = folders[g.rng.below(folders.len())];
+        let matching: Vec<String> = entries.iter().filter(|e| e.ends_with(&format!(".{ext}"))).cloned().collect();
+        let word = match ws.lang {
+            Lang::Python => "Python",
+            Lang::TypeScript => "TypeScript",
+            Lang::Rust => "Rust",
+            Lang::Go => "Go",
+        };
+        let here = folder == ".";
+        let t = one(g, &["which {w} files are in {d}?", "list the .{e} files in {d}", "show only the {w} files in {d}", "any .{e} files in {d}?"]);
+        let req = t.replace("{w}", word).replace("{e}", ext).replace("{d}", if here { "this folder" } else { folder });
+        let mut a = Map::new();
+        if !here {
+            a.insert("path".into(), json!(folder));
+        }
+        a.insert("pattern".into(), json!(format!("*.{ext}")));
+        let place = if here { "this folder".to_string() } else { folder.clone() };
+        out.push(("by_type", (req, Call { name: "list_directory".into(), arguments: a }, Box::new(move |_| {
+            Some(match matching.len() {
+                0 => format!("There are no .{ext} files in {place}."),
+                1..=5 => format!("{} has {}: {}.", sentence_start(&place), plural(matching.len(), &format!(".{ext} file"), &format!(".{ext} files")), and_list(&matching)),
+                k => format!("{} has {k} .{ext} files, among them {}.", sentence_start(&place), and_list(&matching[..3])),
+            })
+        }))));
+    }
+    // Config values.
+    if !ws.settings.is_empty() {
+        let s = &ws.settings[g.rng.below(ws.settings.len())];
+        let t = one(g, &["what {k} does {f} set?", "what's the {k} in {f}", "which {k} is configured in {f}?", "check {f} for the {k}", "what is {k} set to in {f}?"]);
+        let req = t.replace("{k}", s.said).replace("{f}", &s.file);
+        let (file, key, value) = (s.file.clone(), s.key, s.value.clone());
+        out.push(("config_value", (req, call("read_file", json!({"path": s.file})), Box::new(move |_| {
+            let shown_key = if file.ends_with(".env") { key.to_uppercase() } else { key.to_string() };
+            Some(format!("{file} sets {shown_key} to {value}."))
+        }))));
+    }
+    // What a function returns.
+    if !ws.funcs.is_empty() {
+        let f = &ws.funcs[g.rng.below(ws.funcs.len())];
+        let t = one(g, &["what does {n} in {f} return?", "what does the {n} function return? it's in {f}", "in {f}, what is the return value of {n}?", "check what {n} returns ({f})"]);
+        let req = t.replace("{n}", &f.name).replace("{f}", &f.file);
+        let (name, ret) = (f.name.clone(), f.returns.clone());
+        out.push(("returns", (req, call("read_file", json!({"path": f.file})), Box::new(move |_| Some(format!("{name} returns `{ret}`."))))));
+    }
+    // Where something is defined.
+    if !ws.funcs.is_empty() {
+        let f = &ws.funcs[g.rng.below(ws.funcs.len())];
+        let t = one(g, &["where is {n} defined?", "which file defines {n}", "find the definition of {n}", "where do we define {n}?", "where's {n}?"]);
+        let (name, file, line) = (f.name.clone(), f.file.clone(), f.line);
+        out.push(("defined", (t.replace("{n}", &f.name), call("search_code", json!({"pattern": f.name})), Box::new(move |r: &str| {
+            r.contains(&format!("{file}:{line}:")).then(|| format!("{name} is defined in {file}, line {line}."))
+        }))));
+    }
+    // TODOs.
+    {
+        let t = one(g, &["are there any TODOs?", "find the TODO comments", "any TODOs left in the code?", "list the TODOs", "do we have TODO notes anywhere?"]);
+        let todos: Vec<(String, usize, String)> = ws.todos.iter().filter(|t| t.2.starts_with("TODO")).cloned().collect();
+        out.push(("todos", (t.to_string(), call("search_code", json!({"pattern": "TODO"})), Box::new(move |_| {
+            Some(match todos.len() {
+                0 => "There are no TODO comments.".to_string(),
+                1 => format!("There is one TODO, in {} at line {}: \"{}\".", todos[0].0, todos[0].1, todos[0].2),
+                k => {
+                    let mut files: Vec<&str> = todos.iter().map(|t| t.0.as_str()).collect();
+                    files.dedup();
+                    format!("There are {k} TODOs, in {}; the first is in {} at line {}: \"{}\".", and_list(&files.iter().map(|f| f.to_string()).collect::<Vec<_>>()), todos[0].0, todos[0].1, todos[0].2)
+                }
+            })
+        }))));
+    }
+    // Imports.
+    if !ws.imports.is_empty() {
+        let (m, importers) = &ws.imports[g.rng.below(ws.imports.len())];
+        let pattern = match ws.lang {
+            Lang::Python => format!("import {m}"),
+            Lang::TypeScript => format!("from \"{m}\""),
+            Lang::Rust => format!("use {m}::"),
+            Lang::Go => format!("\"{m}\""),
+        };
+        let t = one(g, &["which files import {m}?", "where do we use {m}?", "is {m} imported anywhere?", "what uses {m}"]);
+        let importers = importers.clone();
+        let shown_m = m.clone();
+        out.push(("imports", (t.replace("{m}", m), call("search_code", json!({"pattern": pattern})), Box::new(move |_| {
+            Some(match importers.len() {
+                1 => format!("Only {} imports {shown_m}.", importers[0]),
+                k if k <= 4 => format!("{k} files import {shown_m}: {}.", and_list(&importers)),
+                k => format!("{k} files import {shown_m}, among them {}.", and_list(&importers[..3])),
+            })
+        }))));
+    }
+    // Line counts and missing files.
+    {
+        let (file, lines) = ws.files[g.rng.below(ws.files.len())].clone();
+        let t = one(g, &["how many lines is {f}?", "how long is {f}", "count the lines in {f}", "how many lines does {f} have?"]);
+        out.push(("lines", (t.replace("{f}", &file), call("read_file", json!({"path": file})), Box::new(move |_| Some(format!("{file} has {}.", plural(lines, "line", "lines")))))));
+        let missing = one(g, &["config/prod.toml", "docs/install.md", "src/legacy.py", "Procfile", "setup.py", "deploy/values.yaml", ".env.local", "notes.txt"]);
+        if !ws.files.iter().any(|(f, _)| f == missing) {
+            let t = one(g, &["show me {f}", "what's in {f}?", "read {f}", "open {f} please"]);
+            out.push(("missing_file", (t.replace("{f}", missing), call("read_file", json!({"path": missing})), Box::new(move |r: &str| {
+                r.contains("No such file").then(|| format!("{missing} does not exist: reading it failed with \"No such file or directory\"."))
+            }))));
+        }
+    }
+    out
+}
+
+/// `n` grounded file-tool examples from generated workspaces, seeded by `seed`.
+pub fn file_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
+    let mut g = Gen::new(seed, super::gen::Split::Train);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut out = Vec::new();
+    let mut rounds = 0;
+    while out.len() < n {
+        rounds += 1;
+        anyhow::ensure!(rounds < n * 4 + 100, "grounded examples: too few questions could be answered");
+        let ws = workspace(&mut g).context("cannot write a generated workspace")?;
+        let sb = Sandbox::new(&ws.root, Confirm::Never)?;
+        let qs = questions(&mut g, &ws);
+        // A few questions per workspace, so that trees vary more than questions.
+        for (kind, (request, c, answer)) in qs.into_iter().filter(|_| g.chance(0.4)) {
+            let result = match rt.block_on(sb.run(&c.name, &c.arguments)) {
+                Ok(v) => v,
+                Err(e) => json!({"error": e}),
+            };
+            let text = match &result {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            let Some(answer) = answer(&text) else { continue };
+            let unsupported = crate::eval::answers::unsupported(&answer, &[&text, &request]);
+            anyhow::ensure!(unsupported.is_empty(), "grounded answer {answer:?} says {unsupported:?}, which the result does not show:\n{text}");
+            out.push(Grounded { kind, messages: vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![c.clone()] }, Message::Tool { name: c.name.clone(), content: result }, Message::Assistant { content: Some(answer), tool_calls: vec![] }] });
+            if out.len() == n {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+const REPLIES: &[(&str, &[&str])] = &[
+    ("review", &["The loop reads one element past the end: `range(len(a) + 1)` should be `range(len(a))`.", "Two problems: the exception is swallowed silently, and the connection is never closed on error.", "Looks correct; the only issue is that the retry count is hard-coded to 3."]),
+    ("generate", &["Here is the function:\n\n```python\ndef parse_date(s):\n    return datetime.fromisoformat(s)\n```", "```bash\n#!/bin/sh\nfind /var/log/app -name '*.log' -mtime +7 -delete\n```", "```rust\nfn merge(a: &[i32], b: &[i32]) -> Vec<i32> {\n    let mut v = [a, b].concat();\n    v.sort();\n    v\n}\n```"]),
+    ("summarize", &["The release adds streaming responses, fixes the session leak and drops Python 3.8.", "The team agreed to ship on Friday and to freeze the API until then.", "Connections were reset 42 times between 02:00 and 02:15, all on worker 3."]),
+    ("analyze", &["The KeyError comes from a settings file without a backend_id entry; the loader should fall back to the default backend.", "The regex backtracks exponentially on long runs of a; use `a+$` instead.", "Most of the time goes to the full-table scan on orders; an index on status would remove it."]),
+    ("plan", &["1. Add a Postgres queue table. 2. Write to both queues. 3. Move readers over. 4. Remove Redis.", "Start with the auth service, then billing, and keep the monolith as a gateway until both are out.", "Phase one adds the OAuth provider behind a flag; phase two migrates existing users."]),
+    ("critique", &["Caching everything in memory will not survive restarts and grows without bound.", "Returning 200 on failure hides errors from every client; use 4xx and 5xx codes.", "The schema duplicates the customer address in three tables."]),
+    ("quick", &["HTTP 429 means Too Many Requests: the client is being rate limited.", "Postgres listens on port 5432 by default.", "git stash pop applies the latest stash and removes it from the stash list."]),
+];
+
+const TIERS: &[&str] = &["quick", "coder", "moe", "thinking"];
+
+fn footer(model: &str, tier: &str, tokens: i64, secs: f64) -> String {
+    format!("\n\n---\n_Model: {model} • Tier: {tier} • {tokens} tokens • {secs:.1}s_")
+}
+
+fn first_sentence(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    match line.find(". ") {
+        Some(i) => line[..=i].to_string(),
+        None => line.to_string(),
+    }
+}
+
+/// A Delia-shaped result for `call` and the answer that reports it, or None for tools it has no
+/// results for.
+fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
+    let models: Vec<&str> = super::values::MODEL_NAMES.iter().chain(super::values::MODEL_NAMES_TRAIN).copied().collect();
+    let backends: Vec<&str> = super::values::BACKEND_IDS.iter().chain(super::values::BACKEND_IDS_TRAIN).copied().collect();
+    let arg = |k: &str| c.arguments.get(k).and_then(Value::as_str).map(str::to_string);
+    let no_backend = g.chance(0.2);
+    Some(match c.name.as_str() {
+        "delegate" | "think" | "batch" | "batch_vote" | "chain" if no_backend => {
+            let msg = one(g, &["No backend configured", "No backend configured. Add one to settings.json or run `delia init`.", "All backends are unavailable"]);
+            (json!({"error": msg}), format!("Delia could not run it: \"{msg}\"."))
+        }
+        "delegate" => {
+            let task = arg("task").unwrap_or_else(|| "analyze".into());
+            let tier = match task.as_str() {
+                "quick" | "summarize" => "quick",
+                "plan" | "critique" => "moe",
+                _ => "coder",
+            };
+            let tier = arg("model").filter(|m| TIERS.contains(&m.as_str())).map_or(tier.to_string(), |m| m);
+            let reply = one(g, REPLIES.iter().find(|(t, _)| *t == task).map_or(REPLIES[0].1, |r| r.1));
+            let model = one(g, &models);
+            let tokens = g.int(40, 2400);
+            let with_footer = c.arguments.get("include_metadata") != Some(&json!(false));
+            let text = if with_footer { format!("{reply}{}", footer(model, &tier, tokens, g.int(5, 300) as f64 / 10.0)) } else { reply.to_string() };
+            let answer = if reply.contains("```") {
+                if with_footer { format!("Delia's {tier} tier ({model}) wrote it; the code is in the result above.") } else { "Delia wrote it; the code is in the result above.".to_string() }
+            } else if with_footer {
+                format!("Delia's {tier} tier ({model}) answered: {}", first_sentence(reply))
+            } else {
+                format!("Delia answered: {}", first_sentence(reply))
+            };
+            (json!(text), answer)
+        }
+        "think" => {
+            let conclusion = one(g, &["Use a write-through cache keyed by the request hash; invalidate on writes.", "Keep sessions in Postgres: restarts lose nothing and the queue can read them.", "The deadlock comes from taking the two locks in opposite orders; always take the queue lock first.", "Roll out behind a flag to 5% of traffic first."]);
+            let model = one(g, &["deepseek-r1:14b", "qwen3:30b-a3b", "deepseek-r1:32b"]);
+            let depth = arg("depth").unwrap_or_else(|| "normal".into());
+            (json!(format!("**Conclusion:** {conclusion}\n\nReasoning ({depth}): weighed the options against the constraints given.{}", footer(model, "thinking", g.int(300, 4000), g.int(50, 900) as f64 / 10.0))), format!("The thinking model ({model}) concluded: {conclusion}"))
+        }
+        "health" => {
+            let n = g.int(0, 3) as usize;
+            let mut ids: Vec<&str> = Vec::new();
+            while ids.len() < n {
+                let b = one(g, &backends);
+                if !ids.contains(&b) {
+                    ids.push(b);
+                }
+            }
+            let up: Vec<bool> = ids.iter().map(|_| g.chance(0.7)).collect();
+            let ups: Vec<String> = ids.iter().zip(&up).filter(|(_, u)| **u).map(|(i, _)| i.to_string()).collect();
+            let downs: Vec<String> = ids.iter().zip(&up).filter(|(_, u)| !**u).map(|(i, _)| i.to_string()).collect();
+            let status = if n == 0 || ups.is_empty() { "unhealthy" } else if downs.is_empty() { "healthy" } else { "degraded" };
+            let list: Vec<Value> = ids.iter().zip(&up).map(|(id, u)| json!({"id": id, "provider": id.split('-').next().unwrap_or(id), "healthy": u, "models_loaded": if *u { json!([one(g, &models)]) } else { json!([]) }})).collect();
+            let active = ups.first().cloned();
+            let calls = g.int(0, 900);
+            let v = json!({"status": status, "active_backend": active, "backends": list, "routing": {"prefer_local": true, "fallback_enabled": g.chance(0.5)}, "usage": {"total_calls": calls.to_string(), "estimated_savings": format!("${}.{:02}", g.int(0, 40), g.int(0, 99))}});
+            let answer = match (n, ups.len(), downs.len()) {
+                (0, _, _) => "Delia is unhealthy: no backends are configured.".to_string(),
+                (_, 0, _) => format!("Delia is unhealthy: {} down.", if n == 1 { format!("its only backend, {}, is", downs[0]) } else { format!("all backends ({}) are", and_list(&downs)) }),
+                (_, _, 0) => format!("Delia is healthy: {} up, and {} is active.", if n == 1 { format!("{} is", ups[0]) } else { format!("{} are", and_list(&ups)) }, ups[0]),
+                _ => format!("Delia is degraded: {} up but {} down.", and_list(&ups), and_list(&downs)),
+            };
+            (v, answer)
+        }
+        "models" => {
+            let k = g.int(1, 5) as usize;
+            let mut list = Vec::new();
+            let mut names: Vec<String> = Vec::new();
+            while names.len() < k {
+                let m = one(g, &models);
+                if names.iter().any(|x| x == m) {
+                    continue;
+                }
+                let (tier, loaded) = (one(g, TIERS), g.chance(0.5));
+                list.push(json!({"name": m, "tier": tier, "backend": one(g, &backends), "loaded": loaded}));
+                names.push(format!("{m} ({tier}{})", if loaded { ", loaded" } else { "" }));
+            }
+            let answer = if k == 1 { format!("One model is configured: {}.", names[0]) } else { format!("The configured models are {}.", and_list(&names)) };
+            (json!({"models": list}), answer)
+        }
+        "queue_status" => {
+            let (queued, active) = (g.int(0, 12), g.int(0, 4));
+            let m = one(g, &models);
+            let (used, total) = (g.int(1, 23) * 1024, 24 * 1024);
+            (json!({"queued": queued, "active": active, "loaded_models": [m], "gpu_memory_used_mb": used, "gpu_memory_total_mb": total}), format!("{} waiting and {active} running; {m} is loaded, using {used} of {total} MB of GPU memory.", plural(queued as usize, "request is", "requests are")))
+        }
+        "session_list" => {
+            let k = g.int(0, 4) as usize;
+            let ids: Vec<String> = (0..k).map(|_| format!("{}{:08x}", one(g, &["sess-", "sess_", "s-", ""]), g.rng.below(1 << 30) as u32)).collect();
+            let list: Vec<Value> = ids.iter().map(|id| json!({"session_id": id, "messages": g.int(1, 40)})).collect();
+            let answer = if k == 0 { "No sessions are open.".to_string() } else { format!("{} open: {}.", plural(k, "session is", "sessions are"), and_list(&ids)) };
+            (json!({"sessions": list, "total": k}), answer)
+        }
+        "switch_model" => {
+            let (tier, model) = (arg("tier").unwrap_or_default(), arg("model_name").unwrap_or_default());
+            if g.chance(0.3) {
+                let backend = one(g, &backends);
+                let msg = format!("Error: Model '{model}' is not available on the active backend {backend}");
+                (json!(msg), format!("The switch failed: {}", msg.trim_start_matches("Error: ")))
+            } else {
+                (json!(format!("Switched the {tier} tier to {model} (saved to settings.json).")), format!("Done: the {tier} tier now uses {model}."))
+            }
+        }
+        "switch_backend" => {
+            let id = arg("backend_id").unwrap_or_default();
+            if g.chance(0.3) {
+                let msg = format!("Error: Unknown backend '{id}'. Available: {}", and_list(&[one(g, &backends).to_string(), one(g, &backends).to_string()]));
+                (json!(msg), format!("Delia refused: {}", msg.trim_start_matches("Error: ")))
+            } else {
+                (json!(format!("Active backend is now {id}.")), format!("Done: {id} is now the active backend."))
+            }
+        }
+        "get_model_info_tool" => {
+            let name = arg("model_name").unwrap_or_default();
+            let (vram, ctx, tier) = (g.int(2, 80), one(g, &[8192, 32768, 131072, 4096]), one(g, TIERS));
+            (json!({"model": name, "vram_gb": vram, "context_window": ctx, "tier": tier}), format!("{name} needs about {vram} GB of VRAM, has a {ctx}-token context window and sits in the {tier} tier."))
+        }
+        "melons" => {
+            let (a, b) = (one(g, &models), one(g, &models));
+            if a == b {
+                return None;
+            }
+            let (x, y) = (g.int(20, 90), g.int(1, 19));
+            (json!({"leaderboard": [{"model": a, "melons": x}, {"model": b, "melons": y}]}), format!("{a} leads with {x} melons, ahead of {b} with {y}."))
+        }
+        _ => return None,
+    })
+}
+
+/// `n` Delia examples: synthesised requests, Delia-shaped results, answers that quote them.
+pub fn delia_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
+    const TOOLS: &[&str] = &["delegate", "delegate", "think", "health", "health", "models", "queue_status", "session_list", "switch_model", "switch_backend", "get_model_info_tool", "melons", "batch", "chain"];
+    let mut g = Gen::new(seed, super::gen::Split::Train);
+    let mut out = Vec::new();
+    for _ in 0..n * 20 {
+        if out.len() == n {
+            break;
+        }
+        let tool = one(&mut g, TOOLS);
+        let core = super::synth::generate(tool, &mut g);
+        let style = one(&mut g, &[super::gen::Style::Imperative, super::gen::Style::Question, super::gen::Style::Polite]);
+        let request = super::gen::styled(&mut g, &core.text, style);
+        let c = Call { name: tool.into(), arguments: core.arguments };
+        // batch and chain have results only when no backend answers.
+        let Some((result, answer)) = delia_result(&mut g, &c).filter(|(r, _)| !matches!(tool, "batch" | "chain") || r.get("error").is_some()) else { continue };
+        let text = match &result {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        let unsupported = crate::eval::answers::unsupported(&answer, &[&text, &request]);
+        anyhow::ensure!(unsupported.is_empty(), "Delia answer {answer:?} says {unsupported:?}, which the result does not show:\n{text}");
+        out.push(Grounded { kind: "delia", messages: vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![c.clone()] }, Message::Tool { name: c.name.clone(), content: result }, Message::Assistant { content: Some(answer), tool_calls: vec![] }] });
+    }
+    Ok(out)
+}
