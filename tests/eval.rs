@@ -56,3 +56,56 @@ fn a_malformed_eval_file_is_named() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.jsonl:2"), "{err}");
 }
+
+#[test]
+fn executed_tasks_run_the_tools_on_a_copy_and_judge_the_answers() {
+    common::base_model();
+    let dir = common::tmp();
+    let ws = dir.path().join("demo");
+    std::fs::create_dir_all(ws.join("src")).unwrap();
+    for f in ["main.py", "util.py", "db.py"] {
+        std::fs::write(ws.join("src").join(f), "print('hi')\n").unwrap();
+    }
+    std::fs::write(ws.join("settings.toml"), "[server]\nport = 8123\n").unwrap();
+    let tasks = dir.path().join("tasks.jsonl");
+    std::fs::write(
+        &tasks,
+        concat!(
+            "{\"id\": \"count\", \"workspace\": \"demo\", \"request\": \"how many files are in src?\", \"facts\": [\"3\"], \"read_only\": true}\n",
+            "{\"id\": \"port\", \"workspace\": \"demo\", \"request\": \"what port does settings.toml set?\", \"facts\": [\"8123\"], \"read_only\": true}\n",
+            "{\"id\": \"empty\", \"workspace\": \"demo\", \"request\": \"is the logs folder empty?\", \"facts\": [\"empty\"], \"empty_dirs\": [\"logs\"], \"read_only\": true}\n",
+        ),
+    )
+    .unwrap();
+    let threads = common::threads().to_string();
+    let o = fg(&["eval", "--execute", tasks.to_str().unwrap(), "--grammar", "--json", "-t", &threads]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["n"], 3);
+    for k in ["answer_accuracy", "answered", "with_tool_call", "loops", "changing_calls_on_read_only"] {
+        assert!(r.get(k).is_some(), "{k} in the JSON");
+    }
+    for t in r["tasks"].as_array().unwrap() {
+        // The tools really ran on the workspace: results carry the sandbox's first line.
+        let results = t["results"].as_array().unwrap();
+        assert!(!results.is_empty(), "{t}");
+        assert!(results.iter().all(|x| x.as_str().unwrap().starts_with('[') || x.as_str().unwrap().contains("error")), "{t}");
+        let judged = t["answer"].is_string() && t["missing_facts"].as_array().unwrap().is_empty() && t["unsupported"].as_array().unwrap().is_empty();
+        assert_eq!(t["correct"].as_bool().unwrap(), judged, "{t}");
+    }
+    let port = &r["tasks"][1];
+    assert!(port["results"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains("port = 8123")), "{port}");
+    // The workspace itself is never touched (the run works on a copy).
+    assert!(!ws.join("logs").exists());
+}
+
+#[test]
+fn a_malformed_task_file_is_named() {
+    let dir = common::tmp();
+    let bad = dir.path().join("tasks.jsonl");
+    std::fs::write(&bad, "{\"id\": \"a\", \"workspace\": \"nowhere\", \"request\": \"x\", \"facts\": [\"y\"], \"read_only\": true}\n").unwrap();
+    let o = fg(&["eval", "--execute", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "a bad input file exits 3");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("tasks.jsonl") && err.contains("nowhere"), "{err}");
+}

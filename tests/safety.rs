@@ -139,7 +139,7 @@ fn a_path_swapped_for_a_link_is_never_followed() {
     for _ in 0..3000 {
         match run(&sb, "read_file", json!({"path": "a.txt"})) {
             Ok(v) => {
-                assert_eq!(v, json!("inside"), "a read followed the swapped link");
+                assert_eq!(v, json!("[1 line]\ninside"), "a read followed the swapped link");
                 inside += 1;
             }
             Err(e) => {
@@ -231,7 +231,8 @@ fn a_long_file_read_by_the_model_is_cut_to_the_context_and_the_transcript_is_wri
     let result = t["events"].as_array().unwrap().iter().find(|e| e["event"] == "result").unwrap_or_else(|| panic!("the model made no call: {t}"));
     assert_eq!(result["name"], "read_file", "{t}");
     let content = result["content"].as_str().unwrap();
-    assert!(content.starts_with(line) && content.contains("the rest did not fit the context"), "{}", &content[content.len().saturating_sub(300)..]);
+    let lines = 3_000_000 / line.len();
+    assert!(content.starts_with(&format!("[{lines} lines]\n{line}")) && content.contains("the rest did not fit the context"), "{}", &content[content.len().saturating_sub(300)..]);
     assert!(t["events"].as_array().unwrap().iter().filter(|e| e["event"] == "generation").count() == 2, "the model had its turn after the result: {t}");
 }
 

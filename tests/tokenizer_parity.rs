@@ -149,7 +149,7 @@ fn loss_mask_marks_exactly_the_completion_of_each_kind() {
         assert!(mask[..ids.iter().position(|&i| i == 105).unwrap()].iter().all(|&m| m == 0), "prefix trained");
         kinds.insert(e.kind.clone());
     }
-    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["call", "multi_turn", "near_miss", "no_call", "parallel"]);
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["call", "grounded", "multi_turn", "near_miss", "no_call", "parallel"]);
 }
 
 #[test]

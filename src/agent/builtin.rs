@@ -264,7 +264,13 @@ impl Sandbox {
         }
         let end = end.unwrap_or(lines.len()).min(lines.len());
         let total = lines.len();
-        let head = if start == 1 && end == total { format!("[{}]", count(total, "line", "lines")) } else { format!("[lines {start}-{end} of {total}]") };
+        // A file longer than MAX_READ is read in part: its length is not known.
+        let of = if bytes.len() as u64 >= MAX_READ { format!("the first {total} lines of a file over {} MB", MAX_READ >> 20) } else { total.to_string() };
+        let head = match (start == 1 && end == total, bytes.len() as u64 >= MAX_READ) {
+            (true, false) => format!("[{}]", count(total, "line", "lines")),
+            (true, true) => format!("[{of}]"),
+            _ => format!("[lines {start}-{end} of {of}]"),
+        };
         Ok(Value::String(truncate(format!("{head}\n{}", lines[start - 1..end.max(start - 1)].join("\n")))))
     }
 

@@ -18,7 +18,16 @@ fn build(a: &DataBuildArgs) -> Result<()> {
     let corpus = match (&a.corpus, a.no_corpus) {
         (_, true) => None,
         (Some(dir), _) => Some(dir.clone()),
-        (None, _) => Some(crate::paths::project_dir().join("data/corpus")).filter(|d| d.is_dir()),
+        // The project's corpus is written for the project's tools: another tools file builds
+        // without it unless --corpus names one.
+        (None, _) => {
+            let dir = crate::paths::project_dir().join("data/corpus");
+            let own_tools = Tools::load(&default_tools_path()).is_ok_and(|t| t.hash == tools.hash);
+            if dir.is_dir() && !own_tools {
+                eprintln!("note: the project's natural corpus is written for its own tools file, so this build has none (--corpus DIR gives one)");
+            }
+            Some(dir).filter(|d| d.is_dir() && own_tools)
+        }
     };
     let opts = data::BuildOptions { harvest: a.harvest.clone(), seed: a.seed, scale: a.scale, format: a.format, corpus, natural_repeat: a.natural_repeat };
     let ds = data::build(&tools, &opts)?;

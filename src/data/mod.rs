@@ -414,7 +414,16 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         }
     }
     let seed = opts.seed;
-    for g in grounded::file_examples(scaled(GROUNDED_FILES), seed)?.into_iter().chain(grounded::delia_examples(scaled(GROUNDED_DELIA), seed ^ 0xde11a)?) {
+    // Grounded examples call the tools whose phrasings fit the file's schemas (another tools file
+    // may lack some or have changed them).
+    let fits = |g: &grounded::Grounded| {
+        g.messages.iter().all(|m| match m {
+            Message::Assistant { tool_calls, .. } => tool_calls.iter().all(|c| b.tailored(&c.name)),
+            _ => true,
+        })
+    };
+    let grounded_examples: Vec<grounded::Grounded> = grounded::file_examples(scaled(GROUNDED_FILES), seed)?.into_iter().chain(grounded::delia_examples(scaled(GROUNDED_DELIA), seed ^ 0xde11a)?).filter(fits).collect();
+    for g in grounded_examples {
         // Not deduplicated by request: the same question on another workspace has another answer.
         let id = format!("train-grounded-{:05}", b.out.len());
         let ex = b.example(id, "grounded", &format!("grounded:{}", g.kind), "train", g.messages)?;
