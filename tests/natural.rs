@@ -188,4 +188,8 @@ fn the_task_set_loads_and_its_facts_hold_in_its_workspaces() {
     std::fs::write(dir.path().join("t.jsonl"), "{\"id\": \"a\", \"workspace\": \"../etc\", \"request\": \"x\", \"facts\": [\"y\"], \"read_only\": true}\n").unwrap();
     let e = fg::eval::tasks::load_tasks(&dir.path().join("t.jsonl")).unwrap_err();
     assert!(format!("{e:#}").contains("not a folder next to the task file"), "{e:#}");
+    std::fs::create_dir(dir.path().join("ws")).unwrap();
+    std::fs::write(dir.path().join("t.jsonl"), "{\"id\": \"a\", \"workspace\": \"ws\", \"request\": \"x\", \"facts\": [\"y\"], \"empty_dirs\": [\"/tmp/fg-outside\"], \"read_only\": true}\n").unwrap();
+    let e = fg::eval::tasks::load_tasks(&dir.path().join("t.jsonl")).unwrap_err();
+    assert!(format!("{e:#}").contains("not a plain path inside the workspace"), "{e:#}");
 }

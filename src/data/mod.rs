@@ -161,25 +161,16 @@ impl<'a> Builder<'a> {
         if self.seen.contains(&key) || (self.split == Split::Eval && self.train_requests.contains(&key)) {
             return Ok(false);
         }
-        let mut tool_calls = Vec::new();
-        for m in &messages {
-            if let Message::Assistant { tool_calls: calls, .. } = m {
-                for c in calls {
-                    self.tools.check_call(&c.name, &c.arguments).with_context(|| format!("synthesised call {} {}", c.name, serde_json::Value::Object(c.arguments.clone())))?;
-                    tool_calls.push(c.name.clone());
-                }
-            }
-        }
-        let text = self.format.render(self.tools, None, &messages, false)?.text();
-        self.seen.insert(key);
         let split = if self.split == Split::Train { "train" } else { "eval" };
         let id = format!("{split}-{kind}-{:05}", self.out.len());
-        self.out.push(Example { id, kind: kind.into(), source, split: split.into(), format: self.format, tools_hash: self.tools.hash.clone(), messages, tool_calls, text });
+        let example = self.example(id, kind, &source, split, messages)?;
+        self.seen.insert(key);
+        self.out.push(example);
         Ok(true)
     }
 
-    /// An example of `messages` as it is, checked and rendered (for the natural corpus, whose
-    /// lines are kept even where a request repeats in another form).
+    /// An example of `messages`, its calls checked and its text rendered (the natural corpus and
+    /// grounded examples come through here directly: they are not deduplicated by request).
     fn example(&self, id: String, kind: &str, source: &str, split: &str, messages: Vec<Message>) -> Result<Example> {
         let mut tool_calls = Vec::new();
         for m in &messages {

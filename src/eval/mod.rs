@@ -239,7 +239,7 @@ pub fn score(tools: &Tools, outcomes: Vec<Outcome>) -> Report {
     }
 }
 
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     if x.is_nan() {
         "–".into()
     } else {

@@ -8,11 +8,12 @@
 //! refused (nothing changes), and counted when the task only reads; loops are counted too.
 
 use super::answers::{unsupported, Fact};
+use super::pct;
 use crate::agent::builtin::{Sandbox, NEEDS_CONFIRMATION};
 use crate::agent::consent::Confirm;
 use crate::agent::run::{Agent, Event, Executor};
 use crate::format::Call;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -38,8 +39,12 @@ pub fn load_tasks(path: &Path) -> Result<Vec<Task>> {
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let t: Task = serde_json::from_str(line).with_context(|| format!("line {}", i + 1)).with_context(bad)?;
         let ws = dir.join(&t.workspace);
-        if t.workspace.contains("..") || Path::new(&t.workspace).is_absolute() || !ws.is_dir() {
+        let plain = Path::new(&t.workspace).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || !ws.is_dir() {
             return Err(anyhow::anyhow!("line {}: the workspace {} is not a folder next to the task file", i + 1, t.workspace)).with_context(bad);
+        }
+        if t.empty_dirs.iter().any(|d| !Path::new(d).components().all(|c| matches!(c, std::path::Component::Normal(_)))) {
+            return Err(anyhow::anyhow!("line {}: an empty_dirs entry is not a plain path inside the workspace", i + 1)).with_context(bad);
         }
         if t.facts.is_empty() {
             return Err(anyhow::anyhow!("line {}: a task needs at least one fact", i + 1)).with_context(bad);
@@ -105,10 +110,8 @@ pub fn run_tasks(agent: &mut Agent, tasks: &[Task], dir: &Path, mut progress: im
     for t in tasks {
         let scratch = Scratch(std::env::temp_dir().join(format!("fg-task-{}-{:016x}", std::process::id(), crate::fsx::random_u64())));
         copy_tree(&dir.join(&t.workspace), &scratch.0).with_context(|| format!("cannot copy the workspace of {}", t.id))?;
+        // load_tasks checked that each is a plain path inside the workspace.
         for d in &t.empty_dirs {
-            if d.contains("..") {
-                bail!("task {}: empty_dirs entry {d} leaves the workspace", t.id);
-            }
             std::fs::create_dir_all(scratch.0.join(d))?;
         }
         let exec = Executor::new(Some(Sandbox::new(&scratch.0, Confirm::Never)?))?;
@@ -170,10 +173,6 @@ pub fn score_tasks(outcomes: Vec<TaskOutcome>) -> TaskReport {
         changing_calls_on_read_only: outcomes.iter().map(|o| o.changing_calls.len()).sum(),
         tasks: outcomes,
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
 }
 
 impl TaskReport {
