@@ -118,19 +118,38 @@ fn grounded_answers_state_only_what_the_results_show() {
     let g = grounded();
     assert!(g.len() >= 800, "{}", g.len());
     let kinds: HashSet<&str> = g.iter().map(|e| e.source.as_str()).collect();
-    for k in ["count", "list", "presence", "missing_folder", "by_type", "config_value", "returns", "defined", "todos", "imports", "lines", "missing_file", "delia"] {
+    for k in [
+        "count", "list", "presence", "missing_folder", "by_type", "config_value", "returns", "defined", "todos", "imports", "lines", "missing_file", "delia", "dep_version", "project_version",
+        "count_tests", "setting_search", "returns_search", "uses", "recursive_type", "found_after_miss",
+    ] {
         assert!(kinds.contains(format!("grounded:{k}").as_str()), "no {k} examples");
     }
     for e in g {
-        let [Message::User { content: request }, Message::Assistant { tool_calls, .. }, Message::Tool { content: result, .. }, Message::Assistant { content: Some(answer), .. }] = e.messages.as_slice() else {
-            panic!("{}: not request, call, result, answer", e.id)
+        // The request, one or more calls each followed by its result, and the answer.
+        let [Message::User { content: request }, steps @ .., Message::Assistant { content: Some(answer), .. }] = e.messages.as_slice() else {
+            panic!("{}: not request, calls and results, answer", e.id)
         };
-        assert_eq!(tool_calls.len(), 1);
-        let text = match result {
-            Value::String(s) => s.clone(),
-            v => v.to_string(),
-        };
-        assert!(unsupported(answer, &[&text, request]).is_empty(), "{}: {answer:?} after {text:?}", e.id);
+        assert!(!steps.is_empty() && steps.len() % 2 == 0, "{}", e.id);
+        let mut results = Vec::new();
+        for pair in steps.chunks(2) {
+            let [Message::Assistant { tool_calls, .. }, Message::Tool { content: result, .. }] = pair else { panic!("{}: a call without its result", e.id) };
+            assert_eq!(tool_calls.len(), 1);
+            results.push(match result {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            });
+        }
+        let mut shown: Vec<&str> = results.iter().map(String::as_str).collect();
+        shown.push(request);
+        assert!(unsupported(answer, &shown).is_empty(), "{}: {answer:?} after {results:?}", e.id);
+        // A second call follows only an error that named the path it uses.
+        if let [first, ..] = results.as_slice() {
+            if steps.len() == 4 {
+                let Message::Assistant { tool_calls, .. } = &steps[2] else { unreachable!() };
+                let path = tool_calls[0].arguments["path"].as_str().unwrap();
+                assert!(first.contains(&format!("did you mean {path}?")), "{}: {first}", e.id);
+            }
+        }
     }
 }
 
@@ -156,13 +175,19 @@ fn grounded_file_results_are_what_the_sandbox_returns() {
 
 #[test]
 fn the_task_set_loads_and_its_facts_hold_in_its_workspaces() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/tasks/tasks.jsonl");
-    let tasks = fg::eval::tasks::load_tasks(&path).unwrap();
-    assert!(tasks.len() >= 60, "{}", tasks.len());
-    let root = path.parent().unwrap();
-    for t in &tasks {
+    for (file, at_least) in [("tasks.jsonl", 60), ("fresh.jsonl", 40)] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/tasks").join(file);
+        let tasks = fg::eval::tasks::load_tasks(&path).unwrap();
+        assert!(tasks.len() >= at_least, "{file}: {}", tasks.len());
+        facts_hold(&tasks, path.parent().unwrap());
+    }
+}
+
+/// Every task is read-only, and every fact that is a value (not a count, not one of several
+/// wordings) is somewhere in its workspace.
+fn facts_hold(tasks: &[fg::eval::tasks::Task], root: &std::path::Path) {
+    for t in tasks {
         assert!(t.read_only, "{}", t.id);
-        // Every fact that is a value (not a count, not one of several wordings) is in the workspace.
         let mut text = String::new();
         let mut stack = vec![root.join(&t.workspace)];
         while let Some(d) = stack.pop() {
@@ -184,6 +209,10 @@ fn the_task_set_loads_and_its_facts_hold_in_its_workspaces() {
             }
         }
     }
+}
+
+#[test]
+fn task_files_that_leave_their_folder_are_refused() {
     let dir = common::tmp();
     std::fs::write(dir.path().join("t.jsonl"), "{\"id\": \"a\", \"workspace\": \"../etc\", \"request\": \"x\", \"facts\": [\"y\"], \"read_only\": true}\n").unwrap();
     let e = fg::eval::tasks::load_tasks(&dir.path().join("t.jsonl")).unwrap_err();

@@ -49,6 +49,12 @@ fn file_tools_read_list_search_and_edit() {
     assert_eq!(run(&sb, "list_directory", json!({"path": "src", "recursive": true, "pattern": "*.rs"})).unwrap(), json!("[2 entries matching *.rs: 2 files, 0 folders]\nmain.rs\nutil/mod.rs"));
     let found = run(&sb, "search_code", json!({"pattern": "fn \\w+\\(", "context_lines": 0})).unwrap();
     assert_eq!(found, json!("[2 matches in 2 files]\nsrc/main.rs:1: fn main() {\nsrc/util/mod.rs:1: pub fn helper() {}"));
+    // Matches whose context overlaps show each line once, in order.
+    std::fs::write(dir.path().join("near.txt"), "a\nx1\nb\nx2\nc\n").unwrap();
+    let near = run(&sb, "search_code", json!({"pattern": "^x", "path": "near.txt", "context_lines": 1})).unwrap();
+    assert_eq!(near, json!("[2 matches in 1 file]\nnear.txt:1- a\nnear.txt:2: x1\nnear.txt:3- b\nnear.txt:4: x2\nnear.txt:5- c"));
+    let wide = run(&sb, "search_code", json!({"pattern": "^x", "path": "near.txt", "context_lines": 3})).unwrap();
+    assert_eq!(wide, json!("[2 matches in 1 file]\nnear.txt:1- a\nnear.txt:2: x1\nnear.txt:3- b\nnear.txt:4: x2\nnear.txt:5- c"));
     run(&sb, "write_file", json!({"path": "new/dir/a.txt", "content": "one\ntwo\n"})).unwrap();
     run(&sb, "replace_in_file", json!({"path": "new/dir/a.txt", "search": "two", "replace": "2"})).unwrap();
     run(&sb, "insert_into_file", json!({"path": "new/dir/a.txt", "content": "zero", "line": 0})).unwrap();
@@ -63,6 +69,26 @@ fn file_tools_read_list_search_and_edit() {
     assert!(run(&sb, "delete_file", json!({"path": "src"})).unwrap_err().contains("empty"));
     run(&sb, "delete_file", json!({"path": "new/dir/a.txt"})).unwrap();
     assert!(!dir.path().join("new/dir/a.txt").exists());
+}
+
+#[test]
+fn a_missing_path_names_the_entries_of_that_name_elsewhere() {
+    let (dir, sb) = workspace();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/settings.toml"), "port = 1\n").unwrap();
+    std::fs::write(dir.path().join("pyproject.toml"), "[project]\n").unwrap();
+    let e = run(&sb, "read_file", json!({"path": "settings.toml"})).unwrap_err();
+    assert!(e.starts_with("settings.toml: No such file") && e.ends_with("; did you mean config/settings.toml?"), "{e}");
+    // A name without its extension finds the file that adds one; folders are not offered for files.
+    let e = run(&sb, "read_file", json!({"path": "pyproject"})).unwrap_err();
+    assert!(e.ends_with("; did you mean pyproject.toml?"), "{e}");
+    let e = run(&sb, "list_directory", json!({"path": "util"})).unwrap_err();
+    assert!(e.ends_with("; did you mean src/util?"), "{e}");
+    let e = run(&sb, "search_code", json!({"pattern": "x", "path": "main.rs"})).unwrap_err();
+    assert!(e.ends_with("; did you mean src/main.rs?"), "{e}");
+    // Nothing of that name: the error alone; an existing file that is not a folder: no guess.
+    assert!(!run(&sb, "read_file", json!({"path": "absent.txt"})).unwrap_err().contains("did you mean"));
+    assert!(!run(&sb, "list_directory", json!({"path": "README.md"})).unwrap_err().contains("did you mean"));
 }
 
 #[test]

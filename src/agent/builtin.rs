@@ -221,6 +221,39 @@ impl Sandbox {
         Ok(())
     }
 
+    /// `message` (an error about `rel`) with the workspace's entries of the same name when `rel`
+    /// does not exist: "settings.toml: No such file or directory (os error 2); did you mean
+    /// config/settings.toml?". A name without an extension also matches names that add one
+    /// (`pyproject` finds `pyproject.toml`). At most five, skipping hidden folders, `target` and
+    /// `node_modules`.
+    fn with_suggestions(&self, rel: &Path, message: String, want: Kind) -> String {
+        if !matches!(self.dir.symlink_metadata(rel), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+            return message;
+        }
+        let Some(wanted) = rel.file_name().map(|n| n.to_string_lossy().to_lowercase()) else { return message };
+        let bare = !wanted.contains('.');
+        let mut found = Vec::new();
+        let _ = self.walk(Path::new("."), true, &["target", "node_modules"], |path, kind, _| {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+            let same = name == wanted || (bare && kind == Kind::File && name.split_once('.').is_some_and(|(stem, _)| stem == wanted));
+            if kind == want && same && path != rel {
+                found.push(path.display().to_string());
+            }
+            found.len() < 5
+        });
+        if found.is_empty() {
+            return message;
+        }
+        found.sort();
+        let names: Vec<&str> = found.iter().map(String::as_str).collect();
+        let list = match names.as_slice() {
+            [one] => one.to_string(),
+            [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+            [] => unreachable!(),
+        };
+        format!("{message}; did you mean {list}?")
+    }
+
     /// Runs builtin tool `name`. `Err` is the message the model receives.
     pub async fn run(&self, name: &str, a: &Map<String, Value>) -> ToolResult {
         if NEEDS_CONFIRMATION.contains(&name) && !(name == "apply_diff" && b(a, "dry_run") == Some(true)) {
@@ -254,7 +287,7 @@ impl Sandbox {
 
     fn read_file(&self, a: &Map<String, Value>) -> ToolResult {
         let rel = relative(s(a, "path").unwrap_or(""))?;
-        let bytes = self.read(&rel)?;
+        let bytes = self.read(&rel).map_err(|m| self.with_suggestions(&rel, m, Kind::File))?;
         let text = String::from_utf8_lossy(&bytes);
         let start = n(a, "start_line").unwrap_or(1).max(1) as usize;
         let end = n(a, "end_line").map(|e| e.max(0) as usize);
@@ -278,7 +311,7 @@ impl Sandbox {
         let rel = relative(s(a, "path").unwrap_or("."))?;
         match self.dir.metadata(&rel) {
             Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", self.display(&rel))),
-            Err(e) => return Err(io_message(&rel, &e)),
+            Err(e) => return Err(self.with_suggestions(&rel, io_message(&rel, &e), Kind::Dir)),
             Ok(_) => {}
         }
         let pattern = s(a, "pattern").map(glob_regex).transpose()?;
@@ -305,7 +338,10 @@ impl Sandbox {
         let rel = relative(s(a, "path").unwrap_or("."))?;
         let files_re = s(a, "file_pattern").map(glob_regex).transpose()?;
         let ctx = n(a, "context_lines").unwrap_or(2).clamp(0, 50) as usize;
-        let meta = self.dir.symlink_metadata(&rel).map_err(|e| io_message(&rel, &e))?;
+        let meta = self.dir.symlink_metadata(&rel).map_err(|e| io_message(&rel, &e)).map_err(|m| {
+            let dir = self.with_suggestions(&rel, m.clone(), Kind::Dir);
+            if dir != m { dir } else { self.with_suggestions(&rel, m, Kind::File) }
+        })?;
         let mut out = Vec::new();
         let mut matches = 0;
         // Searches one file opened through its folder's handle (never through a link); false
@@ -320,12 +356,15 @@ impl Sandbox {
             }
             let Ok(text) = String::from_utf8(bytes) else { return true };
             let lines: Vec<&str> = text.lines().collect();
+            // The next line not yet shown: context shared by nearby matches is shown once.
+            let mut next = 0;
             for (i, line) in lines.iter().enumerate() {
                 if re.is_match(line) {
                     matches += 1;
-                    let (lo, hi) = (i.saturating_sub(ctx), (i + ctx).min(lines.len().saturating_sub(1)));
+                    let (lo, hi) = (i.saturating_sub(ctx).max(next), (i + ctx).min(lines.len().saturating_sub(1)));
+                    next = hi + 1;
                     for (j, l) in lines.iter().enumerate().take(hi + 1).skip(lo) {
-                        out.push(format!("{shown}:{}{} {l}", j + 1, if j == i { ":" } else { "-" }));
+                        out.push(format!("{shown}:{}{} {l}", j + 1, if j == i || re.is_match(l) { ":" } else { "-" }));
                     }
                     if matches >= 200 {
                         out.push("… [stopped at 200 matches]".into());

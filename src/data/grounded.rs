@@ -108,6 +108,24 @@ struct Workspace {
     /// Files and their line counts.
     files: Vec<(String, usize)>,
     lang: Lang,
+    /// The package manifest (pyproject.toml, package.json, Cargo.toml or go.mod).
+    manifest: Manifest,
+    /// Test files and how many tests each holds.
+    tests: Vec<(String, usize)>,
+    /// The Dockerfile's base image, when there is a Dockerfile.
+    base_image: Option<String>,
+    /// The Makefile's targets and their commands, when there is a Makefile.
+    make_targets: Vec<(&'static str, &'static str)>,
+}
+
+/// What a package manifest declares.
+struct Manifest {
+    path: &'static str,
+    version: String,
+    /// (dependency, version as written).
+    deps: Vec<(&'static str, String)>,
+    /// npm scripts: (name, command).
+    scripts: Vec<(&'static str, &'static str)>,
 }
 
 impl Drop for Workspace {
@@ -156,6 +174,124 @@ const SETTINGS: &[(&str, &str, &[&str])] = &[
     ("region", "region", &["eu-west-1", "us-east-2", "ap-south-1", "eu-central-1"]),
     ("database_url", "database URL", &["postgres://app@db:5432/shop", "sqlite:///data/app.db", "postgres://localhost/notes", "mysql://root@127.0.0.1/orders"]),
 ];
+
+/// Dependencies a manifest can list, per language.
+const DEPS: &[(Lang, &[&str])] = &[
+    (Lang::Python, &["requests", "sqlalchemy", "pydantic", "fastapi", "httpx", "click", "redis", "alembic", "celery", "jinja2", "pytest", "uvicorn"]),
+    (Lang::TypeScript, &["express", "zod", "axios", "lodash", "dayjs", "react", "vite", "typescript", "jest", "vitest", "pino", "prisma"]),
+    (Lang::Rust, &["serde", "anyhow", "tokio", "clap", "regex", "reqwest", "tracing", "thiserror", "rayon", "chrono"]),
+    (Lang::Go, &["github.com/go-chi/chi/v5", "github.com/spf13/cobra", "github.com/stretchr/testify", "go.uber.org/zap", "github.com/jackc/pgx/v5", "github.com/google/uuid", "gopkg.in/yaml.v3"]),
+];
+const IMAGES: &[(Lang, &[&str])] = &[
+    (Lang::Python, &["python:3.12-slim", "python:3.11-alpine", "python:3.10-bookworm", "python:3.13-slim"]),
+    (Lang::TypeScript, &["node:20-alpine", "node:18-bullseye", "node:22-slim"]),
+    (Lang::Rust, &["rust:1.77-slim", "rust:1.80", "debian:bookworm-slim"]),
+    (Lang::Go, &["golang:1.22-alpine", "golang:1.21", "gcr.io/distroless/static"]),
+];
+const MAKE_TARGETS: &[(Lang, &[(&str, &str)])] = &[
+    (Lang::Python, &[("test", "pytest -q"), ("lint", "ruff check ."), ("fmt", "black ."), ("run", "python -m app"), ("build", "python -m build")]),
+    (Lang::TypeScript, &[("test", "npx vitest run"), ("lint", "npx eslint src"), ("build", "npx tsc -p ."), ("run", "node dist/index.js"), ("fmt", "npx prettier --write .")]),
+    (Lang::Rust, &[("test", "cargo test --all"), ("lint", "cargo clippy -- -D warnings"), ("build", "cargo build --release"), ("fmt", "cargo fmt"), ("run", "cargo run")]),
+    (Lang::Go, &[("test", "go test ./..."), ("lint", "golangci-lint run"), ("build", "go build -o bin/app ./cmd/app"), ("fmt", "gofmt -w ."), ("run", "go run ./cmd/app")]),
+];
+const NPM_SCRIPTS: &[(&str, &[&str])] = &[
+    ("test", &["vitest run", "jest --coverage", "jest --runInBand", "node --test"]),
+    ("build", &["tsc -p tsconfig.json", "vite build", "esbuild src/index.ts --bundle --outdir=dist"]),
+    ("dev", &["vite", "tsx watch src/index.ts", "nodemon src/index.ts"]),
+    ("lint", &["eslint . --ext .ts", "biome check ."]),
+];
+
+fn pool<T: Copy + PartialEq>(table: &[(Lang, T)], lang: Lang) -> T {
+    table.iter().find(|(l, _)| *l == lang).unwrap().1
+}
+
+fn semver(g: &mut Gen) -> String {
+    format!("{}.{}.{}", g.int(0, 5), g.int(0, 30), g.int(0, 12))
+}
+
+/// The manifest's text and what it declares.
+fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
+    let mut deps: Vec<(&'static str, String)> = Vec::new();
+    for _ in 0..g.int(2, 6) {
+        let d = one(g, pool(DEPS, lang));
+        if deps.iter().all(|(x, _)| *x != d) {
+            let v = semver(g);
+            let written = match lang {
+                Lang::Python => format!("=={v}"),
+                Lang::TypeScript => format!("{}{v}", one(g, &["^", "~", ""])),
+                Lang::Rust => v,
+                Lang::Go => format!("v{v}"),
+            };
+            deps.push((d, written));
+        }
+    }
+    let version = semver(g);
+    let mut scripts = Vec::new();
+    let text = match lang {
+        Lang::Python => {
+            let mut t = format!("[project]\nname = \"{name}\"\nversion = \"{version}\"\nrequires-python = \">=3.10\"\ndependencies = [\n");
+            for (d, v) in &deps {
+                t += &format!("    \"{d}{v}\",\n");
+            }
+            t + "]\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n"
+        }
+        Lang::TypeScript => {
+            for (k, cmds) in NPM_SCRIPTS {
+                if g.chance(0.7) {
+                    scripts.push((*k, one(g, cmds)));
+                }
+            }
+            let s: Vec<String> = scripts.iter().map(|(k, c)| format!("    \"{k}\": \"{c}\"")).collect();
+            let d: Vec<String> = deps.iter().map(|(k, v)| format!("    \"{k}\": \"{v}\"")).collect();
+            format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}\n}}\n", s.join(",\n"), d.join(",\n"))
+        }
+        Lang::Rust => {
+            let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\n[dependencies]\n");
+            for (d, v) in &deps {
+                t += &if g.chance(0.3) { format!("{d} = {{ version = \"{v}\", features = [\"full\"] }}\n") } else { format!("{d} = \"{v}\"\n") };
+            }
+            t
+        }
+        Lang::Go => {
+            let mut t = format!("module github.com/acme/{name}\n\ngo 1.22\n\nrequire (\n");
+            for (d, v) in &deps {
+                t += &format!("\t{d} {v}\n");
+            }
+            t + ")\n"
+        }
+    };
+    let path = match lang {
+        Lang::Python => "pyproject.toml",
+        Lang::TypeScript => "package.json",
+        Lang::Rust => "Cargo.toml",
+        Lang::Go => "go.mod",
+    };
+    (text, Manifest { path, version, deps, scripts })
+}
+
+/// A test file with `k` tests, in the language's usual shape.
+fn test_file(lang: Lang, module: &str, k: usize) -> String {
+    let mut t = String::new();
+    for i in 1..=k {
+        t += &match lang {
+            Lang::Python => format!("def test_{module}_case_{i}():\n    assert {i} + 1 == {}\n\n", i + 1),
+            Lang::TypeScript => format!("it('{module} case {i}', () => {{\n  expect({i} + 1).toBe({});\n}});\n\n", i + 1),
+            Lang::Rust => format!("#[test]\nfn {module}_case_{i}() {{\n    assert_eq!({i} + 1, {});\n}}\n\n", i + 1),
+            Lang::Go => format!("func Test{}Case{i}(t *testing.T) {{\n\tif {i}+1 != {} {{\n\t\tt.Fatal(\"sum\")\n\t}}\n}}\n\n", super::gen::capitalize(module), i + 1),
+        };
+    }
+    t.trim_end().to_string() + "\n"
+}
+
+/// The regular expression that finds one test per match.
+fn test_pattern(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Python => "def test_",
+        Lang::TypeScript => "it\\(",
+        Lang::Rust => "#\\[test\\]",
+        Lang::Go => "func Test",
+    }
+}
 
 fn func_name(g: &mut Gen, lang: Lang) -> String {
     let (v, n) = (one(g, FUNC_VERBS), one(g, FUNC_NOUNS));
@@ -312,15 +448,17 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     let root = std::env::temp_dir().join(format!("fg-grounded-{}-{:016x}", std::process::id(), crate::fsx::random_u64()));
     std::fs::create_dir_all(&root)?;
     let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::Rust, Lang::Go]);
-    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), imports: Vec::new(), files: Vec::new(), lang };
+    let name = format!("{}-{}", one(g, &["shop", "notes", "ledger", "relay", "pantry", "atlas", "courier", "beacon", "harbor", "quill"]), one(g, &["api", "web", "cli", "service", "core", "tool"]));
+    let (manifest_text, manifest) = manifest(g, lang, &name);
+    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new() };
     let mut files: Vec<(String, String)> = Vec::new();
     let src = match lang {
         Lang::Python => one(g, &["app", "src", "shop", "core", "service", "api"]).to_string(),
         Lang::Go => one(g, &["internal", "pkg", "cmd"]).to_string(),
         _ => "src".to_string(),
     };
-    // Source modules: from one to fourteen, some in a nested folder.
-    let n_src = one(g, &[1usize, 2, 3, 4, 5, 6, 8, 10, 12, 14]);
+    // Source modules: from one to thirty, a third in a nested folder once there are more than five.
+    let n_src = if g.chance(0.2) { one(g, &[18usize, 22, 26, 30]) } else { one(g, &[1usize, 2, 3, 4, 5, 6, 8, 10, 12, 14]) };
     let sub = one(g, &["handlers", "services", "models", "lib", "core", "utils"]);
     let mut used = Vec::new();
     while used.len() < n_src {
@@ -335,6 +473,33 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
         let text = source(g, lang, &path, &mut ws);
         files.push((path, text));
     }
+    // Some functions are imported by another module (a first line; the lines below move down).
+    let n_funcs = ws.funcs.len();
+    for i in 0..n_funcs {
+        if !g.chance(0.35) || files.len() < 2 {
+            continue;
+        }
+        let (fname, ffile) = (ws.funcs[i].name.clone(), ws.funcs[i].file.clone());
+        let user = files[g.rng.below(files.len())].0.clone();
+        if user == ffile || lang == Lang::Go {
+            continue;
+        }
+        let module = Path::new(&ffile).file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let line = match lang {
+            Lang::Python => format!("from {src}.{module} import {fname}"),
+            Lang::TypeScript => format!("import {{ {fname} }} from \"./{module}\";"),
+            _ => format!("use crate::{module}::{fname};"),
+        };
+        let text = &mut files.iter_mut().find(|(p, _)| *p == user).unwrap().1;
+        *text = format!("{line}\n{text}");
+        for f in ws.funcs.iter_mut().filter(|f| f.file == user) {
+            f.line += 1;
+        }
+        for t in ws.todos.iter_mut().filter(|t| t.0 == user) {
+            t.1 += 1;
+        }
+    }
+    files.push((ws.manifest.path.to_string(), manifest_text));
     // Tests.
     if g.chance(0.7) {
         for m in used.iter().take(g.int(1, 6) as usize) {
@@ -344,7 +509,10 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
                 Lang::Rust => format!("tests/{m}.rs"),
                 Lang::Go => format!("tests/{m}_test.go"),
             };
-            files.push((path, format!("// tests for {m}\n")));
+            let k = g.int(1, 8) as usize;
+            let header = if lang == Lang::Go { "package tests\n\nimport \"testing\"\n\n" } else { "" };
+            ws.tests.push((path.clone(), k));
+            files.push((path, format!("{header}{}", test_file(lang, m, k))));
         }
     }
     // Configs in several formats.
@@ -363,9 +531,28 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     files.push(("README.md".into(), (0..readme_lines).map(|i| if i == 0 { "# Project".to_string() } else { format!("Line {i} of the readme.") }).collect::<Vec<_>>().join("\n") + "\n"));
     for _ in 0..g.int(0, 4) {
         let f = one(g, ROOT_EXTRAS);
-        if !files.iter().any(|(p, _)| p == f) {
-            files.push((f.into(), format!("{f}\n")));
+        if files.iter().any(|(p, _)| p == f) {
+            continue;
         }
+        let text = match f {
+            "Dockerfile" => {
+                let image = one(g, pool(IMAGES, lang));
+                ws.base_image = Some(image.to_string());
+                format!("FROM {image}\n\nWORKDIR /srv/app\nCOPY . .\nEXPOSE {}\nCMD [\"make\", \"run\"]\n", one(g, &["8080", "3000", "8000"]))
+            }
+            "Makefile" => {
+                let mut t = String::from(".PHONY: all\n\n");
+                for (target, cmd) in pool(MAKE_TARGETS, lang) {
+                    if g.chance(0.7) {
+                        ws.make_targets.push((target, cmd));
+                        t += &format!("{target}:\n\t{cmd}\n\n");
+                    }
+                }
+                t
+            }
+            _ => format!("{f}\n"),
+        };
+        files.push((f.into(), text));
     }
     for _ in 0..g.int(0, 2) {
         let d = one(g, EXTRA_FOLDERS);
@@ -430,20 +617,25 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let t = one(g, &["how many files are in {d}?", "how many entries does {d} have", "count the files in {d}", "How many things are in {d}?", "number of files in {d}?", "how big is {d}, how many files?"]);
         let req = t.replace("{d}", if here { "this folder" } else { folder });
         let place = place.clone();
+        let named = entries.clone();
         out.push(("count", (req, call("list_directory", args.clone()), Box::new(move |_| {
-            Some(if n == 0 { format!("{} is empty.", sentence_start(&place)) } else { format!("{} has {}: {} and {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders")) })
+            Some(match n {
+                0 => format!("{} is empty.", sentence_start(&place)),
+                1..=6 => format!("{} has {} ({} and {}): {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders"), and_list(&named)),
+                _ => format!("{} has {}: {} and {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders")),
+            })
         }))));
     }
     {
         let t = one(g, &["list the files in {d}", "what's in {d}?", "show me {d}", "ls {d}", "What does {d} contain?", "can you list {d} for me", "which files are in {d}"]);
         let req = t.replace("{d}", if here { "this folder" } else { folder });
-        let shown: Vec<String> = entries.iter().take(6).cloned().collect();
+        let shown: Vec<String> = entries.iter().take(8).cloned().collect();
         let place = place.clone();
         out.push(("list", (req, call("list_directory", args.clone()), Box::new(move |_| {
             let p = sentence_start(&place);
             Some(match n {
                 0 => format!("{p} is empty."),
-                1..=6 => format!("{p} has {}: {}.", plural(n, "entry", "entries"), and_list(&shown)),
+                1..=8 => format!("{p} has {}: {}.", plural(n, "entry", "entries"), and_list(&shown)),
                 _ => format!("{p} has {} ({} and {}), among them {}.", plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders"), and_list(&shown[..3])),
             })
         }))));
@@ -465,7 +657,7 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         if !ws.folders.iter().any(|(f, _)| f == missing) {
             let t = one(g, &["what's in {d}?", "list {d}", "how many files are in {d}?"]);
             out.push(("missing_folder", (t.replace("{d}", missing), call("list_directory", json!({"path": missing})), Box::new(move |r: &str| {
-                r.contains("No such file").then(|| format!("There is no {missing} folder here: listing it failed with \"No such file or directory\"."))
+                (r.contains("No such file") && !r.contains("did you mean")).then(|| format!("There is no {missing} folder here: listing it failed with \"No such file or directory\"."))
             }))));
         }
     }
@@ -570,9 +762,183 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         if !ws.files.iter().any(|(f, _)| f == missing) {
             let t = one(g, &["show me {f}", "what's in {f}?", "read {f}", "open {f} please"]);
             out.push(("missing_file", (t.replace("{f}", missing), call("read_file", json!({"path": missing})), Box::new(move |r: &str| {
-                r.contains("No such file").then(|| format!("{missing} does not exist: reading it failed with \"No such file or directory\"."))
+                (r.contains("No such file") && !r.contains("did you mean")).then(|| format!("{missing} does not exist: reading it failed with \"No such file or directory\"."))
             }))));
         }
+    }
+    out
+}
+
+/// The match lines of a search result: (file, line, text); context lines are left out.
+fn match_lines(result: &str) -> Vec<(String, usize, String)> {
+    result
+        .lines()
+        .filter_map(|l| {
+            let (file, rest) = l.split_once(':')?;
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            let text = rest[digits..].strip_prefix(": ")?;
+            Some((file.to_string(), rest[..digits].parse().ok()?, text.to_string()))
+        })
+        .collect()
+}
+
+/// The distinct files of a search result's matches, in order.
+fn matched_files(result: &str) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for (f, _, _) in match_lines(result) {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    files
+}
+
+/// A question answered by one or more calls in turn: (request, calls, answer from the results).
+type Steps = (String, Vec<Call>, Box<dyn Fn(&[String]) -> Option<String>>);
+
+/// Questions whose answer needs the right file found first, a manifest, a search that counts or
+/// locates, or a recursive listing.
+fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
+    let mut out: Vec<(&'static str, Steps)> = Vec::new();
+    let m = &ws.manifest;
+    // A dependency's version, from the manifest (sometimes named in the request).
+    {
+        let listed = g.chance(0.75) && !m.deps.is_empty();
+        let (dep, version) = if listed {
+            let (d, v) = &m.deps[g.rng.below(m.deps.len())];
+            (*d, Some(v.clone()))
+        } else {
+            let d = one(g, pool(DEPS, ws.lang));
+            (d, m.deps.iter().find(|(x, _)| *x == d).map(|(_, v)| v.clone()))
+        };
+        let shown = dep;
+        let t = one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version"]);
+        let req = t.replace("{d}", shown).replace("{m}", m.path);
+        let path = m.path;
+        out.push(("dep_version", (req, vec![call("read_file", json!({"path": path}))], Box::new(move |_| {
+            Some(match &version {
+                Some(v) => format!("{shown} is at `{}`.", v.trim_start_matches("==")),
+                None => format!("{shown} is not among the dependencies."),
+            })
+        }))));
+    }
+    // The project's own version.
+    {
+        let t = one(g, &["what version is the project at?", "what's the current version of this package", "which version does {m} declare?", "current release version?", "what version are we on according to {m}"]);
+        let (path, v) = (m.path, m.version.clone());
+        let go = ws.lang == Lang::Go;
+        if !go {
+            out.push(("project_version", (t.replace("{m}", path), vec![call("read_file", json!({"path": path}))], Box::new(move |_| Some(format!("The project is at version {v}."))))));
+        }
+    }
+    // npm scripts and make targets.
+    if !m.scripts.is_empty() {
+        let (k, cmd) = m.scripts[g.rng.below(m.scripts.len())];
+        let t = one(g, &["what does `npm run {k}` run?", "what's the {k} script?", "what does npm {k} do", "which command is the {k} script in package.json"]);
+        out.push(("script", (t.replace("{k}", k), vec![call("read_file", json!({"path": "package.json"}))], Box::new(move |_| Some(format!("The {k} script runs `{cmd}`."))))));
+    }
+    if !ws.make_targets.is_empty() {
+        let (k, cmd) = ws.make_targets[g.rng.below(ws.make_targets.len())];
+        let t = one(g, &["what does `make {k}` do?", "what does the {k} target in the Makefile run", "make {k} - what command is that?"]);
+        out.push(("make_target", (t.replace("{k}", k), vec![call("read_file", json!({"path": "Makefile"}))], Box::new(move |_| Some(format!("`make {k}` runs `{cmd}`."))))));
+    }
+    if let Some(image) = ws.base_image.clone() {
+        let t = one(g, &["which base image does the Dockerfile use?", "what image is our Dockerfile FROM?", "what does the Dockerfile build from", "docker base image?"]);
+        out.push(("base_image", (t.to_string(), vec![call("read_file", json!({"path": "Dockerfile"}))], Box::new(move |_| Some(format!("The Dockerfile builds FROM {image}."))))));
+    }
+    // Tests counted by a search in one file or one folder.
+    if !ws.tests.is_empty() {
+        let (file, k) = ws.tests[g.rng.below(ws.tests.len())].clone();
+        let pattern = test_pattern(ws.lang);
+        let t = one(g, &["how many tests are in {f}?", "how many test functions does {f} have", "count the tests in {f}", "number of tests in {f}?"]);
+        out.push(("count_tests", (t.replace("{f}", &file), vec![call("search_code", json!({"pattern": pattern, "path": file}))], Box::new(move |r: &[String]| {
+            r[0].starts_with(&format!("[{} in 1 file]", plural(k, "match", "matches"))).then(|| format!("{file} has {}.", plural(k, "test", "tests")))
+        }))));
+        let total: usize = ws.tests.iter().map(|(_, k)| k).sum();
+        let n_files = ws.tests.len();
+        let t = one(g, &["how many tests do we have under tests/?", "count all the tests in tests", "how many test cases are there in the tests folder"]);
+        out.push(("count_tests", (t.to_string(), vec![call("search_code", json!({"pattern": pattern, "path": "tests"}))], Box::new(move |r: &[String]| {
+            r[0].starts_with(&format!("[{} in {}]", plural(total, "match", "matches"), plural(n_files, "file", "files"))).then(|| format!("There are {} in {} under tests.", plural(total, "test", "tests"), plural(n_files, "file", "files")))
+        }))));
+    }
+    // A setting found by its key alone.
+    let unique: Vec<&Setting> = ws.settings.iter().filter(|s| !s.file.ends_with(".env") && ws.settings.iter().filter(|o| o.key == s.key).count() == 1).collect();
+    if !unique.is_empty() {
+        let st = unique[g.rng.below(unique.len())];
+        let t = one(g, &["what is {k} set to?", "where do we configure {k}, and to what?", "what's the {k} value in the config?", "which {k} do we use", "{k}?"]);
+        let (key, file, value) = (st.key, st.file.clone(), st.value.clone());
+        out.push(("setting_search", (t.replace("{k}", key), vec![call("search_code", json!({"pattern": key}))], Box::new(move |r: &[String]| {
+            let hit = match_lines(&r[0]).into_iter().find(|(f, _, text)| *f == file && text.contains(key) && text.contains(&value))?;
+            Some(format!("{key} is set to {value} in {file} (line {}).", hit.1))
+        }))));
+    }
+    // What a function returns, found by searching for its name.
+    if !ws.funcs.is_empty() {
+        let f = &ws.funcs[g.rng.below(ws.funcs.len())];
+        let t = one(g, &["what does {n} return?", "what's the return value of {n}", "{n} returns what?", "check what {n} gives back"]);
+        let (name, file, ret) = (f.name.clone(), f.file.clone(), f.returns.clone());
+        out.push(("returns_search", (t.replace("{n}", &name), vec![call("search_code", json!({"pattern": name}))], Box::new(move |r: &[String]| {
+            r[0].contains(&format!("return {ret}")).then(|| format!("{name} (in {file}) returns `{ret}`."))
+        }))));
+    }
+    // Who uses a function or a library: the files of the matches.
+    {
+        let word = if !ws.funcs.is_empty() && g.chance(0.5) { ws.funcs[g.rng.below(ws.funcs.len())].name.clone() } else { one(g, pool(IMPORTS, ws.lang)).to_string() };
+        let t = one(g, &["which files use {w}?", "where is {w} used?", "is {w} used anywhere?", "who references {w}", "find everything that mentions {w}"]);
+        let w = word.clone();
+        out.push(("uses", (t.replace("{w}", &word), vec![call("search_code", json!({"pattern": word}))], Box::new(move |r: &[String]| {
+            let files = matched_files(&r[0]);
+            Some(match files.len() {
+                0 => format!("Nothing mentions {w}: the search found no matches."),
+                1 => format!("Only {} mentions {w}.", files[0]),
+                k if k <= 5 => format!("{w} appears in {k} files: {}.", and_list(&files)),
+                k => format!("{w} appears in {k} files, among them {}.", and_list(&files[..3])),
+            })
+        }))));
+    }
+    // Files of one type in the whole tree.
+    {
+        let ext = ws.lang.ext();
+        let all: Vec<&String> = ws.files.iter().map(|(f, _)| f).filter(|f| f.ends_with(&format!(".{ext}"))).collect();
+        let k = all.len();
+        let t = one(g, &["how many .{e} files are there in the whole project?", "count all the .{e} files, every folder", "list every .{e} file in the repo", "how many .{e} files do we have in total, subfolders included"]);
+        out.push(("recursive_type", (t.replace("{e}", ext), vec![call("list_directory", json!({"recursive": true, "pattern": format!("*.{ext}")}))], Box::new(move |r: &[String]| {
+            let names: Vec<String> = r[0].lines().skip(1).map(String::from).collect();
+            (names.len() == k).then(|| match k {
+                0 => format!("There are no .{ext} files in the project."),
+                1..=5 => format!("There {} in the project: {}.", if k == 1 { format!("is 1 .{ext} file") } else { format!("are {k} .{ext} files") }, and_list(&names)),
+                _ => format!("There are {k} .{ext} files in the project, among them {}.", and_list(&names[..3])),
+            })
+        }))));
+    }
+    // A file named without its folder (or its extension): the error names it, then it is read.
+    let nested: Vec<&Setting> = ws.settings.iter().filter(|s| s.file.contains('/')).collect();
+    if !nested.is_empty() {
+        let st = nested[g.rng.below(nested.len())];
+        let base = st.file.rsplit('/').next().unwrap_or(&st.file).to_string();
+        let t = one(g, &["what {k} does {f} set?", "what's the {k} in {f}", "what is {k} set to in {f}?", "check {f} for the {k}"]);
+        let (file, key, value) = (st.file.clone(), st.key, st.value.clone());
+        let shown_key = if file.ends_with(".env") { key.to_uppercase() } else { key.to_string() };
+        out.push(("found_after_miss", (t.replace("{k}", st.said).replace("{f}", &base), vec![call("read_file", json!({"path": base})), call("read_file", json!({"path": file}))], Box::new(move |r: &[String]| {
+            r[0].ends_with(&format!("did you mean {file}?\"}}")).then(|| format!("{file} sets {shown_key} to {value}."))
+        }))));
+    }
+    if ws.lang == Lang::Python && g.chance(0.5) {
+        let v = m.version.clone();
+        let t = one(g, &["what version is the project at according to pyproject?", "check pyproject for the version", "pyproject says which version?"]);
+        out.push(("found_after_miss", (t.to_string(), vec![call("read_file", json!({"path": "pyproject"})), call("read_file", json!({"path": "pyproject.toml"}))], Box::new(move |r: &[String]| {
+            r[0].ends_with("did you mean pyproject.toml?\"}").then(|| format!("The project is at version {v} (pyproject.toml)."))
+        }))));
+    }
+    let subfolders: Vec<&(String, Vec<String>)> = ws.folders.iter().filter(|(f, e)| f.contains('/') && !e.is_empty() && e.len() <= 8).collect();
+    if !subfolders.is_empty() {
+        let (folder, entries) = subfolders[g.rng.below(subfolders.len())];
+        let base = folder.rsplit('/').next().unwrap_or(folder).to_string();
+        let t = one(g, &["what's in {d}?", "list {d}", "which files are in the {d} folder"]);
+        let (folder, entries) = (folder.clone(), entries.clone());
+        out.push(("found_after_miss", (t.replace("{d}", &base), vec![call("list_directory", json!({"path": base})), call("list_directory", json!({"path": folder}))], Box::new(move |r: &[String]| {
+            r[0].ends_with(&format!("did you mean {folder}?\"}}")).then(|| format!("{folder} has {}: {}.", plural(entries.len(), "entry", "entries"), and_list(&entries)))
+        }))));
     }
     out
 }
@@ -588,21 +954,31 @@ pub fn file_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
         anyhow::ensure!(rounds < n * 4 + 100, "grounded examples: too few questions could be answered");
         let ws = workspace(&mut g).context("cannot write a generated workspace")?;
         let sb = Sandbox::new(&ws.root, Confirm::Never)?;
-        let qs = questions(&mut g, &ws);
+        let mut qs: Vec<(&'static str, Steps)> = questions(&mut g, &ws).into_iter().map(|(kind, (request, c, answer))| (kind, (request, vec![c], Box::new(move |r: &[String]| answer(&r[0])) as Box<dyn Fn(&[String]) -> Option<String>>))).collect();
+        qs.extend(step_questions(&mut g, &ws));
         // A few questions per workspace, so that trees vary more than questions.
-        for (kind, (request, c, answer)) in qs.into_iter().filter(|_| g.chance(0.4)) {
-            let result = match rt.block_on(sb.run(&c.name, &c.arguments)) {
-                Ok(v) => v,
-                Err(e) => json!({"error": e}),
-            };
-            let text = match &result {
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            };
-            let Some(answer) = answer(&text) else { continue };
-            let unsupported = crate::eval::answers::unsupported(&answer, &[&text, &request]);
-            anyhow::ensure!(unsupported.is_empty(), "grounded answer {answer:?} says {unsupported:?}, which the result does not show:\n{text}");
-            out.push(Grounded { kind, messages: vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![c.clone()] }, Message::Tool { name: c.name.clone(), content: result }, Message::Assistant { content: Some(answer), tool_calls: vec![] }] });
+        for (kind, (request, calls, answer)) in qs.into_iter().filter(|_| g.chance(0.3)) {
+            let mut messages = vec![Message::User { content: request.clone() }];
+            let mut texts = Vec::new();
+            for c in &calls {
+                let result = match rt.block_on(sb.run(&c.name, &c.arguments)) {
+                    Ok(v) => v,
+                    Err(e) => json!({"error": e}),
+                };
+                texts.push(match &result {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                });
+                messages.push(Message::Assistant { content: None, tool_calls: vec![c.clone()] });
+                messages.push(Message::Tool { name: c.name.clone(), content: result });
+            }
+            let Some(answer) = answer(&texts) else { continue };
+            let mut shown: Vec<&str> = texts.iter().map(String::as_str).collect();
+            shown.push(&request);
+            let unsupported = crate::eval::answers::unsupported(&answer, &shown);
+            anyhow::ensure!(unsupported.is_empty(), "grounded answer {answer:?} says {unsupported:?}, which the results do not show:\n{}", texts.join("\n"));
+            messages.push(Message::Assistant { content: Some(answer), tool_calls: vec![] });
+            out.push(Grounded { kind, messages });
             if out.len() == n {
                 break;
             }
