@@ -1,11 +1,12 @@
-//! Grounded multi-turn examples (train only): a question, the call that answers it, the tool's
-//! real result, and an answer that states only what that result shows.
+//! Grounded multi-turn examples (train only): a question, the call (or the two calls) that answer
+//! it, the tools' real results, and an answer that states only what those results show.
 //!
 //! File questions run on workspaces generated on disk (projects in Python, TypeScript, Rust or
 //! Go: folders of every size, empty ones, config files in five formats, source files with
-//! definitions, TODOs and imports) through the agent's own sandbox, so the model learns from the
-//! exact text `fg agent` will show it: the counts on a listing's first line, `path:line:` matches,
-//! the errors of missing files. Delia questions get results of the shapes the real server
+//! definitions, TODOs and imports, tests, a package manifest, Dockerfiles and Makefiles) through
+//! the agent's own sandbox, so the model learns from the exact text `fg agent` will show it: the
+//! counts on a listing's first line, `path:line:` matches, the errors of missing files and the
+//! entries they name ("did you mean …?"), which a second call then reads. Delia questions get results of the shapes the real server
 //! returns (its health JSON, Markdown answers with a metadata footer, plain-text and JSON errors).
 //! Every answer is checked by `eval::answers::unsupported` before it is kept: no number or name
 //! in it may be absent from the result and the request.
@@ -826,8 +827,8 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     {
         let t = one(g, &["what version is the project at?", "what's the current version of this package", "which version does {m} declare?", "current release version?", "what version are we on according to {m}"]);
         let (path, v) = (m.path, m.version.clone());
-        let go = ws.lang == Lang::Go;
-        if !go {
+        // go.mod has no version of its own.
+        if ws.lang != Lang::Go {
             out.push(("project_version", (t.replace("{m}", path), vec![call("read_file", json!({"path": path}))], Box::new(move |_| Some(format!("The project is at version {v}."))))));
         }
     }
