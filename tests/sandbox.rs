@@ -82,6 +82,7 @@ fn a_missing_path_names_the_entries_of_that_name_elsewhere() {
     // A name without its extension finds the file that adds one; folders are not offered for files.
     let e = run(&sb, "read_file", json!({"path": "pyproject"})).unwrap_err();
     assert!(e.ends_with("; did you mean pyproject.toml?"), "{e}");
+    assert!(!run(&sb, "read_file", json!({"path": "util"})).unwrap_err().contains("did you mean"));
     let e = run(&sb, "list_directory", json!({"path": "util"})).unwrap_err();
     assert!(e.ends_with("; did you mean src/util?"), "{e}");
     let e = run(&sb, "search_code", json!({"pattern": "x", "path": "main.rs"})).unwrap_err();
