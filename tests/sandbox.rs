@@ -87,6 +87,16 @@ fn a_missing_path_names_the_entries_of_that_name_elsewhere() {
     assert!(e.ends_with("; did you mean src/util?"), "{e}");
     let e = run(&sb, "search_code", json!({"pattern": "x", "path": "main.rs"})).unwrap_err();
     assert!(e.ends_with("; did you mean src/main.rs?"), "{e}");
+    // A link of that name (here to a file outside) is never offered, nor followed to find one.
+    let outside = tmp();
+    std::fs::write(outside.path().join("secret.toml"), "key = 1\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.toml"), dir.path().join("config/secret.toml")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+    std::fs::write(outside.path().join("hidden.toml"), "key = 2\n").unwrap();
+    for name in ["secret.toml", "hidden.toml"] {
+        let e = run(&sb, "read_file", json!({"path": name})).unwrap_err();
+        assert!(!e.contains("did you mean"), "{e}");
+    }
     // Nothing of that name: the error alone; an existing file that is not a folder: no guess.
     assert!(!run(&sb, "read_file", json!({"path": "absent.txt"})).unwrap_err().contains("did you mean"));
     assert!(!run(&sb, "list_directory", json!({"path": "README.md"})).unwrap_err().contains("did you mean"));

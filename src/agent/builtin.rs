@@ -225,8 +225,8 @@ impl Sandbox {
     /// does not exist: "settings.toml: No such file or directory (os error 2); did you mean
     /// config/settings.toml?". A name without an extension also matches names that add one
     /// (`pyproject` finds `pyproject.toml`). At most five, skipping hidden folders, `target` and
-    /// `node_modules`.
-    fn with_suggestions(&self, rel: &Path, message: String, want: Kind) -> String {
+    /// `node_modules`; only entries of the kinds in `want` (links never).
+    fn with_suggestions(&self, rel: &Path, message: String, want: &[Kind]) -> String {
         if !matches!(self.dir.symlink_metadata(rel), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
             return message;
         }
@@ -236,7 +236,7 @@ impl Sandbox {
         let _ = self.walk(Path::new("."), true, &["target", "node_modules"], |path, kind, _| {
             let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
             let same = name == wanted || (bare && kind == Kind::File && name.split_once('.').is_some_and(|(stem, _)| stem == wanted));
-            if kind == want && same && path != rel {
+            if want.contains(&kind) && same && path != rel {
                 found.push(path.display().to_string());
             }
             found.len() < 5
@@ -287,7 +287,7 @@ impl Sandbox {
 
     fn read_file(&self, a: &Map<String, Value>) -> ToolResult {
         let rel = relative(s(a, "path").unwrap_or(""))?;
-        let bytes = self.read(&rel).map_err(|m| self.with_suggestions(&rel, m, Kind::File))?;
+        let bytes = self.read(&rel).map_err(|m| self.with_suggestions(&rel, m, &[Kind::File]))?;
         let text = String::from_utf8_lossy(&bytes);
         let start = n(a, "start_line").unwrap_or(1).max(1) as usize;
         let end = n(a, "end_line").map(|e| e.max(0) as usize);
@@ -311,7 +311,7 @@ impl Sandbox {
         let rel = relative(s(a, "path").unwrap_or("."))?;
         match self.dir.metadata(&rel) {
             Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", self.display(&rel))),
-            Err(e) => return Err(self.with_suggestions(&rel, io_message(&rel, &e), Kind::Dir)),
+            Err(e) => return Err(self.with_suggestions(&rel, io_message(&rel, &e), &[Kind::Dir])),
             Ok(_) => {}
         }
         let pattern = s(a, "pattern").map(glob_regex).transpose()?;
@@ -338,10 +338,7 @@ impl Sandbox {
         let rel = relative(s(a, "path").unwrap_or("."))?;
         let files_re = s(a, "file_pattern").map(glob_regex).transpose()?;
         let ctx = n(a, "context_lines").unwrap_or(2).clamp(0, 50) as usize;
-        let meta = self.dir.symlink_metadata(&rel).map_err(|e| io_message(&rel, &e)).map_err(|m| {
-            let dir = self.with_suggestions(&rel, m.clone(), Kind::Dir);
-            if dir != m { dir } else { self.with_suggestions(&rel, m, Kind::File) }
-        })?;
+        let meta = self.dir.symlink_metadata(&rel).map_err(|e| self.with_suggestions(&rel, io_message(&rel, &e), &[Kind::Dir, Kind::File]))?;
         let mut out = Vec::new();
         let mut matches = 0;
         // Searches one file opened through its folder's handle (never through a link); false
