@@ -7,7 +7,7 @@
 #   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
 #   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
-#   tasks  — fg eval --execute of trained adapters on the held-out tasks ($TASKS: tasks.jsonl and fresh.jsonl)
+#   tasks  — fg eval --execute of trained adapters on the held-out tasks ($TASKS: tasks.jsonl, fresh.jsonl and blind.jsonl)
 #   merged — an adapter folder merged into f16 and q4_k_m GGUFs (or the formats given), each evaluated with and without --grammar
 #   fetch  — an adapter's files (adapter.json, adapter.gguf, PEFT's two files, metrics, loss.png)
 # Results go to $OUT.
@@ -98,7 +98,7 @@ tasks)
   mkdir -p /root/evals
   for name in "$@"; do
     for mode in ${EVAL_MODES:-plain grammar}; do
-      for tasks in ${TASKS:-data/tasks/tasks.jsonl data/tasks/fresh.jsonl}; do
+      for tasks in ${TASKS:-data/tasks/tasks.jsonl data/tasks/fresh.jsonl data/tasks/blind.jsonl}; do
         g=""; [ "$mode" = grammar ] && g=--grammar
         tag="$name-$(basename "$tasks" .jsonl)${g:+-grammar}"
         "$FG" eval --tools tools.openai.json --model "$BASE" --lora "/root/runs/$name" --execute "$tasks" $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" &
@@ -106,7 +106,7 @@ tasks)
     done
   done
   wait
-  for f in /root/evals/*-tasks*.json /root/evals/*-fresh*.json; do [ -f "$f" ] || continue; python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1], {k: r[k] for k in ('n','answer_accuracy','answered','with_tool_call','loops','changing_calls_on_read_only')})" "$f"; done ;;
+  for f in /root/evals/*-tasks*.json /root/evals/*-fresh*.json /root/evals/*-blind*.json; do [ -f "$f" ] || continue; python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1], {k: r[k] for k in ('n','answer_accuracy','answered','with_tool_call','loops','changing_calls_on_read_only')})" "$f"; done ;;
 merged)
   # Merged GGUFs of an adapter folder (f16 and q4_k_m, or the formats given after DIR), each
   # evaluated with and without the grammar, on the CPU cores; each result goes to $OUT as it ends

@@ -55,6 +55,11 @@ fn file_tools_read_list_search_and_edit() {
     assert_eq!(near, json!("[2 matches in 1 file]\nnear.txt:1- a\nnear.txt:2: x1\nnear.txt:3- b\nnear.txt:4: x2\nnear.txt:5- c"));
     let wide = run(&sb, "search_code", json!({"pattern": "^x", "path": "near.txt", "context_lines": 3})).unwrap();
     assert_eq!(wide, json!("[2 matches in 1 file]\nnear.txt:1- a\nnear.txt:2: x1\nnear.txt:3- b\nnear.txt:4: x2\nnear.txt:5- c"));
+    // A pattern that is not a valid regex is searched as plain text, and the result says so.
+    let literal = run(&sb, "search_code", json!({"pattern": "println!(", "context_lines": 0})).unwrap();
+    assert_eq!(literal, json!("[1 match in 1 file (not a valid regex, so searched as plain text)]\nsrc/main.rs:2:     println!(\"hi\");"));
+    let none = run(&sb, "search_code", json!({"pattern": "panic(", "context_lines": 0})).unwrap();
+    assert_eq!(none, json!("[0 matches for panic( (not a valid regex, so searched as plain text)]"));
     run(&sb, "write_file", json!({"path": "new/dir/a.txt", "content": "one\ntwo\n"})).unwrap();
     run(&sb, "replace_in_file", json!({"path": "new/dir/a.txt", "search": "two", "replace": "2"})).unwrap();
     run(&sb, "insert_into_file", json!({"path": "new/dir/a.txt", "content": "zero", "line": 0})).unwrap();

@@ -334,7 +334,14 @@ impl Sandbox {
     }
 
     fn search_code(&self, a: &Map<String, Value>) -> ToolResult {
-        let re = Regex::new(s(a, "pattern").unwrap_or("")).map_err(|e| format!("invalid regex: {e}"))?;
+        // A pattern that is not a valid regex (`panic(`, `a[0`) is searched as plain text, and the
+        // result says so.
+        let pattern = s(a, "pattern").unwrap_or("");
+        let (re, literal) = match Regex::new(pattern) {
+            Ok(re) => (re, false),
+            Err(_) => (Regex::new(&regex::escape(pattern)).map_err(|e| format!("invalid pattern: {e}"))?, true),
+        };
+        let note = if literal { " (not a valid regex, so searched as plain text)" } else { "" };
         let rel = relative(s(a, "path").unwrap_or("."))?;
         let files_re = s(a, "file_pattern").map(glob_regex).transpose()?;
         let ctx = n(a, "context_lines").unwrap_or(2).clamp(0, 50) as usize;
@@ -386,11 +393,11 @@ impl Sandbox {
             })?;
         }
         if matches == 0 {
-            return Ok(Value::String(format!("[0 matches for {}]", re.as_str())));
+            return Ok(Value::String(format!("[0 matches for {pattern}{note}]")));
         }
         let files = out.iter().filter_map(|l| l.split_once(':').map(|(f, _)| f)).collect::<std::collections::BTreeSet<_>>().len();
         let at_least = if matches >= 200 { "at least " } else { "" };
-        let head = format!("[{at_least}{} in {}]", count(matches, "match", "matches"), count(files, "file", "files"));
+        let head = format!("[{at_least}{} in {}{note}]", count(matches, "match", "matches"), count(files, "file", "files"));
         Ok(Value::String(truncate(format!("{head}\n{}", out.join("\n")))))
     }
 

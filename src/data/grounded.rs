@@ -104,6 +104,8 @@ struct Workspace {
     settings: Vec<Setting>,
     /// (file, line, text) of each TODO/FIXME comment.
     todos: Vec<(String, usize, String)>,
+    /// Constants: (name, file, line, value).
+    consts: Vec<(String, String, usize, String)>,
     /// (module, files importing it).
     imports: Vec<(String, Vec<String>)>,
     /// Files and their line counts.
@@ -127,6 +129,9 @@ struct Manifest {
     deps: Vec<(&'static str, String)>,
     /// npm scripts: (name, command).
     scripts: Vec<(&'static str, &'static str)>,
+    /// The toolchain it asks for, as the manifest writes it: Python's `>=3.11`, the Rust edition,
+    /// the go directive, node's engine.
+    toolchain: Option<String>,
 }
 
 impl Drop for Workspace {
@@ -228,9 +233,16 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
     }
     let version = semver(g);
     let mut scripts = Vec::new();
+    let toolchain = match lang {
+        Lang::Python => Some(one(g, &[">=3.9", ">=3.10", ">=3.11", ">=3.12"]).to_string()),
+        Lang::TypeScript => g.chance(0.6).then(|| one(g, &[">=18", ">=20", "^20.11", ">=22"]).to_string()),
+        Lang::Rust => Some(one(g, &["2018", "2021", "2021", "2024"]).to_string()),
+        Lang::Go => Some(one(g, &["1.20", "1.21", "1.22", "1.23"]).to_string()),
+    };
+    let tc = toolchain.clone().unwrap_or_default();
     let text = match lang {
         Lang::Python => {
-            let mut t = format!("[project]\nname = \"{name}\"\nversion = \"{version}\"\nrequires-python = \">=3.10\"\ndependencies = [\n");
+            let mut t = format!("[project]\nname = \"{name}\"\nversion = \"{version}\"\nrequires-python = \"{tc}\"\ndependencies = [\n");
             for (d, v) in &deps {
                 t += &format!("    \"{d}{v}\",\n");
             }
@@ -244,17 +256,18 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
             }
             let s: Vec<String> = scripts.iter().map(|(k, c)| format!("    \"{k}\": \"{c}\"")).collect();
             let d: Vec<String> = deps.iter().map(|(k, v)| format!("    \"{k}\": \"{v}\"")).collect();
-            format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}\n}}\n", s.join(",\n"), d.join(",\n"))
+            let engines = if toolchain.is_some() { format!(",\n  \"engines\": {{\n    \"node\": \"{tc}\"\n  }}") } else { String::new() };
+            format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}{engines}\n}}\n", s.join(",\n"), d.join(",\n"))
         }
         Lang::Rust => {
-            let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\n[dependencies]\n");
+            let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"{tc}\"\n\n[dependencies]\n");
             for (d, v) in &deps {
                 t += &if g.chance(0.3) { format!("{d} = {{ version = \"{v}\", features = [\"full\"] }}\n") } else { format!("{d} = \"{v}\"\n") };
             }
             t
         }
         Lang::Go => {
-            let mut t = format!("module github.com/acme/{name}\n\ngo 1.22\n\nrequire (\n");
+            let mut t = format!("module github.com/acme/{name}\n\ngo {tc}\n\nrequire (\n");
             for (d, v) in &deps {
                 t += &format!("\t{d} {v}\n");
             }
@@ -267,7 +280,7 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
         Lang::Rust => "Cargo.toml",
         Lang::Go => "go.mod",
     };
-    (text, Manifest { path, version, deps, scripts })
+    (text, Manifest { path, version, deps, scripts, toolchain })
 }
 
 /// A test file with `k` tests, in the language's usual shape.
@@ -340,6 +353,7 @@ fn source(g: &mut Gen, lang: Lang, path: &str, ws: &mut Workspace) -> String {
     if g.chance(0.4) {
         let n = one(g, &["MAX_ITEMS", "DEFAULT_TIMEOUT", "PAGE_SIZE", "RETRY_LIMIT", "BATCH_SIZE"]);
         let v = g.int(2, 500);
+        ws.consts.push((n.to_string(), path.into(), lines.len() + 1, v.to_string()));
         lines.push(match lang {
             Lang::Python => format!("{n} = {v}"),
             Lang::TypeScript => format!("export const {n} = {v};"),
@@ -451,7 +465,7 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::Rust, Lang::Go]);
     let name = format!("{}-{}", one(g, &["shop", "notes", "ledger", "relay", "pantry", "atlas", "courier", "beacon", "harbor", "quill"]), one(g, &["api", "web", "cli", "service", "core", "tool"]));
     let (manifest_text, manifest) = manifest(g, lang, &name);
-    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new() };
+    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), consts: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new() };
     let mut files: Vec<(String, String)> = Vec::new();
     let src = match lang {
         Lang::Python => one(g, &["app", "src", "shop", "core", "service", "api"]).to_string(),
@@ -498,6 +512,9 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
         }
         for t in ws.todos.iter_mut().filter(|t| t.0 == user) {
             t.1 += 1;
+        }
+        for c in ws.consts.iter_mut().filter(|c| c.1 == user) {
+            c.2 += 1;
         }
     }
     files.push((ws.manifest.path.to_string(), manifest_text));
@@ -558,10 +575,18 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     for _ in 0..g.int(0, 2) {
         let d = one(g, EXTRA_FOLDERS);
         for _ in 0..g.int(1, 5) {
-            let f = if d == "docs" { one(g, DOCS).to_string() } else { format!("{}.{}", one(g, FUNC_NOUNS).replace('_', "-"), one(g, &["md", "sh", "txt", "sql", "json"])) };
+            let f = if d == "docs" { one(g, DOCS).to_string() } else { format!("{}.{}", one(g, FUNC_NOUNS).replace('_', "-"), one(g, &["md", "sh", "txt", "sql", "json", "yaml", "toml"])) };
             let path = format!("{d}/{f}");
             if !files.iter().any(|(p, _)| *p == path) {
-                files.push((path, format!("{f}\n")));
+                // Docs name some functions, so that searching a name also finds prose.
+                let text = if d == "docs" && !ws.funcs.is_empty() {
+                    let a = &ws.funcs[g.rng.below(ws.funcs.len())].name;
+                    let b = &ws.funcs[g.rng.below(ws.funcs.len())].name;
+                    format!("# {}\n\nCall `{a}` first; `{b}` is used by the handlers.\nSee the source for details.\n", super::gen::capitalize(f.trim_end_matches(".md")))
+                } else {
+                    format!("{f}\n")
+                };
+                files.push((path, text));
             }
         }
     }
@@ -743,10 +768,13 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
             Lang::Rust => format!("use {m}::"),
             Lang::Go => format!("\"{m}\""),
         };
-        let t = one(g, &["which files import {m}?", "where do we use {m}?", "is {m} imported anywhere?", "what uses {m}"]);
+        let t = one(g, &["which files import {m}?", "where do we use {m}?", "is {m} imported anywhere?", "what uses {m}", "which modules in {d} import {m}", "what in {d} uses {m}?"]);
+        // Importers are sources, all under one top folder.
+        let top = importers[0].split('/').next().unwrap_or(".").to_string();
+        let args = if t.contains("{d}") { json!({"pattern": pattern, "path": top}) } else { json!({"pattern": pattern}) };
         let importers = importers.clone();
         let shown_m = m.clone();
-        out.push(("imports", (t.replace("{m}", m), call("search_code", json!({"pattern": pattern})), Box::new(move |_| {
+        out.push(("imports", (t.replace("{m}", m).replace("{d}", &top), call("search_code", args), Box::new(move |_| {
             Some(match importers.len() {
                 1 => format!("Only {} imports {shown_m}.", importers[0]),
                 k if k <= 4 => format!("{k} files import {shown_m}: {}.", and_list(&importers)),
@@ -757,7 +785,7 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
     // Line counts and missing files.
     {
         let (file, lines) = ws.files[g.rng.below(ws.files.len())].clone();
-        let t = one(g, &["how many lines is {f}?", "how long is {f}", "count the lines in {f}", "how many lines does {f} have?"]);
+        let t = one(g, &["how many lines is {f}?", "how long is {f}", "count the lines in {f}", "how many lines does {f} have?", "line count for {f}?", "how many lines of code are in {f}", "{f} - how many lines"]);
         out.push(("lines", (t.replace("{f}", &file), call("read_file", json!({"path": file})), Box::new(move |_| Some(format!("{file} has {}.", plural(lines, "line", "lines")))))));
         let missing = one(g, &["config/prod.toml", "docs/install.md", "src/legacy.py", "Procfile", "setup.py", "deploy/values.yaml", ".env.local", "notes.txt"]);
         if !ws.files.iter().any(|(f, _)| f == missing) {
@@ -794,6 +822,12 @@ fn matched_files(result: &str) -> Vec<String> {
     files
 }
 
+/// How people name a dependency: a Go module by its last word that is not a major version.
+fn short_dep(dep: &str) -> String {
+    let last = dep.split('/').filter(|p| !(p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1)).last().unwrap_or(dep);
+    last.split(".v").next().unwrap_or(last).to_string()
+}
+
 /// A question answered by one or more calls in turn: (request, calls, answer from the results).
 type Steps = (String, Vec<Call>, Box<dyn Fn(&[String]) -> Option<String>>);
 
@@ -812,25 +846,102 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
             let d = one(g, pool(DEPS, ws.lang));
             (d, m.deps.iter().find(|(x, _)| *x == d).map(|(_, v)| v.clone()))
         };
-        let shown = dep;
-        let t = one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version"]);
-        let req = t.replace("{d}", shown).replace("{m}", m.path);
+        let shown = short_dep(dep);
+        let t = one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version", "{d} - which version is pinned?", "which {d} are we pulling in"]);
+        let req = t.replace("{d}", &shown).replace("{m}", m.path);
         let path = m.path;
-        out.push(("dep_version", (req, vec![call("read_file", json!({"path": path}))], Box::new(move |_| {
-            Some(match &version {
-                Some(v) => format!("{shown} is at `{}`.", v.trim_start_matches("==")),
-                None => format!("{shown} is not among the dependencies."),
-            })
-        }))));
+        if t.contains("{m}") {
+            // The manifest is named: read it.
+            out.push(("dep_version", (req, vec![call("read_file", json!({"path": path}))], Box::new(move |_| {
+                Some(match &version {
+                    Some(v) => format!("{shown} is at `{}`.", v.trim_start_matches("==")),
+                    None => format!("{shown} is not among the dependencies."),
+                })
+            }))));
+        } else {
+            // Not named: searching the name finds the manifest's line, whatever the language.
+            let pattern = shown.clone();
+            out.push(("dep_search", (req, vec![call("search_code", json!({"pattern": pattern}))], Box::new(move |r: &[String]| {
+                let in_manifest = match_lines(&r[0]).into_iter().any(|(f, _, text)| f == path && text.contains(dep));
+                let files = matched_files(&r[0]);
+                Some(match (&version, in_manifest) {
+                    (Some(v), true) => format!("{shown} is at `{}` ({path}).", v.trim_start_matches("==")),
+                    (Some(_), false) => return None,
+                    (None, _) if files.is_empty() => format!("Nothing mentions {shown}: it is not a dependency."),
+                    (None, _) => format!("{shown} is not a declared dependency: the search found it only in {}.", and_list(&files)),
+                })
+            }))));
+        }
     }
-    // The project's own version.
+    // The project's own version: from the manifest when it is named, else after a look at the
+    // top folder shows which manifest there is.
     {
-        let t = one(g, &["what version is the project at?", "what's the current version of this package", "which version does {m} declare?", "current release version?", "what version are we on according to {m}"]);
+        let t = one(g, &["what version is the project at?", "what's the current version of this package", "which version does {m} declare?", "current release version?", "what version are we on according to {m}", "whats the version of this thing", "which version is the service at"]);
         let (path, v) = (m.path, m.version.clone());
         // go.mod has no version of its own.
         if ws.lang != Lang::Go {
-            out.push(("project_version", (t.replace("{m}", path), vec![call("read_file", json!({"path": path}))], Box::new(move |_| Some(format!("The project is at version {v}."))))));
+            let calls = if t.contains("{m}") { vec![call("read_file", json!({"path": path}))] } else { vec![call("list_directory", json!({})), call("read_file", json!({"path": path}))] };
+            out.push(("project_version", (t.replace("{m}", path), calls, Box::new(move |_| Some(format!("The project is at version {v} ({path})."))))));
         }
+    }
+    // The toolchain the manifest asks for.
+    if let Some(tc) = m.toolchain.clone() {
+        let path = m.path;
+        let (templates, answer): (&[&str], String) = match ws.lang {
+            Lang::Python => (&["which python version does the project need?", "requires-python in pyproject?", "min python version for this package?", "what python does pyproject.toml require"], format!("The project requires Python {tc}.")),
+            Lang::TypeScript => (&["which node version does package.json require?", "node engine version?", "what node version do we need (engines)?"], format!("The project asks for node {tc}.")),
+            Lang::Rust => (&["which rust edition do we use?", "edition in Cargo.toml?", "what edition is the crate on"], format!("The crate uses the {tc} edition.")),
+            Lang::Go => (&["go version in go.mod?", "which go version does the module need?", "what go directive is in go.mod"], format!("The module declares go {tc}.")),
+        };
+        let t = one(g, templates);
+        out.push(("toolchain", (t.to_string(), vec![call("read_file", json!({"path": path}))], Box::new(move |_| Some(answer.clone())))));
+    }
+    // Which kinds of files a folder holds.
+    let mixed: Vec<&(String, Vec<String>)> = ws.folders.iter().filter(|(_, e)| e.iter().filter(|x| !x.ends_with('/')).count() >= 2 && e.iter().all(|x| x.ends_with('/') || x.contains('.'))).collect();
+    if !mixed.is_empty() {
+        let (folder, entries) = mixed[g.rng.below(mixed.len())];
+        let mut exts: Vec<String> = entries.iter().filter(|x| !x.ends_with('/') && !x.starts_with('.')).filter_map(|x| x.rsplit_once('.').map(|(_, e)| format!(".{e}"))).collect();
+        exts.sort();
+        exts.dedup();
+        let here = folder == ".";
+        let t = one(g, &["which file types are in {d}?", "what kinds of files live in {d}", "which extensions does {d} have?", "{d}: what file types?", "what sort of files are in {d}"]);
+        let req = t.replace("{d}", if here { "this folder" } else { folder });
+        let args = if here { json!({}) } else { json!({"path": folder}) };
+        let place = if here { "this folder".to_string() } else { folder.clone() };
+        if !exts.is_empty() {
+            out.push(("extensions", (req, vec![call("list_directory", args)], Box::new(move |_| Some(format!("{} holds {} files.", sentence_start(&place), and_list(&exts)))))));
+        }
+    }
+    // A constant: where it is defined and its value.
+    let unique: Vec<&(String, String, usize, String)> = ws.consts.iter().filter(|c| ws.consts.iter().filter(|o| o.0 == c.0).count() == 1).collect();
+    if !unique.is_empty() {
+        let (name, file, line, value) = unique[g.rng.below(unique.len())].clone();
+        let t = one(g, &["where is {n} defined and what is it?", "what's {n} set to?", "{n} - value?", "where do we declare {n}", "what value does {n} have"]);
+        out.push(("constant", (t.replace("{n}", &name), vec![call("search_code", json!({"pattern": name}))], Box::new(move |r: &[String]| {
+            r[0].contains(&format!("{file}:{line}:")).then(|| format!("{name} is {value}, defined in {file} (line {line})."))
+        }))));
+    }
+    // TODO and FIXME notes together, in the whole tree or one folder.
+    {
+        let src = ws.funcs.first().map(|f| f.file.split('/').next().unwrap_or(".").to_string()).unwrap_or_else(|| ".".into());
+        let in_src = g.chance(0.5) && src != ".";
+        let t = one(g, &["any TODOs or FIXMEs left{in}? where", "find TODO and FIXME comments{in}", "which files{in} still have TODO/FIXME notes", "todo/fixme{in}?"]);
+        let req = t.replace("{in}", &if in_src { format!(" in {src}") } else { String::new() });
+        let args = if in_src { json!({"pattern": "TODO|FIXME", "path": src}) } else { json!({"pattern": "TODO|FIXME"}) };
+        let mut files: Vec<String> = Vec::new();
+        for (f, _, _) in ws.todos.iter().filter(|t| !in_src || t.0.starts_with(&format!("{src}/"))) {
+            if !files.contains(f) {
+                files.push(f.clone());
+            }
+        }
+        let k = files.len();
+        out.push(("todo_fixme", (req, vec![call("search_code", args)], Box::new(move |r: &[String]| {
+            (matched_files(&r[0]).len() == k).then(|| match k {
+                0 => "There are no TODO or FIXME notes.".to_string(),
+                1 => format!("Only {} has them.", files[0]),
+                _ => format!("{k} files have them: {}.", and_list(&files)),
+            })
+        }))));
     }
     // npm scripts and make targets.
     if !m.scripts.is_empty() {
@@ -897,9 +1008,11 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
             })
         }))));
     }
-    // Files of one type in the whole tree.
+    // Files of one type in the whole tree: the language's, or another type the tree has.
     {
-        let ext = ws.lang.ext();
+        const OTHER: &[&str] = &["yaml", "yml", "json", "md", "toml", "sh", "txt", "sql", "cfg", "ini"];
+        let others: Vec<&'static str> = OTHER.iter().copied().filter(|e| ws.files.iter().any(|(f, _)| f.ends_with(&format!(".{e}")))).collect();
+        let ext: &'static str = if !others.is_empty() && g.chance(0.4) { others[g.rng.below(others.len())] } else { ws.lang.ext() };
         let all: Vec<&String> = ws.files.iter().map(|(f, _)| f).filter(|f| f.ends_with(&format!(".{ext}"))).collect();
         let k = all.len();
         let t = one(g, &["how many .{e} files are there in the whole project?", "count all the .{e} files, every folder", "list every .{e} file in the repo", "how many .{e} files do we have in total, subfolders included"]);

@@ -204,7 +204,9 @@ pub const SEARCH_REPLACE_TRAIN: &[(&str, &str)] = &[
 /// without it ("roll", "out"), as they are inside JSON: what the held-out "triage" is.
 pub const WORKFLOW_NAMES_TRAIN: &[&str] = &[
     "rollout", "canary", "rebuild", "hygiene", "upkeep", "vetting", "intake", "escalation", "prune", "quarantine", "remediation",
-    "hotfix", "deploy", "security-scan", "weekly",
+    "hotfix", "deploy", "security-scan", "weekly", "bootstrap", "cleanup", "audit", "backfill", "onboarding", "migration",
+    "rollback", "smoke", "preflight", "postmortem", "benchmark", "refactor", "sweep", "signoff", "staging", "handover",
+    "teardown", "dependency-bump", "incident", "retro", "bisect", "verify", "harden", "archive", "sanity", "changelog",
 ];
 
 pub const TEST_PATTERNS_TRAIN: &[&str] = &["*cache*", "*auth*", "Test*", "TestRouter", "TestClient", "*_integration", "test_*_slow", "*parse*"];
