@@ -60,6 +60,9 @@ fn file_tools_read_list_search_and_edit() {
     assert_eq!(literal, json!("[1 match in 1 file (not a valid regex, so searched as plain text)]\nsrc/main.rs:2:     println!(\"hi\");"));
     let none = run(&sb, "search_code", json!({"pattern": "panic(", "context_lines": 0})).unwrap();
     assert_eq!(none, json!("[0 matches for panic( (not a valid regex, so searched as plain text)]"));
+    // A huge pattern is not echoed whole.
+    let huge = run(&sb, "search_code", json!({"pattern": "(".repeat(20_000)})).unwrap();
+    assert!(huge.as_str().unwrap().len() < 400, "{}", huge.as_str().unwrap().len());
     run(&sb, "write_file", json!({"path": "new/dir/a.txt", "content": "one\ntwo\n"})).unwrap();
     run(&sb, "replace_in_file", json!({"path": "new/dir/a.txt", "search": "two", "replace": "2"})).unwrap();
     run(&sb, "insert_into_file", json!({"path": "new/dir/a.txt", "content": "zero", "line": 0})).unwrap();

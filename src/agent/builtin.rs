@@ -393,7 +393,9 @@ impl Sandbox {
             })?;
         }
         if matches == 0 {
-            return Ok(Value::String(format!("[0 matches for {pattern}{note}]")));
+            // A hostile or pasted pattern is echoed only in part.
+            let shown: String = if pattern.chars().count() > 200 { pattern.chars().take(200).chain(['…']).collect() } else { pattern.to_string() };
+            return Ok(Value::String(format!("[0 matches for {shown}{note}]")));
         }
         let files = out.iter().filter_map(|l| l.split_once(':').map(|(f, _)| f)).collect::<std::collections::BTreeSet<_>>().len();
         let at_least = if matches >= 200 { "at least " } else { "" };
