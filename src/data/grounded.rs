@@ -84,6 +84,8 @@ struct Func {
     file: String,
     line: usize,
     returns: String,
+    /// The return type its signature declares (None for a Python function without annotation).
+    declared: Option<String>,
 }
 
 /// A setting written into a config file.
@@ -125,8 +127,10 @@ struct Workspace {
 struct Manifest {
     path: &'static str,
     version: String,
-    /// (dependency, version as written).
+    /// (dependency, version as written): the runtime ones, then the development ones.
     deps: Vec<(&'static str, String)>,
+    /// How many of `deps` are runtime dependencies.
+    n_runtime: usize,
     /// npm scripts: (name, command).
     scripts: Vec<(&'static str, &'static str)>,
     /// The toolchain it asks for, as the manifest writes it: Python's `>=3.11`, the Rust edition,
@@ -152,11 +156,12 @@ const IMPORTS: &[(Lang, &[&str])] = &[
     (Lang::Rust, &["serde", "anyhow", "tokio", "clap", "regex", "reqwest", "tracing", "thiserror"]),
     (Lang::Go, &["fmt", "net/http", "encoding/json", "os", "time", "strings", "context", "errors"]),
 ];
-const RETURNS: &[(Lang, &[&str])] = &[
-    (Lang::Python, &["total * 1.2", "None", "len(items)", "user.role == \"admin\"", "{\"status\": \"ok\"}", "min(2 ** attempt, 30)", "f\"{base}/{path}\"", "sorted(names)", "value.strip().lower()", "True", "count + 1", "[]", "self.cache[key]", "round(amount, 2)", "\"unknown\""]),
-    (Lang::TypeScript, &["total * 1.2", "null", "items.length", "user.role === \"admin\"", "{ status: \"ok\" }", "Math.min(2 ** attempt, 30)", "`${base}/${path}`", "names.sort()", "value.trim().toLowerCase()", "true", "count + 1", "[]", "cache.get(key)", "Number(amount.toFixed(2))", "\"unknown\""]),
-    (Lang::Rust, &["total * 1.2", "None", "items.len()", "user.role == Role::Admin", "Ok(())", "(2u64.pow(attempt)).min(30)", "format!(\"{base}/{path}\")", "names", "value.trim().to_lowercase()", "true", "count + 1", "Vec::new()", "self.cache.get(key).cloned()", "(amount * 100.0).round() / 100.0", "String::from(\"unknown\")"]),
-    (Lang::Go, &["total * 1.2", "nil", "len(items)", "user.Role == \"admin\"", "nil, nil", "min(1<<attempt, 30)", "base + \"/\" + path", "names", "strings.ToLower(strings.TrimSpace(value))", "true", "count + 1", "[]string{}", "c.cache[key]", "math.Round(amount*100) / 100", "\"unknown\""]),
+/// Return expressions and the type a signature declares for them, per language.
+const RETURNS: &[(Lang, &[(&str, &str)])] = &[
+    (Lang::Python, &[("total * 1.2", "float"), ("None", "None"), ("len(items)", "int"), ("user.role == \"admin\"", "bool"), ("{\"status\": \"ok\"}", "dict[str, str]"), ("min(2 ** attempt, 30)", "int"), ("f\"{base}/{path}\"", "str"), ("sorted(names)", "list[str]"), ("value.strip().lower()", "str"), ("True", "bool"), ("count + 1", "int"), ("[]", "list[str]"), ("self.cache[key]", "Any"), ("round(amount, 2)", "float"), ("\"unknown\"", "str"), ("Path(base) / name", "Path"), ("pd.DataFrame(rows)", "pd.DataFrame"), ("iter(rows)", "Iterator[dict]"), ("(lat, lon)", "tuple[float, float]"), ("User(**row)", "Optional[User]")]),
+    (Lang::TypeScript, &[("total * 1.2", "number"), ("null", "string | null"), ("items.length", "number"), ("user.role === \"admin\"", "boolean"), ("{ status: \"ok\" }", "Record<string, string>"), ("Math.min(2 ** attempt, 30)", "number"), ("`${base}/${path}`", "string"), ("names.sort()", "string[]"), ("value.trim().toLowerCase()", "string"), ("true", "boolean"), ("count + 1", "number"), ("[]", "Note[]"), ("cache.get(key)", "Session | undefined"), ("Number(amount.toFixed(2))", "number"), ("\"unknown\"", "string"), ("db.query(sql, params)", "Promise<Row[]>"), ("fetch(url).then((r) => r.json())", "Promise<unknown>"), ("new Map(entries)", "Map<string, number>")]),
+    (Lang::Rust, &[("total * 1.2", "f64"), ("None", "Option<String>"), ("items.len()", "usize"), ("user.role == Role::Admin", "bool"), ("Ok(())", "Result<()>"), ("(2u64.pow(attempt)).min(30)", "u64"), ("format!(\"{base}/{path}\")", "String"), ("names", "Vec<String>"), ("value.trim().to_lowercase()", "String"), ("true", "bool"), ("count + 1", "u32"), ("Vec::new()", "Vec<PathBuf>"), ("self.cache.get(key).cloned()", "Option<Entry>"), ("(amount * 100.0).round() / 100.0", "f64"), ("String::from(\"unknown\")", "String"), ("Ok(Config::default())", "anyhow::Result<Config>"), ("removed", "usize"), ("Duration::from_secs(secs)", "Duration")]),
+    (Lang::Go, &[("total * 1.2", "float64"), ("nil", "error"), ("len(items)", "int"), ("user.Role == \"admin\"", "bool"), ("nil, nil", "(*Client, error)"), ("min(1<<attempt, 30)", "int"), ("base + \"/\" + path", "string"), ("names", "[]string"), ("strings.ToLower(strings.TrimSpace(value))", "string"), ("true", "bool"), ("count + 1", "int"), ("[]string{}", "[]string"), ("c.cache[key]", "*Entry"), ("math.Round(amount*100) / 100", "float64"), ("\"unknown\"", "string"), ("ErrFrozen", "error"), ("balance, nil", "(int64, error)"), ("time.Duration(ms) * time.Millisecond", "time.Duration")]),
 ];
 const TODO_TEXTS: &[&str] = &[
     "handle the timeout case", "remove this once the v2 API ships", "cache this lookup", "validate the input", "add retries", "log the failure", "support pagination",
@@ -166,6 +171,31 @@ const EXTRA_FOLDERS: &[&str] = &["docs", "scripts", "examples", "assets", "migra
 const EMPTY_FOLDERS: &[&str] = &["logs", "tmp", "data", "build", "uploads", "cache", "out", "vendor"];
 const ROOT_EXTRAS: &[&str] = &["LICENSE", ".gitignore", "Dockerfile", "Makefile", "CHANGELOG.md", ".editorconfig", "docker-compose.yml", "CONTRIBUTING.md"];
 const DOCS: &[&str] = &["setup.md", "architecture.md", "api.md", "deploy.md", "faq.md", "testing.md", "roadmap.md", "style.md"];
+
+/// README prose, a line at a time.
+const README_HEADINGS: &[&str] = &["Getting started", "Configuration", "Development", "Testing", "Deployment", "Troubleshooting", "License", "Architecture"];
+const README_LINES: &[&str] = &[
+    "Install the dependencies first, then copy the example environment file.",
+    "Run the test suite before opening a pull request.",
+    "The service reads its settings from the config folder at startup.",
+    "Logs go to standard output in JSON; pipe them through jq when reading locally.",
+    "Every endpoint returns JSON and uses the usual HTTP status codes.",
+    "The worker retries failed jobs with exponential backoff.",
+    "Migrations run automatically when the container starts.",
+    "Use the Makefile targets rather than calling the tools directly.",
+    "See docs/ for the architecture notes and the deployment checklist.",
+    "Secrets never belong in the repository; use the environment instead.",
+    "The cache can be disabled for debugging by setting its TTL to zero.",
+    "Pull requests need one approval and a green CI run.",
+    "Releases are tagged from main and published by the CI pipeline.",
+    "Questions go to the team channel, bugs to the issue tracker.",
+    "```sh",
+    "```",
+    "make test",
+    "- fast startup, small memory footprint",
+    "- structured logging and metrics out of the box",
+    "- graceful shutdown on SIGTERM",
+];
 
 /// Settings a config file can hold: key, how a question names it, values.
 const SETTINGS: &[(&str, &str, &[&str])] = &[
@@ -179,6 +209,28 @@ const SETTINGS: &[(&str, &str, &[&str])] = &[
     ("cache_ttl", "cache TTL", &["300", "600", "3600", "60"]),
     ("region", "region", &["eu-west-1", "us-east-2", "ap-south-1", "eu-central-1"]),
     ("database_url", "database URL", &["postgres://app@db:5432/shop", "sqlite:///data/app.db", "postgres://localhost/notes", "mysql://root@127.0.0.1/orders"]),
+    ("pool_size", "connection pool size", &["5", "10", "20", "32"]),
+    ("max_body_size", "maximum body size", &["1mb", "10mb", "512kb", "2mb"]),
+    ("rate_limit", "rate limit", &["100", "60", "1000", "250"]),
+    ("debug", "debug flag", &["true", "false"]),
+    ("environment", "environment", &["production", "staging", "development"]),
+    ("smtp_port", "SMTP port", &["25", "465", "587", "2525"]),
+    ("queue_name", "queue name", &["jobs", "default", "emails", "reports-high"]),
+    ("batch_size", "batch size", &["50", "100", "500", "64"]),
+    ("read_timeout", "read timeout", &["5s", "30s", "2m", "500ms"]),
+    ("metrics_port", "metrics port", &["9100", "9464", "2112", "8081"]),
+    ("session_ttl", "session lifetime", &["3600", "86400", "1800"]),
+    ("bucket", "storage bucket", &["acme-uploads", "reports-prod", "media-staging"]),
+];
+/// Section names a config file groups its settings under.
+const SECTIONS: &[&str] = &["server", "app", "database", "cache", "logging", "mail", "worker", "metrics", "storage", "auth"];
+
+/// Development-only dependencies (Go's go.mod has none apart).
+const DEV_DEPS: &[(Lang, &[&str])] = &[
+    (Lang::Python, &["pytest", "ruff", "mypy", "black", "pytest-cov", "coverage"]),
+    (Lang::TypeScript, &["typescript", "jest", "vitest", "eslint", "@types/node", "prettier", "ts-node", "mocha", "supertest"]),
+    (Lang::Rust, &["tempfile", "criterion", "proptest", "assert_cmd", "insta"]),
+    (Lang::Go, &[]),
 ];
 
 /// Dependencies a manifest can list, per language.
@@ -231,6 +283,22 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
             deps.push((d, written));
         }
     }
+    let mut dev: Vec<(&'static str, String)> = Vec::new();
+    for _ in 0..g.int(0, 4) {
+        let pool_dev = pool(DEV_DEPS, lang);
+        if pool_dev.is_empty() {
+            break;
+        }
+        let d = one(g, pool_dev);
+        if dev.iter().chain(&deps).all(|(x, _)| *x != d) {
+            let v = semver(g);
+            dev.push((d, match lang {
+                Lang::Python => format!(">={v}"),
+                Lang::TypeScript => format!("^{v}"),
+                _ => v,
+            }));
+        }
+    }
     let version = semver(g);
     let mut scripts = Vec::new();
     let toolchain = match lang {
@@ -246,7 +314,15 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
             for (d, v) in &deps {
                 t += &format!("    \"{d}{v}\",\n");
             }
-            t + "]\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n"
+            t += "]\n";
+            if !dev.is_empty() {
+                t += "\n[project.optional-dependencies]\ndev = [\n";
+                for (d, v) in &dev {
+                    t += &format!("    \"{d}{v}\",\n");
+                }
+                t += "]\n";
+            }
+            t + "\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n"
         }
         Lang::TypeScript => {
             for (k, cmds) in NPM_SCRIPTS {
@@ -257,12 +333,23 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
             let s: Vec<String> = scripts.iter().map(|(k, c)| format!("    \"{k}\": \"{c}\"")).collect();
             let d: Vec<String> = deps.iter().map(|(k, v)| format!("    \"{k}\": \"{v}\"")).collect();
             let engines = if toolchain.is_some() { format!(",\n  \"engines\": {{\n    \"node\": \"{tc}\"\n  }}") } else { String::new() };
-            format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}{engines}\n}}\n", s.join(",\n"), d.join(",\n"))
+            let dv: Vec<String> = dev.iter().map(|(k, v)| format!("    \"{k}\": \"{v}\"")).collect();
+            let dev_block = if dev.is_empty() { String::new() } else { format!(",\n  \"devDependencies\": {{\n{}\n  }}", dv.join(",\n")) };
+            format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}{dev_block}{engines}\n}}\n", s.join(",\n"), d.join(",\n"))
         }
         Lang::Rust => {
             let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"{tc}\"\n\n[dependencies]\n");
             for (d, v) in &deps {
                 t += &if g.chance(0.3) { format!("{d} = {{ version = \"{v}\", features = [\"full\"] }}\n") } else { format!("{d} = \"{v}\"\n") };
+            }
+            if !dev.is_empty() {
+                t += "\n[dev-dependencies]\n";
+                for (d, v) in &dev {
+                    t += &format!("{d} = \"{v}\"\n");
+                }
+            }
+            if g.chance(0.5) {
+                t += &format!("\n[profile.release]\nlto = {}\ncodegen-units = 1\n", one(g, &["true", "\"thin\"", "false"]));
             }
             t
         }
@@ -280,21 +367,35 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
         Lang::Rust => "Cargo.toml",
         Lang::Go => "go.mod",
     };
-    (text, Manifest { path, version, deps, scripts, toolchain })
+    let n_runtime = deps.len();
+    deps.extend(dev);
+    (text, Manifest { path, version, deps, n_runtime, scripts, toolchain })
 }
 
-/// A test file with `k` tests, in the language's usual shape.
-fn test_file(lang: Lang, module: &str, k: usize) -> String {
-    let mut t = String::new();
+/// A test file with `k` tests, in the language's usual shape: imports, fixtures or a describe
+/// block, and test bodies of a few lines.
+fn test_file(g: &mut Gen, lang: Lang, module: &str, src: &str, k: usize) -> String {
+    let mut t = match lang {
+        Lang::Python => format!("import pytest\n\nfrom {src} import {module}\n\n\n@pytest.fixture\ndef sample():\n    return {{\"id\": 1, \"name\": \"demo\"}}\n\n\n"),
+        Lang::TypeScript => format!("import {{ describe, it, expect }} from \"{}\";\nimport * as {module} from \"../src/{module}\";\n\ndescribe(\"{module}\", () => {{\n", one(g, &["vitest", "@jest/globals"])),
+        Lang::Rust => format!("use {}::{module};\n\n", src.replace('-', "_")),
+        Lang::Go => "package tests\n\nimport \"testing\"\n\n".to_string(),
+    };
+    let verbs = ["handles empty input", "rejects bad values", "keeps the order", "rounds totals", "reads the config", "retries once", "returns defaults", "skips disabled items"];
     for i in 1..=k {
+        let what = verbs[(i + module.len()) % verbs.len()];
         t += &match lang {
-            Lang::Python => format!("def test_{module}_case_{i}():\n    assert {i} + 1 == {}\n\n", i + 1),
-            Lang::TypeScript => format!("it('{module} case {i}', () => {{\n  expect({i} + 1).toBe({});\n}});\n\n", i + 1),
-            Lang::Rust => format!("#[test]\nfn {module}_case_{i}() {{\n    assert_eq!({i} + 1, {});\n}}\n\n", i + 1),
-            Lang::Go => format!("func Test{}Case{i}(t *testing.T) {{\n\tif {i}+1 != {} {{\n\t\tt.Fatal(\"sum\")\n\t}}\n}}\n\n", super::gen::capitalize(module), i + 1),
+            Lang::Python => format!("def test_{module}_{}(sample):\n    result = {module}.run(sample)\n    assert result is not None\n    assert {i} + 1 == {}\n\n\n", what.replace(' ', "_"), i + 1),
+            Lang::TypeScript => format!("  it(\"{what}\", () => {{\n    const result = {i} + 1;\n    expect(result).toBe({});\n  }});\n\n", i + 1),
+            Lang::Rust => format!("#[test]\nfn {module}_{}() {{\n    let result = {i} + 1;\n    assert_eq!(result, {});\n}}\n\n", what.replace(' ', "_"), i + 1),
+            Lang::Go => format!("func Test{}{}(t *testing.T) {{\n\tif {i}+1 != {} {{\n\t\tt.Fatal(\"sum\")\n\t}}\n}}\n\n", super::gen::capitalize(module), what.split(' ').map(super::gen::capitalize).collect::<String>(), i + 1),
         };
     }
-    t.trim_end().to_string() + "\n"
+    let mut t = t.trim_end().to_string() + "\n";
+    if lang == Lang::TypeScript {
+        t += "});\n";
+    }
+    t
 }
 
 /// The regular expression that finds one test per match.
@@ -323,13 +424,38 @@ fn func_name(g: &mut Gen, lang: Lang) -> String {
 }
 
 /// A source file's text and what it defines: functions, TODOs, imports.
+/// Lines a function body may hold before its return, per language.
+const BODY: &[(Lang, &[&str])] = &[
+    (Lang::Python, &["    log.debug(\"%s called with %r\", __name__, value)", "    items = items or []", "    if not value:\n        raise ValueError(\"value is required\")", "    started = time.monotonic()", "    key = value.strip()", "    # The caller owns the connection.", "    attempt = len(items)"]),
+    (Lang::TypeScript, &["  const started = Date.now();", "  if (!value) {\n    throw new Error(\"value is required\");\n  }", "  const key = value.trim();", "  // The caller owns the connection.", "  logger.debug({ value }, \"called\");", "  const attempt = items.length;"]),
+    (Lang::Rust, &["    let key = value.trim();", "    // The caller owns the connection.", "    tracing::debug!(value, \"called\");", "    if value.is_empty() {\n        anyhow::bail!(\"value is required\");\n    }", "    let started = std::time::Instant::now();"]),
+    (Lang::Go, &["\tkey := strings.TrimSpace(value)", "\t// The caller owns the connection.", "\tif value == \"\" {\n\t\treturn nil, errors.New(\"value is required\")\n\t}", "\tstarted := time.Now()", "\tlog.Printf(\"called with %q\", value)"]),
+];
+
+/// A source file: a header comment, imports, maybe a constant, and one to four functions whose
+/// signatures declare what they return (Python's sometimes do not), with bodies of a few lines.
+/// How many lines `lines` makes once joined (an entry may hold several).
+fn physical(lines: &[String]) -> usize {
+    lines.iter().map(|l| l.matches('\n').count() + 1).sum()
+}
+
 fn source(g: &mut Gen, lang: Lang, path: &str, ws: &mut Workspace) -> String {
     let mut lines: Vec<String> = Vec::new();
-    let libs = IMPORTS.iter().find(|(l, _)| *l == lang).unwrap().1;
-    let returns = RETURNS.iter().find(|(l, _)| *l == lang).unwrap().1;
-    if lang == Lang::Go {
-        lines.push(format!("package {}", Path::new(path).parent().and_then(|p| p.file_name()).map_or("main".into(), |n| n.to_string_lossy().into_owned())));
-        lines.push(String::new());
+    let libs = pool(IMPORTS, lang);
+    let returns = pool(RETURNS, lang);
+    let body = pool(BODY, lang);
+    let module = Path::new(path).file_stem().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let about = format!("{} helpers used by the {} service", super::gen::capitalize(&module.replace('_', " ")), one(g, &["order", "api", "worker", "billing", "sync"]));
+    match lang {
+        Lang::Go => {
+            lines.push(format!("// Package {} holds the {}.", Path::new(path).parent().and_then(|p| p.file_name()).map_or("main".into(), |n| n.to_string_lossy().into_owned()), about.to_lowercase()));
+            lines.push(format!("package {}", Path::new(path).parent().and_then(|p| p.file_name()).map_or("main".into(), |n| n.to_string_lossy().into_owned())));
+            lines.push(String::new());
+        }
+        Lang::Python if g.chance(0.7) => lines.push(format!("\"\"\"{about}.\"\"\"\n")),
+        Lang::TypeScript if g.chance(0.5) => lines.push(format!("/**\n * {about}.\n */")),
+        Lang::Rust if g.chance(0.6) => lines.push(format!("//! {about}.\n")),
+        _ => {}
     }
     let mut used = Vec::new();
     for _ in 0..g.int(0, 3) {
@@ -353,7 +479,7 @@ fn source(g: &mut Gen, lang: Lang, path: &str, ws: &mut Workspace) -> String {
     if g.chance(0.4) {
         let n = one(g, &["MAX_ITEMS", "DEFAULT_TIMEOUT", "PAGE_SIZE", "RETRY_LIMIT", "BATCH_SIZE"]);
         let v = g.int(2, 500);
-        ws.consts.push((n.to_string(), path.into(), lines.len() + 1, v.to_string()));
+        ws.consts.push((n.to_string(), path.into(), physical(&lines) + 1, v.to_string()));
         lines.push(match lang {
             Lang::Python => format!("{n} = {v}"),
             Lang::TypeScript => format!("export const {n} = {v};"),
@@ -367,39 +493,58 @@ fn source(g: &mut Gen, lang: Lang, path: &str, ws: &mut Workspace) -> String {
         if ws.funcs.iter().any(|f| f.name == name) {
             continue;
         }
-        let ret = one(g, returns).to_string();
+        let (ret, ty) = one(g, returns);
+        let declared = (lang != Lang::Python || g.chance(0.7)).then(|| ty.to_string());
         if g.chance(0.3) {
             let todo = one(g, TODO_TEXTS);
             let tag = if g.chance(0.75) { "TODO" } else { "FIXME" };
             let comment = if lang == Lang::Python { "#" } else { "//" };
             lines.push(format!("{comment} {tag}: {todo}"));
-            ws.todos.push((path.into(), lines.len(), format!("{tag}: {todo}")));
+            ws.todos.push((path.into(), physical(&lines), format!("{tag}: {todo}")));
         }
-        let line = lines.len() + 1;
+        if lang == Lang::Rust && g.chance(0.5) {
+            lines.push(format!("/// {}.", super::gen::capitalize(&name.replace('_', " "))));
+        }
+        let line = physical(&lines) + 1;
+        let mut inner: Vec<String> = Vec::new();
+        for _ in 0..g.int(0, 3) {
+            let l = one(g, body).to_string();
+            if !inner.contains(&l) {
+                inner.push(l);
+            }
+        }
         match lang {
             Lang::Python => {
-                lines.push(format!("def {name}(value, items=None):"));
+                let sig = match &declared {
+                    Some(t) => format!("def {name}(value: str, items: list | None = None) -> {t}:"),
+                    None => format!("def {name}(value, items=None):"),
+                };
+                lines.push(sig);
                 lines.push(format!("    \"\"\"{}.\"\"\"", super::gen::capitalize(&name.replace('_', " "))));
+                lines.extend(inner);
                 lines.push(format!("    return {ret}"));
             }
             Lang::TypeScript => {
-                lines.push(format!("export function {name}(value: string, items: string[] = []) {{"));
+                lines.push(format!("export {}function {name}(value: string, items: string[] = []): {ty} {{", if ty.starts_with("Promise") { "async " } else { "" }));
+                lines.extend(inner);
                 lines.push(format!("  return {ret};"));
                 lines.push("}".into());
             }
             Lang::Rust => {
-                lines.push(format!("pub fn {name}(value: &str) -> Result<Value> {{"));
+                lines.push(format!("pub fn {name}(value: &str) -> {ty} {{"));
+                lines.extend(inner);
                 lines.push(format!("    {ret}"));
                 lines.push("}".into());
             }
             Lang::Go => {
-                lines.push(format!("func {name}(value string) (any, error) {{"));
+                lines.push(format!("func {name}(value string) {ty} {{"));
+                lines.extend(inner);
                 lines.push(format!("\treturn {ret}"));
                 lines.push("}".into());
             }
         }
         lines.push(String::new());
-        ws.funcs.push(Func { name, file: path.into(), line, returns: ret });
+        ws.funcs.push(Func { name, file: path.into(), line, returns: ret.to_string(), declared });
     }
     while lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();
@@ -407,10 +552,11 @@ fn source(g: &mut Gen, lang: Lang, path: &str, ws: &mut Workspace) -> String {
     lines.join("\n") + "\n"
 }
 
-/// A config file in one of five formats with 2-5 settings.
+/// A config file in one of five formats with 2-12 settings, grouped into sections (except in
+/// .env), with comments here and there.
 fn config(g: &mut Gen, path: &str, ws: &mut Workspace) -> String {
     let ext = path.rsplit('.').next().unwrap_or("");
-    let n = g.int(2, 5) as usize;
+    let n = if g.chance(0.5) { g.int(2, 5) } else { g.int(6, 12) } as usize;
     let mut chosen: Vec<(&'static str, &'static str, String)> = Vec::new();
     while chosen.len() < n {
         let (k, said, values) = one(g, SETTINGS);
@@ -419,35 +565,67 @@ fn config(g: &mut Gen, path: &str, ws: &mut Workspace) -> String {
         }
         chosen.push((k, said, one(g, values).to_string()));
     }
-    let numeric = |v: &str| v.parse::<f64>().is_ok();
+    // Consecutive runs of settings under one to three sections.
+    let n_sections = (g.int(1, 3) as usize).min(n);
+    let mut names: Vec<&str> = Vec::new();
+    while names.len() < n_sections {
+        let s = one(g, SECTIONS);
+        if !names.contains(&s) {
+            names.push(s);
+        }
+    }
+    let section_of = |i: usize| names[i * n_sections / n];
+    let numeric = |v: &str| v.parse::<f64>().is_ok() || v == "true" || v == "false";
+    let comment = |g: &mut Gen, mark: &str| g.chance(0.25).then(|| format!("{mark} {}", one(g, &["Overridden by the environment in production.", "Keep in sync with the deploy manifests.", "Seconds unless a unit is given.", "Changed after the March incident.", "Defaults are fine for local development."])));
     let mut lines = Vec::new();
     match ext {
-        "toml" => {
-            lines.push(format!("[{}]", one(g, &["server", "app", "service"])));
-            for (k, _, v) in &chosen {
-                lines.push(if numeric(v) { format!("{k} = {v}") } else { format!("{k} = \"{v}\"") });
+        "toml" | "ini" | "cfg" => {
+            let mark = if ext == "toml" { "#" } else { ";" };
+            for (i, (k, _, v)) in chosen.iter().enumerate() {
+                if i == 0 || section_of(i) != section_of(i - 1) {
+                    if i > 0 {
+                        lines.push(String::new());
+                    }
+                    lines.push(format!("[{}]", section_of(i)));
+                }
+                if let Some(c) = comment(g, mark) {
+                    lines.push(c);
+                }
+                lines.push(if ext != "toml" || numeric(v) { format!("{k} = {v}") } else { format!("{k} = \"{v}\"") });
             }
         }
         "yaml" | "yml" => {
-            lines.push(format!("{}:", one(g, &["server", "app", "service"])));
-            for (k, _, v) in &chosen {
+            for (i, (k, _, v)) in chosen.iter().enumerate() {
+                if i == 0 || section_of(i) != section_of(i - 1) {
+                    lines.push(format!("{}:", section_of(i)));
+                }
+                if let Some(c) = comment(g, "  #") {
+                    lines.push(c);
+                }
                 lines.push(format!("  {k}: {v}"));
             }
         }
         "json" => {
-            let body: Vec<String> = chosen.iter().map(|(k, _, v)| if numeric(v) { format!("  \"{k}\": {v}") } else { format!("  \"{k}\": \"{v}\"") }).collect();
             lines.push("{".into());
-            lines.push(body.join(",\n"));
-            lines.push("}".into());
-        }
-        "ini" | "cfg" => {
-            lines.push(format!("[{}]", one(g, &["server", "app", "main"])));
-            for (k, _, v) in &chosen {
-                lines.push(format!("{k} = {v}"));
+            let mut i = 0;
+            while i < n {
+                let sec = section_of(i);
+                let mut body = Vec::new();
+                while i < n && section_of(i) == sec {
+                    let (k, _, v) = &chosen[i];
+                    body.push(if numeric(v) { format!("    \"{k}\": {v}") } else { format!("    \"{k}\": \"{v}\"") });
+                    i += 1;
+                }
+                let last = i == n;
+                lines.push(format!("  \"{sec}\": {{\n{}\n  }}{}", body.join(",\n"), if last { "" } else { "," }));
             }
+            lines.push("}".into());
         }
         _ => {
             for (k, _, v) in &chosen {
+                if let Some(c) = comment(g, "#") {
+                    lines.push(c);
+                }
                 lines.push(format!("{}={v}", k.to_uppercase()));
             }
         }
@@ -462,7 +640,7 @@ fn config(g: &mut Gen, path: &str, ws: &mut Workspace) -> String {
 fn workspace(g: &mut Gen) -> Result<Workspace> {
     let root = std::env::temp_dir().join(format!("fg-grounded-{}-{:016x}", std::process::id(), crate::fsx::random_u64()));
     std::fs::create_dir_all(&root)?;
-    let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::Rust, Lang::Go]);
+    let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::TypeScript, Lang::Rust, Lang::Go]);
     let name = format!("{}-{}", one(g, &["shop", "notes", "ledger", "relay", "pantry", "atlas", "courier", "beacon", "harbor", "quill"]), one(g, &["api", "web", "cli", "service", "core", "tool"]));
     let (manifest_text, manifest) = manifest(g, lang, &name);
     let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), consts: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new() };
@@ -528,9 +706,10 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
                 Lang::Go => format!("tests/{m}_test.go"),
             };
             let k = g.int(1, 8) as usize;
-            let header = if lang == Lang::Go { "package tests\n\nimport \"testing\"\n\n" } else { "" };
+            let crate_or_package = if lang == Lang::Rust { name.clone() } else { src.clone() };
+            let text = test_file(g, lang, m, &crate_or_package, k);
             ws.tests.push((path.clone(), k));
-            files.push((path, format!("{header}{}", test_file(lang, m, k))));
+            files.push((path, text));
         }
     }
     // Configs in several formats.
@@ -545,8 +724,13 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
         files.push((path, text));
     }
     // Root files, docs and other folders.
-    let readme_lines = g.int(3, 40) as usize;
-    files.push(("README.md".into(), (0..readme_lines).map(|i| if i == 0 { "# Project".to_string() } else { format!("Line {i} of the readme.") }).collect::<Vec<_>>().join("\n") + "\n"));
+    let readme_lines = if g.chance(0.3) { g.int(40, 160) } else { g.int(3, 40) } as usize;
+    let mut readme = vec![format!("# {name}"), String::new()];
+    while readme.len() < readme_lines {
+        readme.push(if g.chance(0.15) { format!("## {}", one(g, README_HEADINGS)) } else if g.chance(0.2) { String::new() } else { one(g, README_LINES).to_string() });
+    }
+    readme.truncate(readme_lines.max(1));
+    files.push(("README.md".into(), readme.join("\n") + "\n"));
     for _ in 0..g.int(0, 4) {
         let f = one(g, ROOT_EXTRAS);
         if files.iter().any(|(p, _)| p == f) {
@@ -667,10 +851,14 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         }))));
     }
     {
-        let candidates = ["Dockerfile", "Makefile", "LICENSE", ".gitignore", "CHANGELOG.md", "docker-compose.yml", "README.md"];
+        let candidates = ["Dockerfile", "Makefile", "LICENSE", ".gitignore", "CHANGELOG.md", "docker-compose.yml", "README.md", "Cargo.lock", "go.sum", "package-lock.json", "poetry.lock", "yarn.lock", ".env"];
         let name = one(g, &candidates);
         let present = entries.iter().any(|e| e == name);
-        let t = one(g, &["is there a {f} in {d}?", "does {d} have a {f}", "do we have a {f} in {d}?", "check if {d} contains a {f}"]);
+        let t = if here && g.chance(0.4) {
+            one(g, &["is there a {f} checked in?", "is {f} committed in this repo?", "do we commit a {f}?", "{f} in the repo or not?"])
+        } else {
+            one(g, &["is there a {f} in {d}?", "does {d} have a {f}", "do we have a {f} in {d}?", "check if {d} contains a {f}"])
+        };
         let req = t.replace("{f}", name).replace("{d}", if here { "this folder" } else { folder });
         let place = place.clone();
         out.push(("presence", (req, call("list_directory", args.clone()), Box::new(move |_| {
@@ -731,8 +919,8 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let f = &ws.funcs[g.rng.below(ws.funcs.len())];
         let t = one(g, &["what does {n} in {f} return?", "what does the {n} function return? it's in {f}", "in {f}, what is the return value of {n}?", "check what {n} returns ({f})"]);
         let req = t.replace("{n}", &f.name).replace("{f}", &f.file);
-        let (name, ret) = (f.name.clone(), f.returns.clone());
-        out.push(("returns", (req, call("read_file", json!({"path": f.file})), Box::new(move |_| Some(format!("{name} returns `{ret}`."))))));
+        let (name, ret, declared) = (f.name.clone(), f.returns.clone(), f.declared.clone());
+        out.push(("returns", (req, call("read_file", json!({"path": f.file})), Box::new(move |_| Some(returns_answer(&name, None, &ret, declared.as_deref()))))));
     }
     // Where something is defined.
     if !ws.funcs.is_empty() {
@@ -762,11 +950,17 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
     // Imports.
     if !ws.imports.is_empty() {
         let (m, importers) = &ws.imports[g.rng.below(ws.imports.len())];
-        let pattern = match ws.lang {
-            Lang::Python => format!("import {m}"),
-            Lang::TypeScript => format!("from \"{m}\""),
-            Lang::Rust => format!("use {m}::"),
-            Lang::Go => format!("\"{m}\""),
+        // A distinctive name is searched bare, which finds its imports in any syntax; a short or
+        // common one (os, fmt, time) with the language's import syntax.
+        let pattern = if m.len() >= 5 && !m.contains('/') && !["errors", "strings", "context", "logging", "pathlib", "datetime"].contains(&m.as_str()) {
+            m.clone()
+        } else {
+            match ws.lang {
+                Lang::Python => format!("import {m}"),
+                Lang::TypeScript => format!("from \"{m}\""),
+                Lang::Rust => format!("use {m}::"),
+                Lang::Go => format!("\"{m}\""),
+            }
         };
         let t = one(g, &["which files import {m}?", "where do we use {m}?", "is {m} imported anywhere?", "what uses {m}", "which modules in {d} import {m}", "what in {d} uses {m}?"]);
         // Importers are sources, all under one top folder.
@@ -784,7 +978,9 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
     }
     // Line counts and missing files.
     {
-        let (file, lines) = ws.files[g.rng.below(ws.files.len())].clone();
+        // Long files half of the time, where people ask most and guessing is easiest.
+        let long: Vec<&(String, usize)> = ws.files.iter().filter(|(_, n)| *n >= 30).collect();
+        let (file, lines) = if !long.is_empty() && g.chance(0.5) { long[g.rng.below(long.len())].clone() } else { ws.files[g.rng.below(ws.files.len())].clone() };
         let t = one(g, &["how many lines is {f}?", "how long is {f}", "count the lines in {f}", "how many lines does {f} have?", "line count for {f}?", "how many lines of code are in {f}", "{f} - how many lines"]);
         out.push(("lines", (t.replace("{f}", &file), call("read_file", json!({"path": file})), Box::new(move |_| Some(format!("{file} has {}.", plural(lines, "line", "lines")))))));
         let missing = one(g, &["config/prod.toml", "docs/install.md", "src/legacy.py", "Procfile", "setup.py", "deploy/values.yaml", ".env.local", "notes.txt"]);
@@ -796,6 +992,18 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         }
     }
     out
+}
+
+/// What a function returns: the type its signature declares, else its return expression.
+fn returns_answer(name: &str, file: Option<&str>, ret: &str, declared: Option<&str>) -> String {
+    let name = match file {
+        Some(f) => format!("{name} (in {f})"),
+        None => name.to_string(),
+    };
+    match declared {
+        Some(t) => format!("{name} returns `{t}`."),
+        None => format!("{name} returns `{ret}`."),
+    }
 }
 
 /// The match lines of a search result: (file, line, text); context lines are left out.
@@ -839,15 +1047,27 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     // A dependency's version, from the manifest (sometimes named in the request).
     {
         let listed = g.chance(0.75) && !m.deps.is_empty();
+        let mut dev = false;
         let (dep, version) = if listed {
-            let (d, v) = &m.deps[g.rng.below(m.deps.len())];
+            let i = g.rng.below(m.deps.len());
+            dev = i >= m.n_runtime;
+            let (d, v) = &m.deps[i];
             (*d, Some(v.clone()))
         } else {
             let d = one(g, pool(DEPS, ws.lang));
             (d, m.deps.iter().find(|(x, _)| *x == d).map(|(_, v)| v.clone()))
         };
         let shown = short_dep(dep);
-        let t = one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version", "{d} - which version is pinned?", "which {d} are we pulling in"]);
+        let t = if dev && g.chance(0.5) {
+            let section = match ws.lang {
+                Lang::TypeScript => "devDependencies",
+                Lang::Rust => "dev-dependencies",
+                _ => "dev extras",
+            };
+            one(g, &["{d} version in {m} {s}?", "which {d} do the {s} in {m} ask for", "{d} in the {s} of {m} - version?"]).replace("{s}", section)
+        } else {
+            one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version", "{d} - which version is pinned?", "which {d} are we pulling in"]).to_string()
+        };
         let req = t.replace("{d}", &shown).replace("{m}", m.path);
         let path = m.path;
         if t.contains("{m}") {
@@ -910,6 +1130,20 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let place = if here { "this folder".to_string() } else { folder.clone() };
         if !exts.is_empty() {
             out.push(("extensions", (req, vec![call("list_directory", args)], Box::new(move |_| Some(format!("{} holds {} files.", sentence_start(&place), and_list(&exts)))))));
+        }
+    }
+    // The same for a folder and its subfolders: a recursive listing.
+    let nested: Vec<&(String, Vec<String>)> = ws.folders.iter().filter(|(f, e)| f != "." && e.iter().any(|x| x.ends_with('/'))).collect();
+    if !nested.is_empty() {
+        let (folder, _) = nested[g.rng.below(nested.len())];
+        let prefix = format!("{folder}/");
+        let mut exts: Vec<String> = ws.files.iter().filter_map(|(f, _)| f.strip_prefix(&prefix)).filter_map(|f| f.rsplit('/').next()).filter(|n| !n.starts_with('.')).filter_map(|n| n.rsplit_once('.').map(|(_, e)| format!(".{e}"))).collect();
+        exts.sort();
+        exts.dedup();
+        let t = one(g, &["which file types are under {d}, subfolders included?", "what kinds of files does {d} hold, recursively", "extensions of all files under {d}?", "{d} and below: which file types?"]);
+        if !exts.is_empty() {
+            let place = folder.clone();
+            out.push(("extensions", (t.replace("{d}", folder), vec![call("list_directory", json!({"path": folder, "recursive": true}))], Box::new(move |_| Some(format!("{} and its subfolders hold {} files.", sentence_start(&place), and_list(&exts)))))));
         }
     }
     // A constant: where it is defined and its value.
@@ -988,9 +1222,14 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     if !ws.funcs.is_empty() {
         let f = &ws.funcs[g.rng.below(ws.funcs.len())];
         let t = one(g, &["what does {n} return?", "what's the return value of {n}", "{n} returns what?", "check what {n} gives back"]);
-        let (name, file, ret) = (f.name.clone(), f.file.clone(), f.returns.clone());
+        let (name, file, line, ret, declared) = (f.name.clone(), f.file.clone(), f.line, f.returns.clone(), f.declared.clone());
         out.push(("returns_search", (t.replace("{n}", &name), vec![call("search_code", json!({"pattern": name}))], Box::new(move |r: &[String]| {
-            r[0].contains(&format!("return {ret}")).then(|| format!("{name} (in {file}) returns `{ret}`."))
+            // A declared type is on the signature's match line; an expression must be in the context shown.
+            let shown = match &declared {
+                Some(_) => r[0].contains(&format!("{file}:{line}:")),
+                None => r[0].contains(&format!("return {ret}")),
+            };
+            shown.then(|| returns_answer(&name, Some(&file), &ret, declared.as_deref()))
         }))));
     }
     // Who uses a function or a library: the files of the matches.

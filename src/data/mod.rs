@@ -118,7 +118,7 @@ const PARALLEL_TRAIN: f32 = 24.0;
 const PARALLEL_EVAL: f32 = 4.0;
 /// Train examples whose tool results come from really running the file tools on generated
 /// workspaces, and from Delia-shaped results.
-const GROUNDED_FILES: f32 = 2400.0;
+const GROUNDED_FILES: f32 = 3600.0;
 const GROUNDED_DELIA: f32 = 240.0;
 
 struct Builder<'a> {
