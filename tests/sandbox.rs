@@ -111,6 +111,54 @@ fn a_missing_path_names_the_entries_of_that_name_elsewhere() {
 }
 
 #[test]
+fn recursive_walks_leave_out_what_gitignore_ignores() {
+    let (dir, sb) = workspace();
+    let w = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(".gitignore", "# build output\nbuild/\n*.log\n!keep.log\n");
+    w("src/.gitignore", "generated/\n");
+    for f in ["build/out.txt", "app.log", "keep.log", "src/generated/x.rs", "src/debug.log", "src/lib.rs", "docs/a.md"] {
+        w(f, "needle\n");
+    }
+    // A .gitignore that is a link (here to a file outside that ignores everything) is not read.
+    let outside = tmp();
+    std::fs::write(outside.path().join("all"), "*\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("all"), dir.path().join("docs/.gitignore")).unwrap();
+    let files = |r: &str| -> Vec<String> {
+        let mut v: Vec<String> = r.lines().skip(1).filter_map(|l| l.split_once(':').map(|(f, _)| f.to_string())).collect();
+        v.dedup();
+        v
+    };
+    let all = run(&sb, "search_code", json!({"pattern": "needle"})).unwrap();
+    assert_eq!(files(all.as_str().unwrap()), ["docs/a.md", "keep.log", "src/lib.rs"], "{all}");
+    // The rules of the folders above the one searched apply too.
+    let src = run(&sb, "search_code", json!({"pattern": "needle", "path": "src"})).unwrap();
+    assert_eq!(files(src.as_str().unwrap()), ["src/lib.rs"], "{src}");
+    // A folder named explicitly is searched, as git and ripgrep do.
+    let build = run(&sb, "search_code", json!({"pattern": "needle", "path": "build"})).unwrap();
+    assert_eq!(files(build.as_str().unwrap()), ["build/out.txt"], "{build}");
+    let listed = run(&sb, "list_directory", json!({"recursive": true})).unwrap();
+    let listed: Vec<&str> = listed.as_str().unwrap().lines().skip(1).collect();
+    for gone in ["build/", "build/out.txt", "app.log", "src/generated/", "src/debug.log"] {
+        assert!(!listed.contains(&gone), "{gone} listed: {listed:?}");
+    }
+    for kept in ["keep.log", "src/lib.rs", "docs/a.md", ".gitignore"] {
+        assert!(listed.contains(&kept), "{kept} missing: {listed:?}");
+    }
+    // One folder's listing shows everything in it.
+    let top = run(&sb, "list_directory", json!({})).unwrap();
+    for shown in ["build/", "app.log"] {
+        assert!(top.as_str().unwrap().lines().any(|l| l == shown), "{top}");
+    }
+    // A missing file's look-alikes are not looked for in ignored folders.
+    w("build/settings.toml", "x = 1\n");
+    assert!(!run(&sb, "read_file", json!({"path": "settings.toml"})).unwrap_err().contains("did you mean"));
+}
+
+#[test]
 fn changes_and_commands_are_refused_without_confirmation() {
     let (dir, _) = workspace();
     let sb = Sandbox::new(dir.path(), Confirm::Never).unwrap();

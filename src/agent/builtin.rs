@@ -13,6 +13,7 @@ pub use super::consent::{Confirm, Consent};
 use super::web::{NetPolicy, Web};
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::fs::{Dir, OpenOptions};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use std::io::{Read, Write};
@@ -213,11 +214,31 @@ impl Sandbox {
     /// Visits `start` (a folder beneath the workspace) and, when `recursive`, the folders below it
     /// that are not hidden and not in `skip`, depth first in name order, opening each through its
     /// parent's handle without following links. `visit` gets each entry's path relative to
-    /// `start`, its kind and its parent folder's handle; it returns false to stop.
+    /// `start`, its kind and its parent folder's handle; it returns false to stop. A recursive
+    /// walk leaves out what the `.gitignore` files of `start`, its parents and the folders below
+    /// ignore, as git and ripgrep do (build outputs, vendored trees, virtual environments); a
+    /// listing of one folder shows everything.
     fn walk(&self, start: &Path, recursive: bool, skip: &[&str], mut visit: impl FnMut(&Path, Kind, &Dir) -> bool) -> Result<(), String> {
         let top = self.dir.open_dir(start).map_err(|e| io_message(start, &e))?;
+        let base = if start == Path::new(".") { PathBuf::new() } else { start.to_path_buf() };
+        let mut rules = Vec::new();
+        if recursive {
+            // The rules of the folders above `start`, outermost first, then its own.
+            let mut above = PathBuf::new();
+            let mut folders = vec![PathBuf::new()];
+            for c in base.components() {
+                above.push(c);
+                folders.push(above.clone());
+            }
+            for f in folders {
+                let d = if f.as_os_str().is_empty() { self.dir.open_dir(".") } else { self.dir.open_dir_nofollow(&f) };
+                if let Some(g) = d.ok().and_then(|d| gitignore(&d, &f)) {
+                    rules.push(g);
+                }
+            }
+        }
         let mut seen = 0usize;
-        walk_dir(&top, Path::new(""), recursive, skip, &mut seen, &mut visit);
+        walk_dir(&top, Path::new(""), &Walk { base: &base, recursive, skip }, &mut rules, &mut seen, &mut visit);
         Ok(())
     }
 
@@ -557,8 +578,40 @@ impl Sandbox {
     }
 }
 
-/// One folder of `Sandbox::walk`; false once the walk is to stop.
-fn walk_dir(d: &Dir, rel: &Path, recursive: bool, skip: &[&str], seen: &mut usize, visit: &mut impl FnMut(&Path, Kind, &Dir) -> bool) -> bool {
+/// What a walk does: where it started in the workspace, whether it descends, which folder names
+/// it never enters.
+struct Walk<'a> {
+    base: &'a Path,
+    recursive: bool,
+    skip: &'a [&'a str],
+}
+
+/// The rules of folder `d`'s `.gitignore` (at most 1 MiB, never through a link), rooted at `rel`,
+/// its path in the workspace; None when it has none.
+fn gitignore(d: &Dir, rel: &Path) -> Option<Gitignore> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).follow(FollowSymlinks::No);
+    let mut text = String::new();
+    d.open_with(".gitignore", &opts).ok()?.take(1 << 20).read_to_string(&mut text).ok()?;
+    let mut b = GitignoreBuilder::new(if rel.as_os_str().is_empty() { Path::new(".") } else { rel });
+    for line in text.lines() {
+        // A line that is not a valid glob is skipped, as git skips it.
+        let _ = b.add_line(None, line);
+    }
+    b.build().ok().filter(|g| !g.is_empty())
+}
+
+/// Whether the innermost rule that speaks of `path` (relative to the workspace) ignores it.
+fn ignored(rules: &[Gitignore], path: &Path, dir: bool) -> bool {
+    rules.iter().rev().find_map(|g| match g.matched(path, dir) {
+        ignore::Match::None => None,
+        m => Some(m.is_ignore()),
+    }) == Some(true)
+}
+
+/// One folder of `Sandbox::walk`; false once the walk is to stop. `rules` holds the `.gitignore`
+/// rules in force, innermost last.
+fn walk_dir(d: &Dir, rel: &Path, w: &Walk, rules: &mut Vec<Gitignore>, seen: &mut usize, visit: &mut impl FnMut(&Path, Kind, &Dir) -> bool) -> bool {
     let Ok(entries) = d.entries() else { return true };
     let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
     entries.sort_by_key(|e| e.file_name());
@@ -577,14 +630,24 @@ fn walk_dir(d: &Dir, rel: &Path, recursive: bool, skip: &[&str], seen: &mut usiz
             Kind::File
         };
         let path = rel.join(&name);
+        if w.recursive && ignored(rules, &w.base.join(&path), kind == Kind::Dir) {
+            continue;
+        }
         if !visit(&path, kind, d) {
             return false;
         }
         let shown = name.to_string_lossy();
-        if recursive && kind == Kind::Dir && !shown.starts_with('.') && !skip.contains(&shown.as_ref()) {
+        if w.recursive && kind == Kind::Dir && !shown.starts_with('.') && !w.skip.contains(&shown.as_ref()) {
             // open_dir_nofollow: a folder swapped for a link after the listing is refused.
             if let Ok(sub) = d.open_dir_nofollow(&name) {
-                if !walk_dir(&sub, &path, recursive, skip, seen, visit) {
+                let own = gitignore(&sub, &w.base.join(&path));
+                let pushed = own.is_some();
+                rules.extend(own);
+                let go_on = walk_dir(&sub, &path, w, rules, seen, visit);
+                if pushed {
+                    rules.pop();
+                }
+                if !go_on {
                     return false;
                 }
             }

@@ -752,6 +752,14 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
                 }
                 t
             }
+            // What the language's tools leave behind; a recursive walk honours it.
+            ".gitignore" => match lang {
+                Lang::Python => "__pycache__/\n*.pyc\n.venv/\ndist/\n.pytest_cache/\n",
+                Lang::TypeScript => "node_modules/\ndist/\ncoverage/\n*.log\n",
+                Lang::Rust => "/target\n**/*.rs.bk\n",
+                Lang::Go => "/bin/\n*.test\ncoverage.out\n",
+            }
+            .to_string(),
             _ => format!("{f}\n"),
         };
         files.push((f.into(), text));
