@@ -7,7 +7,7 @@
 #   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
 #   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
-#   tasks  — fg eval --execute of trained adapters on the held-out tasks ($TASKS: tasks.jsonl, fresh.jsonl and blind.jsonl)
+#   tasks  — fg eval --execute of trained adapters on the held-out tasks ($TASKS: tasks.jsonl, fresh.jsonl, blind.jsonl and blind2.jsonl)
 #   merged — an adapter folder merged into f16 and q4_k_m GGUFs (or the formats given), each evaluated with and without --grammar
 #   fetch  — an adapter's files (adapter.json, adapter.gguf, PEFT's two files, metrics, loss.png)
 # Results go to $OUT.
@@ -98,7 +98,7 @@ tasks)
   mkdir -p /root/evals
   for name in "$@"; do
     for mode in ${EVAL_MODES:-plain grammar}; do
-      for tasks in ${TASKS:-data/tasks/tasks.jsonl data/tasks/fresh.jsonl data/tasks/blind.jsonl}; do
+      for tasks in ${TASKS:-data/tasks/tasks.jsonl data/tasks/fresh.jsonl data/tasks/blind.jsonl data/tasks/blind2.jsonl}; do
         g=""; [ "$mode" = grammar ] && g=--grammar
         tag="$name-$(basename "$tasks" .jsonl)${g:+-grammar}"
         "$FG" eval --tools tools.openai.json --model "$BASE" --lora "/root/runs/$name" --execute "$tasks" $g -t "${EVAL_THREADS:-4}" --json > "/root/evals/$tag.json" 2> "/root/evals/$tag.err" && cp "/root/evals/$tag.json" "$OUT/" &
