@@ -121,8 +121,6 @@ struct Workspace {
     base_image: Option<String>,
     /// The Makefile's targets and their commands, when there is a Makefile.
     make_targets: Vec<(&'static str, &'static str)>,
-    /// The justfile's recipes and their commands, when there is a justfile.
-    just_recipes: Vec<(&'static str, &'static str)>,
 }
 
 /// What a package manifest declares.
@@ -138,9 +136,6 @@ struct Manifest {
     /// The toolchain it asks for, as the manifest writes it: Python's `>=3.11`, the Rust edition,
     /// the go directive, node's engine.
     toolchain: Option<String>,
-    /// Cargo.toml's rust-version and its release profile's lto setting, when written.
-    msrv: Option<String>,
-    lto: Option<String>,
 }
 
 impl Drop for Workspace {
@@ -174,7 +169,7 @@ const TODO_TEXTS: &[&str] = &[
 ];
 const EXTRA_FOLDERS: &[&str] = &["docs", "scripts", "examples", "assets", "migrations", "fixtures", "deploy", "tools", "bench", "static", "templates", "ci"];
 const EMPTY_FOLDERS: &[&str] = &["logs", "tmp", "data", "build", "uploads", "cache", "out", "vendor"];
-const ROOT_EXTRAS: &[&str] = &["LICENSE", ".gitignore", "Dockerfile", "Makefile", "CHANGELOG.md", ".editorconfig", "docker-compose.yml", "CONTRIBUTING.md", "justfile"];
+const ROOT_EXTRAS: &[&str] = &["LICENSE", ".gitignore", "Dockerfile", "Makefile", "CHANGELOG.md", ".editorconfig", "docker-compose.yml", "CONTRIBUTING.md"];
 const DOCS: &[&str] = &["setup.md", "architecture.md", "api.md", "deploy.md", "faq.md", "testing.md", "roadmap.md", "style.md"];
 
 /// README prose, a line at a time.
@@ -313,8 +308,6 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
         Lang::Go => Some(one(g, &["1.20", "1.21", "1.22", "1.23"]).to_string()),
     };
     let tc = toolchain.clone().unwrap_or_default();
-    let msrv = (lang == Lang::Rust && g.chance(0.5)).then(|| one(g, &["1.70", "1.74", "1.75", "1.78", "1.80", "1.82"]).to_string());
-    let lto = (lang == Lang::Rust && g.chance(0.5)).then(|| one(g, &["true", "\"thin\"", "false", "\"fat\""]).to_string());
     let text = match lang {
         Lang::Python => {
             let mut t = format!("[project]\nname = \"{name}\"\nversion = \"{version}\"\nrequires-python = \"{tc}\"\ndependencies = [\n");
@@ -345,11 +338,7 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
             format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}{dev_block}{engines}\n}}\n", s.join(",\n"), d.join(",\n"))
         }
         Lang::Rust => {
-            let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"{tc}\"\n");
-            if let Some(v) = &msrv {
-                t += &format!("rust-version = \"{v}\"\n");
-            }
-            t += "\n[dependencies]\n";
+            let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"{tc}\"\n\n[dependencies]\n");
             for (d, v) in &deps {
                 t += &if g.chance(0.3) { format!("{d} = {{ version = \"{v}\", features = [\"full\"] }}\n") } else { format!("{d} = \"{v}\"\n") };
             }
@@ -359,8 +348,8 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
                     t += &format!("{d} = \"{v}\"\n");
                 }
             }
-            if let Some(l) = &lto {
-                t += &format!("\n[profile.release]\nlto = {l}\ncodegen-units = 1\n");
+            if g.chance(0.5) {
+                t += &format!("\n[profile.release]\nlto = {}\ncodegen-units = 1\n", one(g, &["true", "\"thin\"", "false"]));
             }
             t
         }
@@ -380,7 +369,7 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
     };
     let n_runtime = deps.len();
     deps.extend(dev);
-    (text, Manifest { path, version, deps, n_runtime, scripts, toolchain, msrv, lto })
+    (text, Manifest { path, version, deps, n_runtime, scripts, toolchain })
 }
 
 /// A test file with `k` tests, in the language's usual shape: imports, fixtures or a describe
@@ -654,7 +643,7 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::TypeScript, Lang::Rust, Lang::Go]);
     let name = format!("{}-{}", one(g, &["shop", "notes", "ledger", "relay", "pantry", "atlas", "courier", "beacon", "harbor", "quill"]), one(g, &["api", "web", "cli", "service", "core", "tool"]));
     let (manifest_text, manifest) = manifest(g, lang, &name);
-    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), consts: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new(), just_recipes: Vec::new() };
+    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), consts: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new() };
     let mut files: Vec<(String, String)> = Vec::new();
     let src = match lang {
         Lang::Python => one(g, &["app", "src", "shop", "core", "service", "api"]).to_string(),
@@ -759,16 +748,6 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
                     if g.chance(0.7) {
                         ws.make_targets.push((target, cmd));
                         t += &format!("{target}:\n\t{cmd}\n\n");
-                    }
-                }
-                t
-            }
-            "justfile" => {
-                let mut t = String::from("set dotenv-load\n\ndefault:\n    @just --list\n\n");
-                for (recipe, cmd) in pool(MAKE_TARGETS, lang) {
-                    if g.chance(0.7) {
-                        ws.just_recipes.push((recipe, cmd));
-                        t += &format!("# {recipe} the project\n{recipe}:\n    {cmd}\n\n");
                     }
                 }
                 t
@@ -981,8 +960,7 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let (m, importers) = &ws.imports[g.rng.below(ws.imports.len())];
         // A distinctive name is searched bare, which finds its imports in any syntax; a short or
         // common one (os, fmt, time) with the language's import syntax.
-        let bare = m.len() >= 5 && !m.contains('/') && !["errors", "strings", "context", "logging", "pathlib", "datetime"].contains(&m.as_str());
-        let pattern = if bare {
+        let pattern = if m.len() >= 5 && !m.contains('/') && !["errors", "strings", "context", "logging", "pathlib", "datetime"].contains(&m.as_str()) {
             m.clone()
         } else {
             match ws.lang {
@@ -992,24 +970,15 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
                 Lang::Go => format!("\"{m}\""),
             }
         };
-        let kind = match ws.lang {
-            Lang::Rust => "crate",
-            Lang::Go => "package",
-            _ => one(g, &["package", "library", "module"]),
-        };
-        let t = one(g, &["which files import {m}?", "where do we use {m}?", "is {m} imported anywhere?", "what uses {m}", "which modules in {d} import {m}", "what in {d} uses {m}?", "which files use the {m} {kind}", "where is the {m} {kind} imported?"]).replace("{kind}", kind);
+        let t = one(g, &["which files import {m}?", "where do we use {m}?", "is {m} imported anywhere?", "what uses {m}", "which modules in {d} import {m}", "what in {d} uses {m}?"]);
         // Importers are sources, all under one top folder.
         let top = importers[0].split('/').next().unwrap_or(".").to_string();
         let args = if t.contains("{d}") { json!({"pattern": pattern, "path": top}) } else { json!({"pattern": pattern}) };
         let importers = importers.clone();
         let shown_m = m.clone();
         out.push(("imports", (t.replace("{m}", m).replace("{d}", &top), call("search_code", args), Box::new(move |_| {
-            // A bare name also matches other mentions (the manifest, docs): the count of matches
-            // is not the count of importers, so the answer names them without counting.
             Some(match importers.len() {
                 1 => format!("Only {} imports {shown_m}.", importers[0]),
-                k if bare && k <= 6 => format!("{shown_m} is imported by {}.", and_list(&importers)),
-                _ if bare => format!("{shown_m} is imported in several files, among them {}.", and_list(&importers[..3])),
                 k if k <= 4 => format!("{k} files import {shown_m}: {}.", and_list(&importers)),
                 k => format!("{k} files import {shown_m}, among them {}.", and_list(&importers[..3])),
             })
@@ -1105,12 +1074,7 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
             };
             one(g, &["{d} version in {m} {s}?", "which {d} do the {s} in {m} ask for", "{d} in the {s} of {m} - version?"]).replace("{s}", section)
         } else {
-            let kind = match ws.lang {
-                Lang::Rust => "crate",
-                Lang::Go => "module",
-                _ => one(g, &["package", "library", "lib"]),
-            };
-            one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version", "{d} - which version is pinned?", "which {d} are we pulling in", "which {d} {kind} version are we on", "what version of the {d} {kind} do we use?", "the {d} {kind} - which version?"]).replace("{kind}", kind)
+            one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version", "{d} - which version is pinned?", "which {d} are we pulling in"]).to_string()
         };
         let req = t.replace("{d}", &shown).replace("{m}", m.path);
         let path = m.path;
@@ -1142,16 +1106,8 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     {
         let t = one(g, &["what version is the project at?", "what's the current version of this package", "which version does {m} declare?", "current release version?", "what version are we on according to {m}", "whats the version of this thing", "which version is the service at"]);
         let (path, v) = (m.path, m.version.clone());
-        let noun = match ws.lang {
-            Lang::Rust => Some(one(g, &["what version is the crate at?", "crate version rn?", "which version of the crate is this", "the crate's current version?"])),
-            Lang::TypeScript => Some(one(g, &["what version is the npm package at?", "package.json version?", "which version does the package declare"])),
-            Lang::Python => Some(one(g, &["what version is the python package at?", "which version is in pyproject", "the package's version per pyproject?"])),
-            Lang::Go => None,
-        };
         // go.mod has no version of its own.
-        if let Some(noun) = noun.filter(|_| g.chance(0.4)) {
-            out.push(("project_version", (noun.to_string(), vec![call("read_file", json!({"path": path}))], Box::new(move |_| Some(format!("The project is at version {v}."))))));
-        } else if ws.lang != Lang::Go {
+        if ws.lang != Lang::Go {
             let calls = if t.contains("{m}") { vec![call("read_file", json!({"path": path}))] } else { vec![call("list_directory", json!({})), call("read_file", json!({"path": path}))] };
             out.push(("project_version", (t.replace("{m}", path), calls, Box::new(move |_| Some(format!("The project is at version {v} ({path})."))))));
         }
@@ -1167,22 +1123,6 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         };
         let t = one(g, templates);
         out.push(("toolchain", (t.to_string(), vec![call("read_file", json!({"path": path}))], Box::new(move |_| Some(answer.clone())))));
-    }
-    // Cargo.toml's minimum Rust version and release profile.
-    if let Some(v) = m.msrv.clone() {
-        let t = one(g, &["whats the msrv?", "minimum supported rust version of the crate?", "rust-version in Cargo.toml?", "which rust version do we need at least"]);
-        out.push(("toolchain", (t.to_string(), vec![call("read_file", json!({"path": "Cargo.toml"}))], Box::new(move |_| Some(format!("The crate needs Rust {v} or later (its rust-version).")))))); 
-    }
-    if ws.lang == Lang::Rust {
-        let lto = m.lto.clone();
-        let t = one(g, &["is lto on for release builds?", "do we enable lto in the release profile", "lto setting for release?"]);
-        out.push(("toolchain", (t.to_string(), vec![call("read_file", json!({"path": "Cargo.toml"}))], Box::new(move |_| {
-            Some(match lto.as_deref() {
-                Some("false") => "No: the release profile sets lto = false.".to_string(),
-                Some(l) => format!("Yes: the release profile sets lto = {l}."),
-                None => "The release profile sets no lto.".to_string(),
-            })
-        }))));
     }
     // Which kinds of files a folder holds.
     let mixed: Vec<&(String, Vec<String>)> = ws.folders.iter().filter(|(_, e)| e.iter().filter(|x| !x.ends_with('/')).count() >= 2 && e.iter().all(|x| x.ends_with('/') || x.contains('.'))).collect();
@@ -1256,11 +1196,6 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let t = one(g, &["what does `make {k}` do?", "what does the {k} target in the Makefile run", "make {k} - what command is that?"]);
         out.push(("make_target", (t.replace("{k}", k), vec![call("read_file", json!({"path": "Makefile"}))], Box::new(move |_| Some(format!("`make {k}` runs `{cmd}`."))))));
     }
-    if !ws.just_recipes.is_empty() {
-        let (k, cmd) = ws.just_recipes[g.rng.below(ws.just_recipes.len())];
-        let t = one(g, &["what does `just {k}` run?", "just {k} - what does that do", "which command is the {k} recipe in the justfile?"]);
-        out.push(("make_target", (t.replace("{k}", k), vec![call("read_file", json!({"path": "justfile"}))], Box::new(move |_| Some(format!("`just {k}` runs `{cmd}`."))))));
-    }
     if let Some(image) = ws.base_image.clone() {
         let t = one(g, &["which base image does the Dockerfile use?", "what image is our Dockerfile FROM?", "what does the Dockerfile build from", "docker base image?"]);
         out.push(("base_image", (t.to_string(), vec![call("read_file", json!({"path": "Dockerfile"}))], Box::new(move |_| Some(format!("The Dockerfile builds FROM {image}."))))));
@@ -1273,21 +1208,6 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         out.push(("count_tests", (t.replace("{f}", &file), vec![call("search_code", json!({"pattern": pattern, "path": file}))], Box::new(move |r: &[String]| {
             r[0].starts_with(&format!("[{} in 1 file]", plural(k, "match", "matches"))).then(|| format!("{file} has {}.", plural(k, "test", "tests")))
         }))));
-        if ws.lang != Lang::Python && ws.tests.len() > 1 {
-            let (file, k) = ws.tests[g.rng.below(ws.tests.len())].clone();
-            let t = one(g, &["how many tests does {f} have?", "number of test cases in {f}", "{f}: how many tests?"]);
-            out.push(("count_tests", (t.replace("{f}", &file), vec![call("search_code", json!({"pattern": pattern, "path": file}))], Box::new(move |r: &[String]| {
-                r[0].starts_with(&format!("[{} in 1 file]", plural(k, "match", "matches"))).then(|| format!("{file} has {}.", plural(k, "test", "tests")))
-            }))));
-        }
-        {
-            let (file, k) = ws.tests[g.rng.below(ws.tests.len())].clone();
-            let base = file.rsplit('/').next().unwrap_or(&file).to_string();
-            let t = one(g, &["how many tests are in {f}?", "count the tests in {f}", "{f} - how many tests"]);
-            out.push(("found_after_miss", (t.replace("{f}", &base), vec![call("search_code", json!({"pattern": pattern, "path": base})), call("search_code", json!({"pattern": pattern, "path": file}))], Box::new(move |r: &[String]| {
-                (r[0].ends_with(&format!("did you mean {file}?\"}}")) && r[1].starts_with(&format!("[{} in 1 file]", plural(k, "match", "matches")))).then(|| format!("{file} has {}.", plural(k, "test", "tests")))
-            }))));
-        }
         let total: usize = ws.tests.iter().map(|(_, k)| k).sum();
         let n_files = ws.tests.len();
         let t = one(g, &["how many tests do we have under tests/?", "count all the tests in tests", "how many test cases are there in the tests folder"]);
