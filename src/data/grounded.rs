@@ -158,10 +158,10 @@ const IMPORTS: &[(Lang, &[&str])] = &[
 ];
 /// Return expressions and the type a signature declares for them, per language.
 const RETURNS: &[(Lang, &[(&str, &str)])] = &[
-    (Lang::Python, &[("total * 1.2", "float"), ("None", "None"), ("len(items)", "int"), ("user.role == \"admin\"", "bool"), ("{\"status\": \"ok\"}", "dict[str, str]"), ("min(2 ** attempt, 30)", "int"), ("f\"{base}/{path}\"", "str"), ("sorted(names)", "list[str]"), ("value.strip().lower()", "str"), ("True", "bool"), ("count + 1", "int"), ("[]", "list[str]"), ("self.cache[key]", "Any"), ("round(amount, 2)", "float"), ("\"unknown\"", "str"), ("Path(base) / name", "Path"), ("pd.DataFrame(rows)", "pd.DataFrame"), ("iter(rows)", "Iterator[dict]"), ("(lat, lon)", "tuple[float, float]"), ("User(**row)", "Optional[User]")]),
+    (Lang::Python, &[("total * 1.2", "float"), ("None", "None"), ("len(items)", "int"), ("user.role == \"admin\"", "bool"), ("{\"status\": \"ok\"}", "dict[str, str]"), ("min(2 ** attempt, 30)", "int"), ("f\"{base}/{path}\"", "str"), ("sorted(names)", "list[str]"), ("value.strip().lower()", "str"), ("True", "bool"), ("count + 1", "int"), ("[]", "list[str]"), ("self.cache[key]", "Any"), ("round(amount, 2)", "float"), ("\"unknown\"", "str"), ("Path(base) / name", "Path"), ("np.array(rows)", "np.ndarray"), ("(r for r in rows)", "Generator[dict, None, None]"), ("(x, y)", "tuple[int, int]"), ("User(**row)", "Optional[User]")]),
     (Lang::TypeScript, &[("total * 1.2", "number"), ("null", "string | null"), ("items.length", "number"), ("user.role === \"admin\"", "boolean"), ("{ status: \"ok\" }", "Record<string, string>"), ("Math.min(2 ** attempt, 30)", "number"), ("`${base}/${path}`", "string"), ("names.sort()", "string[]"), ("value.trim().toLowerCase()", "string"), ("true", "boolean"), ("count + 1", "number"), ("[]", "Note[]"), ("cache.get(key)", "Session | undefined"), ("Number(amount.toFixed(2))", "number"), ("\"unknown\"", "string"), ("db.query(sql, params)", "Promise<Row[]>"), ("fetch(url).then((r) => r.json())", "Promise<unknown>"), ("new Map(entries)", "Map<string, number>")]),
-    (Lang::Rust, &[("total * 1.2", "f64"), ("None", "Option<String>"), ("items.len()", "usize"), ("user.role == Role::Admin", "bool"), ("Ok(())", "Result<()>"), ("(2u64.pow(attempt)).min(30)", "u64"), ("format!(\"{base}/{path}\")", "String"), ("names", "Vec<String>"), ("value.trim().to_lowercase()", "String"), ("true", "bool"), ("count + 1", "u32"), ("Vec::new()", "Vec<PathBuf>"), ("self.cache.get(key).cloned()", "Option<Entry>"), ("(amount * 100.0).round() / 100.0", "f64"), ("String::from(\"unknown\")", "String"), ("Ok(Config::default())", "anyhow::Result<Config>"), ("removed", "usize"), ("Duration::from_secs(secs)", "Duration")]),
-    (Lang::Go, &[("total * 1.2", "float64"), ("nil", "error"), ("len(items)", "int"), ("user.Role == \"admin\"", "bool"), ("nil, nil", "(*Client, error)"), ("min(1<<attempt, 30)", "int"), ("base + \"/\" + path", "string"), ("names", "[]string"), ("strings.ToLower(strings.TrimSpace(value))", "string"), ("true", "bool"), ("count + 1", "int"), ("[]string{}", "[]string"), ("c.cache[key]", "*Entry"), ("math.Round(amount*100) / 100", "float64"), ("\"unknown\"", "string"), ("ErrFrozen", "error"), ("balance, nil", "(int64, error)"), ("time.Duration(ms) * time.Millisecond", "time.Duration")]),
+    (Lang::Rust, &[("total * 1.2", "f64"), ("None", "Option<String>"), ("items.len()", "usize"), ("user.role == Role::Admin", "bool"), ("Ok(())", "Result<()>"), ("(2u64.pow(attempt)).min(30)", "u64"), ("format!(\"{base}/{path}\")", "String"), ("names", "Vec<String>"), ("value.trim().to_lowercase()", "String"), ("true", "bool"), ("count + 1", "u32"), ("Vec::new()", "Vec<PathBuf>"), ("self.cache.get(key).cloned()", "Option<Entry>"), ("(amount * 100.0).round() / 100.0", "f64"), ("String::from(\"unknown\")", "String"), ("Ok(Config::default())", "anyhow::Result<Config>"), ("Duration::from_secs(secs)", "Duration")]),
+    (Lang::Go, &[("total * 1.2", "float64"), ("nil", "error"), ("len(items)", "int"), ("user.Role == \"admin\"", "bool"), ("nil, nil", "(*Client, error)"), ("min(1<<attempt, 30)", "int"), ("base + \"/\" + path", "string"), ("names", "[]string"), ("strings.ToLower(strings.TrimSpace(value))", "string"), ("true", "bool"), ("count + 1", "int"), ("[]string{}", "[]string"), ("c.cache[key]", "*Entry"), ("math.Round(amount*100) / 100", "float64"), ("\"unknown\"", "string"), ("ErrClosed", "error"), ("total, nil", "(int64, error)"), ("time.Duration(ms) * time.Millisecond", "time.Duration")]),
 ];
 const TODO_TEXTS: &[&str] = &[
     "handle the timeout case", "remove this once the v2 API ships", "cache this lookup", "validate the input", "add retries", "log the failure", "support pagination",
@@ -214,7 +214,7 @@ const SETTINGS: &[(&str, &str, &[&str])] = &[
     ("rate_limit", "rate limit", &["100", "60", "1000", "250"]),
     ("debug", "debug flag", &["true", "false"]),
     ("environment", "environment", &["production", "staging", "development"]),
-    ("smtp_port", "SMTP port", &["25", "465", "587", "2525"]),
+    ("smtp_port", "SMTP port", &["25", "465", "587", "1025"]),
     ("queue_name", "queue name", &["jobs", "default", "emails", "reports-high"]),
     ("batch_size", "batch size", &["50", "100", "500", "64"]),
     ("read_timeout", "read timeout", &["5s", "30s", "2m", "500ms"]),
@@ -960,7 +960,8 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let (m, importers) = &ws.imports[g.rng.below(ws.imports.len())];
         // A distinctive name is searched bare, which finds its imports in any syntax; a short or
         // common one (os, fmt, time) with the language's import syntax.
-        let pattern = if m.len() >= 5 && !m.contains('/') && !["errors", "strings", "context", "logging", "pathlib", "datetime"].contains(&m.as_str()) {
+        let bare = m.len() >= 5 && !m.contains('/') && !["errors", "strings", "context", "logging", "pathlib", "datetime"].contains(&m.as_str());
+        let pattern = if bare {
             m.clone()
         } else {
             match ws.lang {
@@ -977,8 +978,12 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let importers = importers.clone();
         let shown_m = m.clone();
         out.push(("imports", (t.replace("{m}", m).replace("{d}", &top), call("search_code", args), Box::new(move |_| {
+            // A bare name also matches other mentions (the manifest, docs): the count of matches
+            // is not the count of importers, so the answer names them without counting.
             Some(match importers.len() {
                 1 => format!("Only {} imports {shown_m}.", importers[0]),
+                k if bare && k <= 6 => format!("{shown_m} is imported by {}.", and_list(&importers)),
+                _ if bare => format!("{shown_m} is imported in several files, among them {}.", and_list(&importers[..3])),
                 k if k <= 4 => format!("{k} files import {shown_m}: {}.", and_list(&importers)),
                 k => format!("{k} files import {shown_m}, among them {}.", and_list(&importers[..3])),
             })
