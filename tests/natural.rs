@@ -177,7 +177,7 @@ fn grounded_file_results_are_what_the_sandbox_returns() {
 
 #[test]
 fn the_task_set_loads_and_its_facts_hold_in_its_workspaces() {
-    for (file, at_least) in [("tasks.jsonl", 60), ("fresh.jsonl", 40), ("blind.jsonl", 40)] {
+    for (file, at_least) in [("tasks.jsonl", 60), ("fresh.jsonl", 40), ("blind.jsonl", 40), ("blind2.jsonl", 40)] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/tasks").join(file);
         let tasks = fg::eval::tasks::load_tasks(&path).unwrap();
         assert!(tasks.len() >= at_least, "{file}: {}", tasks.len());
