@@ -156,6 +156,29 @@ fn recursive_walks_leave_out_what_gitignore_ignores() {
     // A missing file's look-alikes are not looked for in ignored folders.
     w("build/settings.toml", "x = 1\n");
     assert!(!run(&sb, "read_file", json!({"path": "settings.toml"})).unwrap_err().contains("did you mean"));
+    // Rules of every folder above a nested one apply when it is searched.
+    w("src/util/deep/a.tmp", "needle\n");
+    w("src/util/deep/a.rs", "needle\n");
+    w("src/.gitignore", "generated/\n*.tmp\n");
+    let deep = run(&sb, "search_code", json!({"pattern": "needle", "path": "src/util/deep"})).unwrap();
+    assert_eq!(files(deep.as_str().unwrap()), ["src/util/deep/a.rs"], "{deep}");
+}
+
+#[test]
+fn a_hostile_gitignore_cannot_make_a_walk_slow() {
+    // A walk reads at most 1 MiB of .gitignore rules in all (compiling them is the cost): a file
+    // that would overrun that is not read, nor any after it, so their folders are walked whole.
+    let (dir, sb) = workspace();
+    let huge = format!("*.tmp\n{}", "x[ab]*?/q\n".repeat(110_000));
+    for (folder, rules) in [("d0", "*.tmp\n".to_string()), ("d1", huge), ("d2", "*.tmp\n".to_string())] {
+        let d = dir.path().join(folder);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(".gitignore"), rules).unwrap();
+        std::fs::write(d.join("x.tmp"), "needle\n").unwrap();
+    }
+    let r = run(&sb, "search_code", json!({"pattern": "needle"})).unwrap();
+    let r = r.as_str().unwrap();
+    assert!(r.starts_with("[2 matches in 2 files]") && r.contains("d1/x.tmp") && r.contains("d2/x.tmp"), "{r}");
 }
 
 #[test]

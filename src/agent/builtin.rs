@@ -222,6 +222,7 @@ impl Sandbox {
         let top = self.dir.open_dir(start).map_err(|e| io_message(start, &e))?;
         let base = if start == Path::new(".") { PathBuf::new() } else { start.to_path_buf() };
         let mut rules = Vec::new();
+        let rules_left = std::cell::Cell::new(MAX_GITIGNORE_BYTES);
         if recursive {
             // The rules of the folders above `start`, outermost first, then its own.
             let mut above = PathBuf::new();
@@ -232,13 +233,13 @@ impl Sandbox {
             }
             for f in folders {
                 let d = if f.as_os_str().is_empty() { self.dir.open_dir(".") } else { self.dir.open_dir_nofollow(&f) };
-                if let Some(g) = d.ok().and_then(|d| gitignore(&d, &f)) {
+                if let Some(g) = d.ok().and_then(|d| gitignore(&d, &f, &rules_left)) {
                     rules.push(g);
                 }
             }
         }
         let mut seen = 0usize;
-        walk_dir(&top, Path::new(""), &Walk { base: &base, recursive, skip }, &mut rules, &mut seen, &mut visit);
+        walk_dir(&top, Path::new(""), &Walk { base: &base, recursive, skip, rules_left: &rules_left }, &mut rules, &mut seen, &mut visit);
         Ok(())
     }
 
@@ -579,20 +580,33 @@ impl Sandbox {
 }
 
 /// What a walk does: where it started in the workspace, whether it descends, which folder names
-/// it never enters.
+/// it never enters, and how many bytes of `.gitignore` rules it may still read.
 struct Walk<'a> {
     base: &'a Path,
     recursive: bool,
     skip: &'a [&'a str],
+    rules_left: &'a std::cell::Cell<u64>,
 }
 
-/// The rules of folder `d`'s `.gitignore` (at most 1 MiB, never through a link), rooted at `rel`,
-/// its path in the workspace; None when it has none.
-fn gitignore(d: &Dir, rel: &Path) -> Option<Gitignore> {
+/// Bytes of `.gitignore` rules one walk reads at most, all files together: compiling rules costs
+/// about 0.25 s per MiB, and a hostile tree of folders each holding a huge `.gitignore` would
+/// otherwise make every search take minutes. Past it, further `.gitignore` files are not read
+/// (their folders are walked as if they had none).
+const MAX_GITIGNORE_BYTES: u64 = 1 << 20;
+
+/// The rules of folder `d`'s `.gitignore` (never through a link), rooted at `rel`, its path in
+/// the workspace; None when it has none, or when it is longer than what `left` allows (then no
+/// further file is read either).
+fn gitignore(d: &Dir, rel: &Path, left: &std::cell::Cell<u64>) -> Option<Gitignore> {
     let mut opts = OpenOptions::new();
     opts.read(true).follow(FollowSymlinks::No);
     let mut text = String::new();
-    d.open_with(".gitignore", &opts).ok()?.take(1 << 20).read_to_string(&mut text).ok()?;
+    d.open_with(".gitignore", &opts).ok()?.take(left.get() + 1).read_to_string(&mut text).ok()?;
+    if text.len() as u64 > left.get() {
+        left.set(0);
+        return None;
+    }
+    left.set(left.get() - text.len() as u64);
     let mut b = GitignoreBuilder::new(if rel.as_os_str().is_empty() { Path::new(".") } else { rel });
     for line in text.lines() {
         // A line that is not a valid glob is skipped, as git skips it.
@@ -640,7 +654,7 @@ fn walk_dir(d: &Dir, rel: &Path, w: &Walk, rules: &mut Vec<Gitignore>, seen: &mu
         if w.recursive && kind == Kind::Dir && !shown.starts_with('.') && !w.skip.contains(&shown.as_ref()) {
             // open_dir_nofollow: a folder swapped for a link after the listing is refused.
             if let Ok(sub) = d.open_dir_nofollow(&name) {
-                let own = gitignore(&sub, &w.base.join(&path));
+                let own = gitignore(&sub, &w.base.join(&path), w.rules_left);
                 let pushed = own.is_some();
                 rules.extend(own);
                 let go_on = walk_dir(&sub, &path, w, rules, seen, visit);
