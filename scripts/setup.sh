@@ -140,17 +140,23 @@ PY
   mv "$tmp" "$model_file"
 fi
 
-# ---------------------------------------------------------------- 4. MCP test server (FastMCP)
+# ---------------------------------------------------------------- 4. Python packages for the tests
+# FastMCP (the MCP framework Delia uses) for the MCP test servers, pytest, jinja2 (the engine
+# transformers renders chat templates with) and the `openai` client for `fg serve`.
 fastmcp_version=4.1.2
 pytest_version=8.3.5
-if [ "$(cat .pydeps/.fg-stamp 2>/dev/null)" = "fastmcp-$fastmcp_version pytest-$pytest_version" ]; then
-  step "FastMCP $fastmcp_version and pytest $pytest_version present (for the tests)"
+jinja2_version=3.1.6
+openai_version=3.57.0
+pydeps="fastmcp==$fastmcp_version pytest==$pytest_version jinja2==$jinja2_version openai==$openai_version"
+if [ "$(cat .pydeps/.fg-stamp 2>/dev/null)" = "$pydeps" ]; then
+  step "Python test packages present ($pydeps)"
 else
-  step "installing FastMCP $fastmcp_version (the MCP framework Delia uses) and pytest $pytest_version into .pydeps, for the tests"
+  step "installing $pydeps into .pydeps, for the tests"
   rm -rf .pydeps.partial
-  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target .pydeps.partial "fastmcp==$fastmcp_version" "pytest==$pytest_version" \
-    || die "could not install fastmcp and pytest from PyPI: check the network"
-  printf '%s' "fastmcp-$fastmcp_version pytest-$pytest_version" > .pydeps.partial/.fg-stamp
+  # shellcheck disable=SC2086
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target .pydeps.partial $pydeps \
+    || die "could not install $pydeps from PyPI: check the network"
+  printf '%s' "$pydeps" > .pydeps.partial/.fg-stamp
   rm -rf .pydeps && mv .pydeps.partial .pydeps
 fi
 

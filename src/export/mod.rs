@@ -210,14 +210,10 @@ pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Resul
     crate::fsx::write_atomic(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())
 }
 
-/// The chat template written into exported models (FunctionGemma's layout; tools go in the
-/// developer turn rendered by the host, or by fg).
-pub const CHAT_TEMPLATE: &str = "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' or message['role'] == 'developer' %}<start_of_turn>developer\n{{ message['content'] }}<end_of_turn>\n{% elif message['role'] == 'user' %}<start_of_turn>user\n{{ message['content'] }}<end_of_turn>\n{% elif message['role'] == 'assistant' %}<start_of_turn>model\n{{ message['content'] }}<end_of_turn>\n{% endif %}{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}";
-
 /// Base metadata with FunctionGemma's token names, the chat template and the stop tokens.
 fn functiongemma_metadata(base: &Metadata) -> Result<Metadata> {
     let mut m = crate::gguf::vocab::with_functiongemma_tokens(base)?;
-    m.set("tokenizer.chat_template", Value::String(CHAT_TEMPLATE.into()));
+    m.set("tokenizer.chat_template", Value::String(crate::format::functiongemma::CHAT_TEMPLATE.into()));
     // <end_of_turn> ends generation; <start_function_response> is the format's other stop token.
     m.set("tokenizer.ggml.eot_token_id", Value::U32(106));
     m.set("tokenizer.ggml.eos_token_ids", Value::Array(Array::U32(vec![1, 106, 50])));
@@ -385,6 +381,8 @@ fn token_rows(dir: &Path) -> Result<Tensor> {
 pub fn prepared_base_path(adapter_dir: &Path, base: &Path) -> Result<std::path::PathBuf> {
     let m = std::fs::metadata(base)?;
     let manifest = std::fs::read(adapter_dir.join("adapter.json")).unwrap_or_default();
-    let key = crate::tools::fnv1a(&[format!("{}|{}|", base.display(), m.len()).as_bytes(), &manifest].concat());
+    // The chat template is part of the prepared file: a new template prepares it again.
+    let template = crate::format::functiongemma::CHAT_TEMPLATE.as_bytes();
+    let key = crate::tools::fnv1a(&[format!("{}|{}|", base.display(), m.len()).as_bytes(), &manifest, template].concat());
     Ok(adapter_dir.join(format!("base-{key:016x}.gguf")))
 }

@@ -33,6 +33,10 @@ pub const SPECIAL_TOKENS: [(&str, u32); 7] = [
     (ESCAPE, 52),
 ];
 
+/// The chat template fg writes into every GGUF: the same text as `render`, in Jinja, for hosts that
+/// render prompts themselves (tests/template.rs holds the two equal on the whole dataset).
+pub const CHAT_TEMPLATE: &str = include_str!("functiongemma.jinja");
+
 pub const TRIGGER: &str = "You are a model that can do function calling with the following functions";
 
 pub fn prefix(tools: &Tools, system: Option<&str>) -> String {
@@ -180,7 +184,7 @@ pub fn render_response(name: &str, content: &Value) -> String {
     match content {
         Value::Object(o) => render_object(&defuse(o), &mut s),
         Value::String(text) => render_object(&Map::from_iter([("value".to_string(), Value::String(text.replace(ESCAPE, "<escape\u{200b}>")))]), &mut s),
-        other => render_object(&Map::from_iter([("value".to_string(), other.clone())]), &mut s),
+        other => render_object(&defuse(&Map::from_iter([("value".to_string(), other.clone())])), &mut s),
     }
     s.push_str(END_FUNCTION_RESPONSE);
     s
