@@ -160,7 +160,19 @@ else
   rm -rf .pydeps && mv .pydeps.partial .pydeps
 fi
 
-# ---------------------------------------------------------------- 5. build
+# ---------------------------------------------------------------- 5. node-llama-cpp (another llama.cpp host, for the tests)
+# tests/host/: node-llama-cpp's prebuilt CPU binaries from npm (never built from source; .npmrc skips
+# install scripts and the optional GPU packages).
+command -v node >/dev/null && command -v npm >/dev/null || die "node and npm not found: install Node.js 20 or newer (the tests run fg's GGUF in node-llama-cpp)"
+if cmp -s tests/host/package-lock.json tests/host/node_modules/.fg-lock 2>/dev/null; then
+  step "node-llama-cpp present (tests/host)"
+else
+  step "installing node-llama-cpp into tests/host (npm)"
+  (cd tests/host && npm install --no-audit --no-fund --silent) || die "npm install in tests/host failed: check the network"
+  cp tests/host/package-lock.json tests/host/node_modules/.fg-lock
+fi
+
+# ---------------------------------------------------------------- 6. build
 if [ -n "${FG_SKIP_BUILD:-}" ]; then
   step "build skipped (FG_SKIP_BUILD)"
 else

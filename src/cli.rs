@@ -43,6 +43,62 @@ pub enum Command {
     /// Tools: pull a tools file from a live MCP server, or run one call by hand
     #[command(subcommand)]
     Tools(ToolsCommand),
+    /// Serve the model as an OpenAI-compatible endpoint (chat completions with enforced tool calls)
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default; anything else should have --api-key)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Model (GGUF); default: the installed base model
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// LoRA adapter: a llama.cpp LoRA GGUF or an fg adapter folder; default: the shipped Delia adapter
+    #[arg(long)]
+    pub lora: Option<PathBuf>,
+    /// Serve the model without an adapter even when the shipped one is present
+    #[arg(long, conflicts_with = "lora")]
+    pub no_lora: bool,
+    /// Require `Authorization: Bearer KEY` on every API call
+    #[arg(long, env = "FG_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Name the model goes by in /v1/models and in responses
+    #[arg(long, default_value = "delia")]
+    pub name: String,
+    /// CPU threads for llama.cpp
+    #[arg(long, short = 't', default_value_t = 2)]
+    pub threads: usize,
+    /// Context length in tokens, per slot
+    #[arg(long, default_value_t = 8192)]
+    pub ctx: u32,
+    /// Requests generated at once (each slot holds its own llama.cpp contexts)
+    #[arg(long, default_value_t = 1)]
+    pub slots: usize,
+    /// Requests that may wait for a slot; more get 429
+    #[arg(long, default_value_t = 64)]
+    pub queue: usize,
+    /// Most tokens per turn when the request gives no max_tokens
+    #[arg(long, default_value_t = 512)]
+    pub max_tokens: usize,
+    /// Most tokens of a text answer; an answer that starts repeating itself ends earlier
+    #[arg(long, default_value_t = crate::agent::run::DEFAULT_MAX_ANSWER_TOKENS)]
+    pub max_answer_tokens: usize,
+    /// Largest request body in bytes
+    #[arg(long, default_value_t = 4 << 20)]
+    pub max_body: usize,
+    /// Tool sets whose prefix state each slot keeps in memory
+    #[arg(long, default_value_t = 4)]
+    pub cached_sets: usize,
+    /// Tool sets whose prefix state is kept on disk
+    #[arg(long, default_value_t = 16)]
+    pub disk_sets: usize,
+    /// Do not read or write the prefix cache on disk
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(clap::Args, Debug)]

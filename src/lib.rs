@@ -19,6 +19,7 @@ pub mod plot;
 pub mod progress;
 pub mod pull;
 pub mod rng;
+pub mod serve;
 pub mod tokenizer;
 pub mod tools;
 pub mod torch_cuda;

@@ -20,6 +20,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Eval(a) => fg::commands::eval::run(a),
         Command::Train(a) => fg::commands::train::run(a),
         Command::Export(a) => fg::commands::export::run(a),
+        Command::Serve(a) => fg::commands::serve::run(a),
     }
 }
 

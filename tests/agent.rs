@@ -53,6 +53,7 @@ fn constrained_base_model_emits_only_valid_calls() {
                 closers: fg::agent::run::closers(engine(), format),
                 call_start: None,
                 max_answer_tokens: 0,
+                on_token: None,
             };
             let g = session.generate(&text, &opts).unwrap();
             assert_ne!(g.finish, "length", "{format:?} {request}: unfinished after 160 tokens: {}", g.text);

@@ -399,7 +399,8 @@ pub struct SessionStats {
 pub struct Generation {
     pub text: String,
     pub tokens: Vec<i32>,
-    /// "stop" (a stop token), "eog", "length" or "grammar" (the grammar allows nothing more).
+    /// "stop" (a stop token), "eog", "length", "grammar" (the grammar allows nothing more),
+    /// "repeat", "answer_length" or "cancelled" (`on_token` said stop).
     pub finish: String,
     pub prompt_tokens: usize,
     pub prompt_ms: f64,
@@ -441,6 +442,9 @@ pub struct GenerateOptions<'a> {
     /// a loop ends with finish "repeat", its repetitions dropped. None: no such guard.
     pub call_start: Option<i32>,
     pub max_answer_tokens: usize,
+    /// Told of every token as it is appended (its id and text); returning false ends the turn
+    /// with finish "cancelled" (a server's client went away).
+    pub on_token: Option<&'a dyn Fn(i32, &[u8]) -> bool>,
 }
 
 /// Tokens a verbatim repetition must cover before it counts as a loop: a 1-token period must
@@ -553,7 +557,12 @@ impl<'m> Session<'m> {
                     }
                     if !fed.is_empty() {
                         for &id in &fed {
-                            text_out.extend(self.engine.piece(id));
+                            let piece = self.engine.piece(id);
+                            if opts.on_token.is_some_and(|f| !f(id, &piece)) {
+                                out.finish = "cancelled".into();
+                                break 'outer;
+                            }
+                            text_out.extend(piece);
                             out.tokens.push(id);
                         }
                         out.forced_tokens += fed.len();
@@ -601,6 +610,11 @@ impl<'m> Session<'m> {
                     bail!("the grammar refused token {token} after allowing it");
                 }
             }
+            let piece = self.engine.piece(token);
+            if opts.on_token.is_some_and(|f| !f(token, &piece)) {
+                out.finish = "cancelled".into();
+                break;
+            }
             out.tokens.push(token);
             if opts.stop.contains(&token) {
                 out.finish = "stop".into();
@@ -610,7 +624,7 @@ impl<'m> Session<'m> {
                 out.finish = "eog".into();
                 break;
             }
-            text_out.extend(self.engine.piece(token));
+            text_out.extend(piece);
             if opts.call_start.is_some() && out.tokens.first() != opts.call_start.as_ref() {
                 if let Some(keep) = repeated_tail(&out.tokens) {
                     out.tokens.truncate(keep);

@@ -179,6 +179,7 @@ impl<'e> Agent<'e> {
                 Format::Json => None,
             },
             max_answer_tokens: self.opts.max_answer_tokens,
+            on_token: None,
         };
         self.session.generate(&text, &opts)
     }

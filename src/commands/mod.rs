@@ -9,5 +9,6 @@ pub mod export;
 pub mod grammar;
 pub mod inspect;
 pub mod quantize;
+pub mod serve;
 pub mod tools;
 pub mod train;

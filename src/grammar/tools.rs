@@ -9,8 +9,30 @@ use crate::format::Format;
 use crate::tools::Tools;
 use anyhow::{Context, Result};
 
+/// Which turns a grammar allows: OpenAI's `tool_choice` (a named function is `Required` over a
+/// tool set of that one tool) and `parallel_tool_calls`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub calls: bool,
+    pub answer: bool,
+    /// More than one call in a turn.
+    pub parallel: bool,
+}
+
+impl Choice {
+    pub const AUTO: Choice = Choice { calls: true, answer: true, parallel: true };
+}
+
 /// GBNF for a model turn with `tools` in `format`.
 pub fn tools_grammar(tools: &Tools, format: Format) -> Result<String> {
+    turn_grammar(tools, format, Choice::AUTO)
+}
+
+/// GBNF for a model turn with `tools` in `format`, allowing what `choice` allows.
+pub fn turn_grammar(tools: &Tools, format: Format, choice: Choice) -> Result<String> {
+    if !choice.calls && !choice.answer {
+        anyhow::bail!("a turn must allow calls or an answer");
+    }
     let mut g = Grammar::new();
     // Placeholder so that `root` is printed first.
     g.set("root", super::json_schema::placeholder("root"));
@@ -34,16 +56,19 @@ pub fn tools_grammar(tools: &Tools, format: Format) -> Result<String> {
         calls.push(Expr::r(&rule));
     }
     let call = g.add("call", Expr::alt(calls));
-    let root = match format {
-        Format::FunctionGemma => {
-            let calls = Expr::seq(vec![Expr::Repeat(Box::new(Expr::r(&call)), 1, None), Expr::Token(token_id(START_FUNCTION_RESPONSE))]);
-            Expr::alt(vec![calls, Expr::r(&answer)])
-        }
+    let most = if choice.parallel { None } else { Some(1) };
+    let calls = match format {
+        Format::FunctionGemma => Expr::seq(vec![Expr::Repeat(Box::new(Expr::r(&call)), 1, most), Expr::Token(token_id(START_FUNCTION_RESPONSE))]),
         Format::Json => {
             let one = g.add("tool-call", Expr::seq(vec![Expr::lit("<tool_call>{\"name\": "), Expr::r(&call), Expr::lit("}</tool_call>")]));
-            let calls = Expr::seq(vec![Expr::r(&one), Expr::star(Expr::seq(vec![Expr::lit("\n"), Expr::r(&one)]))]);
-            Expr::alt(vec![calls, Expr::r(&answer)])
+            let more = Expr::seq(vec![Expr::lit("\n"), Expr::r(&one)]);
+            Expr::seq(vec![Expr::r(&one), if choice.parallel { Expr::star(more) } else { Expr::empty() }])
         }
+    };
+    let root = match (choice.calls, choice.answer) {
+        (true, true) => Expr::alt(vec![calls, Expr::r(&answer)]),
+        (true, false) => calls,
+        _ => Expr::r(&answer),
     };
     g.set("root", root);
     Ok(g.to_gbnf())
