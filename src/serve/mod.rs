@@ -85,8 +85,22 @@ struct AppState {
     config: ServeArgsShared,
     queue: OnceLock<SyncSender<Job>>,
     sets: Mutex<Vec<(String, Arc<ToolSet>)>>,
-    /// Requests waiting or running (for the 429 message).
-    ids: AtomicU64,
+    stats: Arc<Stats>,
+}
+
+/// Counters /health reports.
+#[derive(Default)]
+struct Stats {
+    /// Requests queued (accepted).
+    accepted: AtomicU64,
+    /// Turns finished and answered.
+    served: AtomicU64,
+    /// Turns ended early because the client went away (queued ones included).
+    cancelled: AtomicU64,
+    /// Turns that failed.
+    failed: AtomicU64,
+    /// Requests refused with 429.
+    rejected: AtomicU64,
 }
 
 /// What the HTTP side needs of the configuration.
@@ -104,7 +118,7 @@ pub fn run(mut cfg: ServeConfig) -> Result<()> {
         config: ServeArgsShared { model_name: cfg.model_name.clone(), api_key: cfg.api_key.clone(), max_tokens: cfg.max_tokens, queue: cfg.queue },
         queue: OnceLock::new(),
         sets: Mutex::new(Vec::new()),
-        ids: AtomicU64::new(0),
+        stats: Arc::new(Stats::default()),
     });
     let app = Router::new()
         .route("/health", get(health))
@@ -121,7 +135,7 @@ pub fn run(mut cfg: ServeConfig) -> Result<()> {
     }
     // The model loads while the server already answers (/health says 503 until it is ready).
     let loader_state = state.clone();
-    std::thread::spawn(move || match start_workers(&cfg) {
+    std::thread::spawn(move || match start_workers(&cfg, loader_state.stats.clone()) {
         Ok(tx) => {
             let _ = loader_state.queue.set(tx);
             eprintln!("fg serve: model loaded; {} slot(s), queue of {}", cfg.slots, cfg.queue);
@@ -136,7 +150,7 @@ pub fn run(mut cfg: ServeConfig) -> Result<()> {
 }
 
 /// Loads the model and starts the worker threads; returns the queue's sender.
-fn start_workers(cfg: &ServeConfig) -> Result<SyncSender<Job>> {
+fn start_workers(cfg: &ServeConfig, stats: Arc<Stats>) -> Result<SyncSender<Job>> {
     let engine = Engine::load(EngineConfig { model: cfg.model.clone(), lora: cfg.lora.clone(), threads: cfg.threads, n_ctx: cfg.n_ctx })?;
     // The engine lives as long as the process: sessions borrow it from every worker.
     let engine: &'static Engine = Box::leak(Box::new(engine));
@@ -144,7 +158,7 @@ fn start_workers(cfg: &ServeConfig) -> Result<SyncSender<Job>> {
     let rx = Arc::new(Mutex::new(rx));
     let disk = cfg.cache_dir.clone().map(|d| d.join("serve"));
     for slot in 0..cfg.slots.max(1) {
-        let w = Worker { engine, sessions: Vec::new(), cached_sets: cfg.cached_sets.max(1), disk_sets: cfg.disk_sets, disk: disk.clone(), max_answer_tokens: cfg.max_answer_tokens };
+        let w = Worker { engine, sessions: Vec::new(), cached_sets: cfg.cached_sets.max(1), disk_sets: cfg.disk_sets, disk: disk.clone(), max_answer_tokens: cfg.max_answer_tokens, stats: stats.clone() };
         let rx = rx.clone();
         std::thread::Builder::new().name(format!("fg-slot-{slot}")).spawn(move || w.run(&rx))?;
     }
@@ -159,6 +173,7 @@ struct Worker {
     disk_sets: usize,
     disk: Option<PathBuf>,
     max_answer_tokens: usize,
+    stats: Arc<Stats>,
 }
 
 impl Worker {
@@ -169,12 +184,18 @@ impl Worker {
                 _ => return,
             };
             if job.events.is_closed() {
+                self.stats.cancelled.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
             let events = job.events.clone();
-            if let Err(e) = self.serve(job) {
-                let _ = events.send(Event::Failed(format!("{e:#}")));
-            }
+            match self.serve(job) {
+                Ok(true) => self.stats.served.fetch_add(1, Ordering::Relaxed),
+                Ok(false) => self.stats.cancelled.fetch_add(1, Ordering::Relaxed),
+                Err(e) => {
+                    let _ = events.send(Event::Failed(format!("{e:#}")));
+                    self.stats.failed.fetch_add(1, Ordering::Relaxed)
+                }
+            };
         }
     }
 
@@ -212,7 +233,8 @@ impl Worker {
         }
     }
 
-    fn serve(&mut self, job: Job) -> Result<()> {
+    /// Generates the job's turn and sends it; false when the client went away first.
+    fn serve(&mut self, job: Job) -> Result<bool> {
         let format = Format::FunctionGemma;
         let empty = Tools { tools: Vec::new(), hash: "none".into() };
         let tools = job.set.as_ref().map_or(&empty, |s| &s.tools);
@@ -269,7 +291,7 @@ impl Worker {
         };
         let g = session.generate(&job.prompt, &opts)?;
         if g.finish == "cancelled" {
-            return Ok(());
+            return Ok(false);
         }
         let parsed = format.parse(&g.text).map_err(|e| anyhow::anyhow!("the model's output was not understood: {e}"))?;
         let mut text = parsed.text;
@@ -292,8 +314,7 @@ impl Worker {
         } else {
             "stop"
         };
-        let _ = job.events.send(Event::Done(Outcome { text, calls, finish_reason, prompt_tokens: g.prompt_tokens, completion_tokens: g.tokens.len() }));
-        Ok(())
+        Ok(job.events.send(Event::Done(Outcome { text, calls, finish_reason, prompt_tokens: g.prompt_tokens, completion_tokens: g.tokens.len() })).is_ok())
     }
 }
 
@@ -326,7 +347,10 @@ fn authorized(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 
 async fn health(State(state): State<Arc<AppState>>) -> Response {
     if state.queue.get().is_some() {
-        (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let st = &state.stats;
+        let body = json!({"status": "ok", "accepted": n(&st.accepted), "served": n(&st.served), "cancelled": n(&st.cancelled), "failed": n(&st.failed), "rejected": n(&st.rejected)});
+        (StatusCode::OK, Json(body)).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "loading"}))).into_response()
     }
@@ -440,11 +464,12 @@ async fn chat(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Resu
     match queue.try_send(job) {
         Ok(()) => {}
         Err(TrySendError::Full(_)) => {
+            state.stats.rejected.fetch_add(1, Ordering::Relaxed);
             return error(ApiError { status: 429, kind: "rate_limit_error", message: format!("fg serve is busy: {} requests are already waiting; retry later", state.config.queue), param: None });
         }
         Err(TrySendError::Disconnected(_)) => return error(ApiError { status: 500, kind: "server_error", message: "the model's workers have stopped".into(), param: None }),
     }
-    state.ids.fetch_add(1, Ordering::Relaxed);
+    state.stats.accepted.fetch_add(1, Ordering::Relaxed);
     let id = new_id("chatcmpl-");
     let created = now();
     let model = state.config.model_name.clone();
