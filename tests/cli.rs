@@ -241,3 +241,38 @@ fn malformed_grammar_inputs_exit_3() {
     std::fs::write(&check, "\"call:health{}\"\n{\"not\": \"a string\"}\n").unwrap();
     exits_3_naming(&["grammar", "--check", check.to_str().unwrap()], &["check.jsonl:2", "one JSON string"]);
 }
+
+#[test]
+fn the_peft_export_names_the_base_the_adapter_was_trained_on() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tmp();
+    let adapter = dir.path().join("delia");
+    std::fs::create_dir_all(adapter.join("peft")).unwrap();
+    for f in ["adapter.json", "adapter.gguf", "peft/adapter_model.safetensors"] {
+        std::fs::copy(root.join("models/delia").join(f), adapter.join(f)).unwrap();
+    }
+    let base_name = |adapter: &std::path::Path| -> String {
+        let out = fg(&["export", "--adapter", adapter.to_str().unwrap(), "--adapter-only"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let cfg: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(adapter.join("peft/adapter_config.json")).unwrap()).unwrap();
+        cfg["base_model_name_or_path"].as_str().unwrap().to_string()
+    };
+    // The shipped adapter was trained on the installed Q4_K_M GGUF of google/gemma-3-270m.
+    assert_eq!(base_name(&adapter), "google/gemma-3-270m");
+    // Trained on an HF checkpoint: its config's name.
+    let manifest_path = adapter.join("adapter.json");
+    let mut manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let hf = dir.path().join("functiongemma");
+    std::fs::create_dir_all(&hf).unwrap();
+    std::fs::write(hf.join("config.json"), r#"{"_name_or_path": "google/functiongemma-270m-it"}"#).unwrap();
+    manifest["base"] = hf.display().to_string().into();
+    manifest["base_sha256"] = serde_json::Value::Null;
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    assert_eq!(base_name(&adapter), "google/functiongemma-270m-it");
+    // Another GGUF without a repository in its metadata: its path.
+    let other = dir.path().join("other.gguf");
+    std::fs::write(&other, b"not a gguf").unwrap();
+    manifest["base"] = other.display().to_string().into();
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    assert_eq!(base_name(&adapter), std::fs::canonicalize(&other).unwrap().display().to_string());
+}

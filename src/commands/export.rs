@@ -6,7 +6,7 @@ pub fn run(a: &ExportArgs) -> Result<()> {
     let adapter = Adapter::load(&a.adapter)?;
     if a.adapter_only {
         crate::export::write_llama_lora(&adapter, &a.adapter.join("adapter.gguf"))?;
-        crate::export::write_peft(&adapter, &a.adapter.join("peft"), "google/functiongemma-270m-it")?;
+        crate::export::write_peft(&adapter, &a.adapter.join("peft"), &crate::export::peft_base_name(&adapter.manifest))?;
         eprintln!("wrote {} and {}", a.adapter.join("adapter.gguf").display(), a.adapter.join("peft").display());
         return Ok(());
     }

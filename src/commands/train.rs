@@ -74,7 +74,8 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         manifest: AdapterManifest {
             fg_version: env!("CARGO_PKG_VERSION").into(),
             base: base.display().to_string(),
-            base_sha256: None,
+            // A file's sha256 names the base truthfully (PEFT's base_model_name_or_path).
+            base_sha256: base.is_file().then(|| crate::paths::sha256_file(&base)).transpose()?,
             lora: cfg.lora.clone(),
             format: trainer.data.format,
             tools_hash: tools.hash.clone(),
@@ -90,7 +91,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     };
     adapter.save(&a.out)?;
     write_llama_lora(&adapter, &a.out.join("adapter.gguf"))?;
-    write_peft(&adapter, &a.out.join("peft"), "google/functiongemma-270m-it")?;
+    write_peft(&adapter, &a.out.join("peft"), &crate::export::peft_base_name(&adapter.manifest))?;
     eprintln!(
         "done: {} steps in {:.1} s ({:.0} tokens/s computed, {:.0} tokens/s counting each example's prefix), loss {:.4} -> {:.4}, eval loss {}, eval token accuracy {}",
         report.steps,

@@ -164,6 +164,27 @@ const PEFT_TOKEN_ROWS: &str = "base_model.model.model.embed_tokens.token_adapter
 
 /// PEFT's files in `dir`: adapter_config.json and adapter_model.safetensors (LoRA matrices in
 /// f16, the token rows in f32).
+/// The base an adapter was trained on, as HF PEFT's `base_model_name_or_path` names it: the
+/// installed base (by its sha256) is a Q4_K_M quantization of google/gemma-3-270m, which HF loads
+/// under that name; an HF checkpoint folder is named by its config's `_name_or_path`, else by its
+/// path; another GGUF by the Hugging Face repository its metadata names, else by its path.
+pub fn peft_base_name(manifest: &AdapterManifest) -> String {
+    if manifest.base_sha256.as_deref() == Some(crate::paths::BASE_SHA256) {
+        return crate::paths::BASE_HF_NAME.to_string();
+    }
+    let base = Path::new(&manifest.base);
+    let absolute = || std::fs::canonicalize(base).map_or_else(|_| manifest.base.clone(), |p| p.display().to_string());
+    if base.is_dir() {
+        let named = std::fs::read_to_string(base.join("config.json")).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).and_then(|c| c.get("_name_or_path").and_then(|n| n.as_str()).map(str::to_string));
+        return named.filter(|n| !n.is_empty() && !n.starts_with('/') && !n.starts_with('.')).unwrap_or_else(absolute);
+    }
+    let repo = GgufFile::open(base).ok().and_then(|f| match f.header.metadata.get("general.base_model.0.repo_url") {
+        Some(Value::String(u)) => u.strip_prefix("https://huggingface.co/").map(str::to_string),
+        _ => None,
+    });
+    repo.unwrap_or_else(absolute)
+}
+
 pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let lora = &adapter.manifest.lora;
