@@ -11,6 +11,7 @@ use std::process::Command;
 const GPU_MACHINE_TORCH_LIB: &str = "/opt/torch/.venv/lib/python3.12/site-packages/torch/lib";
 
 fn main() {
+    embed_corpus();
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
     println!("cargo::rustc-check-cfg=cfg(fg_torch_cuda)");
     let libtorch_lib = std::env::var("DEP_TCH_LIBTORCH_LIB").ok().map(PathBuf::from);
@@ -23,6 +24,23 @@ fn main() {
         Some(Err(why)) => println!("cargo:warning=fg is built without its CUDA shim (no CUDA graphs or flash attention): {why}"),
         None => println!("cargo:warning=fg is built without its CUDA shim (no CUDA graphs or flash attention): torch-sys gave no libtorch path"),
     }
+}
+
+/// Writes $OUT_DIR/corpus_files.rs: every data/corpus/*.jsonl (name order) as (file name, text),
+/// so that an installed fg builds the same dataset without the source tree.
+fn embed_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/corpus");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")).collect()).unwrap_or_default();
+    files.sort();
+    let mut out = String::from("/// The natural corpus as shipped (data/corpus/*.jsonl): (file name, text).\npub const FILES: &[(&str, &str)] = &[\n");
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+        out.push_str(&format!("    ({:?}, include_str!({:?})),\n", f.file_name().unwrap().to_string_lossy(), f.display().to_string()));
+    }
+    out.push_str("];\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("corpus_files.rs");
+    std::fs::write(dest, out).unwrap();
 }
 
 /// Compiles src/torch_cuda.cpp into $OUT_DIR/libfg_torch_cuda.so against libtorch's headers

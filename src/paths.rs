@@ -22,15 +22,30 @@ pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The base model `scripts/setup.sh` installs.
-pub fn default_base_model() -> PathBuf {
-    project_dir().join("models/gemma-3-270m-q4_k_m.gguf")
+/// Where fg finds its models: `$FG_HOME` when set; else the source tree fg was built from, when
+/// it is still there with its models/ folder (scripts/setup.sh fills it); else the platform's
+/// data folder (`$XDG_DATA_HOME/fg`, `~/.local/share/fg` on Linux).
+pub fn data_home() -> PathBuf {
+    if let Some(h) = std::env::var_os("FG_HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h);
+    }
+    let checkout = project_dir();
+    if checkout.join("models").is_dir() && checkout.join("Cargo.toml").is_file() {
+        return checkout;
+    }
+    let data = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()).map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+    data.unwrap_or_else(std::env::temp_dir).join("fg")
 }
 
-/// The shipped Delia adapter (an fg adapter folder: adapter.json, adapter.gguf, peft/), when the
-/// project has one.
+/// The base model: models/gemma-3-270m-q4_k_m.gguf in the data home.
+pub fn default_base_model() -> PathBuf {
+    data_home().join("models/gemma-3-270m-q4_k_m.gguf")
+}
+
+/// The shipped Delia adapter (an fg adapter folder: adapter.json, adapter.gguf, peft/) in the data
+/// home, when it is there.
 pub fn default_adapter() -> Option<PathBuf> {
-    let p = project_dir().join("models/delia");
+    let p = data_home().join("models/delia");
     p.join("adapter.json").exists().then_some(p)
 }
 

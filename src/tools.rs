@@ -201,7 +201,26 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-/// The project's own tools file, next to Cargo.toml.
+/// Delia's tools as fg ships them (the project's tools.openai.json when fg was built): the
+/// default wherever no tools file is named, so an installed fg needs no source tree.
+pub const SHIPPED_TOOLS: &str = include_str!("../tools.openai.json");
+
+impl Tools {
+    /// The shipped tool set.
+    pub fn shipped() -> Tools {
+        Tools::from_json(SHIPPED_TOOLS).expect("the shipped tools file is checked by the tests")
+    }
+
+    /// The tools file at `path`, or the shipped tool set.
+    pub fn load_or_shipped(path: Option<&Path>) -> Result<Tools> {
+        match path {
+            Some(p) => Tools::load(p),
+            None => Ok(Tools::shipped()),
+        }
+    }
+}
+
+/// The project's own tools file, next to Cargo.toml (tests and benchmarks).
 pub fn default_tools_path() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools.openai.json")
 }

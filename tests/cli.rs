@@ -276,3 +276,49 @@ fn the_peft_export_names_the_base_the_adapter_was_trained_on() {
     std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     assert_eq!(base_name(&adapter), std::fs::canonicalize(&other).unwrap().display().to_string());
 }
+
+#[test]
+fn an_installed_fg_runs_outside_the_source_tree_with_fg_home() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tmp();
+    // The binary copied elsewhere, a data home holding the models, and a working folder with
+    // nothing of the source tree.
+    let bin = dir.path().join("bin/fg");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_fg"), &bin).unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join("models")).unwrap();
+    std::os::unix::fs::symlink(base_model(), home.join("models/gemma-3-270m-q4_k_m.gguf")).unwrap();
+    std::os::unix::fs::symlink(root.join("models/delia"), home.join("models/delia")).unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("src")).unwrap();
+    std::fs::write(work.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let run = |home: &std::path::Path, args: &[&str]| Command::new(&bin).args(args).current_dir(&work).env("FG_HOME", home).output().unwrap();
+
+    // The dataset: the built-in tools and corpus give the files the source tree gives.
+    let out = run(&home, &["data", "build", "--out", "installed"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reference = dir.path().join("reference");
+    let out = fg(&["data", "build", "--out", reference.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in ["train.jsonl", "eval.jsonl", "natural-eval.jsonl"] {
+        let a = std::fs::read(work.join("installed").join(f)).unwrap();
+        assert!(a == std::fs::read(reference.join(f)).unwrap(), "{f} differs from the source tree's build");
+        assert!(!a.is_empty());
+    }
+
+    // The main job, with the model found in FG_HOME.
+    let out = run(&home, &["agent", "--json", "--threads", "2", "List the files in src"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls: Vec<&str> = t["events"].as_array().unwrap().iter().filter(|e| e["event"] == "call").map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(calls.first(), Some(&"list_directory"), "{t}");
+
+    // An empty data home: the error says where the model was looked for and how to put it there.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = run(&empty, &["agent", "hi"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains(&empty.join("models/gemma-3-270m-q4_k_m.gguf").display().to_string()) && err.contains("FG_HOME"), "{err}");
+}

@@ -24,7 +24,7 @@ fn corpus_dir() -> PathBuf {
 
 fn dataset() -> &'static Dataset {
     static D: OnceLock<Dataset> = OnceLock::new();
-    D.get_or_init(|| data::build(tools(), &BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma, corpus: Some(corpus_dir()), natural_repeat: 2 }).unwrap())
+    D.get_or_init(|| data::build(tools(), &BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma, corpus: Some(fg::data::corpus::Corpus::Dir(corpus_dir())), natural_repeat: 2 }).unwrap())
 }
 
 #[test]

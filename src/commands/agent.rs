@@ -7,7 +7,7 @@ use crate::agent::mcp::McpClient;
 use crate::agent::run::{Agent, AgentOptions, Event, Executor};
 use crate::agent::web::NetPolicy;
 use crate::cli::{AgentArgs, ExecArgs};
-use crate::tools::{default_tools_path, Tools};
+use crate::tools::Tools;
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
@@ -66,7 +66,7 @@ pub fn executor(a: &ExecArgs, tools: &Tools, quiet: bool) -> Result<(Executor, O
 }
 
 pub fn run(a: &AgentArgs) -> Result<()> {
-    let tools = Tools::load(a.run.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let tools = Tools::load_or_shipped(a.run.tools.as_deref())?;
     let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
     let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.run.threads, n_ctx: a.ctx })?;
     let (mut exec, server) = executor(&a.exec, &tools, a.json)?;

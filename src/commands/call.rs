@@ -4,12 +4,12 @@
 
 use crate::cli::ToolsCallArgs;
 use crate::format::Call;
-use crate::tools::{default_tools_path, Tools};
+use crate::tools::Tools;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 pub fn run(a: &ToolsCallArgs) -> Result<()> {
-    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let tools = Tools::load_or_shipped(a.tools.as_deref())?;
     let arguments: Value = serde_json::from_str(&a.arguments).with_context(|| format!("the arguments of `{}` are not JSON: {}", a.name, a.arguments))?;
     let Value::Object(arguments) = arguments else { bail!("the arguments of `{}` must be a JSON object, got {}", a.name, a.arguments) };
     let (mut exec, server) = crate::commands::agent::executor(&a.exec, &tools, a.json)?;

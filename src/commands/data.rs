@@ -1,7 +1,8 @@
 use crate::cli::{DataBuildArgs, DataCommand, DataStatsArgs};
+use crate::data::corpus::Corpus;
 use crate::data::{self, stats};
 use crate::tokenizer::Tokenizer;
-use crate::tools::{default_tools_path, Tools};
+use crate::tools::Tools;
 use anyhow::{Context, Result};
 use std::time::Instant;
 
@@ -14,19 +15,18 @@ pub fn run(cmd: &DataCommand) -> Result<()> {
 
 fn build(a: &DataBuildArgs) -> Result<()> {
     let start = Instant::now();
-    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let tools = Tools::load_or_shipped(a.tools.as_deref())?;
     let corpus = match (&a.corpus, a.no_corpus) {
         (_, true) => None,
-        (Some(dir), _) => Some(dir.clone()),
-        // The project's corpus is written for the project's tools: another tools file builds
+        (Some(dir), _) => Some(Corpus::Dir(dir.clone())),
+        // The corpus built into fg is written for the shipped tools: another tools file builds
         // without it unless --corpus names one.
         (None, _) => {
-            let dir = crate::paths::project_dir().join("data/corpus");
-            let own_tools = Tools::load(&default_tools_path()).is_ok_and(|t| t.hash == tools.hash);
-            if dir.is_dir() && !own_tools {
-                eprintln!("note: the project's natural corpus is written for its own tools file, so this build has none (--corpus DIR gives one)");
+            let own_tools = tools.hash == Tools::shipped().hash;
+            if !own_tools {
+                eprintln!("note: the built-in natural corpus is written for fg's own tools file, so this build has none (--corpus DIR gives one)");
             }
-            Some(dir).filter(|d| d.is_dir() && own_tools)
+            own_tools.then_some(Corpus::Shipped)
         }
     };
     let opts = data::BuildOptions { harvest: a.harvest.clone(), seed: a.seed, scale: a.scale, format: a.format, corpus, natural_repeat: a.natural_repeat };
@@ -52,7 +52,7 @@ fn build(a: &DataBuildArgs) -> Result<()> {
 }
 
 fn stats_cmd(a: &DataStatsArgs) -> Result<()> {
-    let tools = Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let tools = Tools::load_or_shipped(a.tools.as_deref())?;
     let model = a.model.clone().unwrap_or_else(crate::paths::default_base_model);
     let base = crate::gguf::GgufFile::open(&model).context("the tokenizer comes from the model (--model)")?;
     let tok = Tokenizer::from_gguf(&base.header)?;

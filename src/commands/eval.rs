@@ -3,13 +3,13 @@ use crate::agent::run::{Agent, AgentOptions};
 use crate::cli::EvalArgs;
 use crate::eval::tasks::{load_tasks, run_tasks, score_tasks};
 use crate::eval::{load_cases, run as run_cases, score};
-use crate::tools::{default_tools_path, Tools};
+use crate::tools::Tools;
 use anyhow::{Context, Result};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let tools = Tools::load(a.run.tools.as_deref().unwrap_or(&default_tools_path()))?;
+    let tools = Tools::load_or_shipped(a.run.tools.as_deref())?;
     let sets: Vec<PathBuf> = if a.data.is_empty() {
         let natural = PathBuf::from("data/natural-eval.jsonl");
         std::iter::once(PathBuf::from("data/eval.jsonl")).chain(natural.exists().then_some(natural)).collect()

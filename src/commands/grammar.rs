@@ -4,7 +4,7 @@ use crate::agent::engine::Vocab;
 use crate::cli::GrammarArgs;
 use crate::error::BadInput;
 use crate::grammar::{json_schema::schema_grammar, tools::tools_grammar};
-use crate::tools::{default_tools_path, Tools};
+use crate::tools::Tools;
 use anyhow::{Context, Result};
 
 pub fn run(a: &GrammarArgs) -> Result<()> {
@@ -14,7 +14,7 @@ pub fn run(a: &GrammarArgs) -> Result<()> {
             let schema: serde_json::Value = serde_json::from_str(&text).context(BadInput::new(format!("{} is not JSON", path.display()), "give a JSON Schema file"))?;
             schema_grammar(&schema).context(BadInput::new(format!("cannot make a grammar from {}", path.display()), "fix the schema where the message says"))?.to_gbnf()
         }
-        None => tools_grammar(&Tools::load(a.tools.as_deref().unwrap_or(&default_tools_path()))?, a.format)?,
+        None => tools_grammar(&Tools::load_or_shipped(a.tools.as_deref())?, a.format)?,
     };
     let Some(check) = &a.check else {
         print!("{gbnf}");

@@ -4,7 +4,6 @@
 use crate::agent::mcp::McpClient;
 use crate::cli::{ToolsCommand, ToolsPullArgs};
 use crate::pull;
-use crate::tools::default_tools_path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::time::Duration;
@@ -17,11 +16,13 @@ pub fn run(c: &ToolsCommand) -> Result<()> {
 }
 
 fn pull_cmd(a: &ToolsPullArgs) -> Result<()> {
-    let builtins_path = a.builtins.clone().unwrap_or_else(default_tools_path);
-    let text = std::fs::read_to_string(&builtins_path).with_context(|| format!("cannot read the tools file {} (its builtin tools are kept)", builtins_path.display()))?;
+    let (name, text) = match &a.builtins {
+        Some(p) => (p.display().to_string(), std::fs::read_to_string(p).with_context(|| format!("cannot read the tools file {} (its builtin tools are kept)", p.display()))?),
+        None => ("the shipped tools file".to_string(), crate::tools::SHIPPED_TOOLS.to_string()),
+    };
     let base: Value = serde_json::from_str(&text)
         .map_err(anyhow::Error::from)
-        .context(crate::error::BadInput::new(format!("{} is not JSON", builtins_path.display()), "pass a tools file in OpenAI's format with --builtins"))?;
+        .context(crate::error::BadInput::new(format!("{name} is not JSON"), "pass a tools file in OpenAI's format with --builtins"))?;
     let timeout = Duration::from_secs(a.timeout);
     let rt = tokio::runtime::Runtime::new()?;
     let client = rt.block_on(async {

@@ -30,7 +30,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         base: base.clone(),
         data: a.data.clone(),
         extra: a.extra.clone(),
-        tools: a.tools.clone().unwrap_or_else(crate::tools::default_tools_path),
+        tools: a.tools.clone(),
         out: a.out.clone(),
         epochs: a.epochs,
         batch_size: a.batch_size.unwrap_or_else(|| default_batch(&a.device)),
@@ -69,7 +69,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             eprintln!("step {}: loss {:.4}, eval loss {el:.4}, eval token accuracy {:.3}", m.step, m.loss.unwrap_or(f64::NAN), m.eval_token_accuracy.unwrap_or(f64::NAN));
         }
     })?;
-    let tools = crate::tools::Tools::load(&cfg.tools)?;
+    let tools = crate::tools::Tools::load_or_shipped(cfg.tools.as_deref())?;
     let adapter = Adapter {
         manifest: AdapterManifest {
             fg_version: env!("CARGO_PKG_VERSION").into(),

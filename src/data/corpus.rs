@@ -49,6 +49,26 @@ impl Entry {
     }
 }
 
+/// Where the corpus comes from: a folder of `*.jsonl` files, or the copy built into fg (the
+/// project's data/corpus when fg was built).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Corpus {
+    Dir(PathBuf),
+    Shipped,
+}
+
+mod shipped {
+    include!(concat!(env!("OUT_DIR"), "/corpus_files.rs"));
+}
+
+/// Reads the corpus, checking each line.
+pub fn load_corpus(corpus: &Corpus, tools: &Tools) -> Result<Vec<Entry>> {
+    match corpus {
+        Corpus::Dir(dir) => load(dir, tools),
+        Corpus::Shipped => load_texts(shipped::FILES.iter().map(|(name, text)| (format!("data/corpus/{name}"), text.to_string())).collect(), tools, "the built-in corpus"),
+    }
+}
+
 /// Reads every `*.jsonl` of `dir` (in name order), checking each line.
 pub fn load(dir: &Path, tools: &Tools) -> Result<Vec<Entry>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -57,16 +77,25 @@ pub fn load(dir: &Path, tools: &Tools) -> Result<Vec<Entry>> {
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     files.sort();
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut texts = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        texts.push((path.display().to_string(), text));
+    }
+    load_texts(texts, tools, &format!("the corpus folder {}", dir.display()))
+}
+
+/// Checks and collects the lines of `(path, text)` files.
+fn load_texts(files: Vec<(String, String)>, tools: &Tools, what: &str) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (path, text) in files {
+        let file = Path::new(&path).file_stem().unwrap_or_default().to_string_lossy().into_owned();
         for (i, raw) in text.lines().enumerate() {
             if raw.trim().is_empty() {
                 continue;
             }
-            let at = format!("{}:{}", path.display(), i + 1);
+            let at = format!("{path}:{}", i + 1);
             let bad = || BadInput::new(format!("invalid corpus line {at}"), HINT);
             let entry = entry(raw, tools, &file, i + 1).with_context(bad)?;
             if !seen.insert(key(&entry.request)) {
@@ -76,7 +105,7 @@ pub fn load(dir: &Path, tools: &Tools) -> Result<Vec<Entry>> {
         }
     }
     if out.is_empty() {
-        return Err(anyhow::anyhow!("no *.jsonl lines")).context(BadInput::new(format!("the corpus folder {} has no requests", dir.display()), HINT));
+        return Err(anyhow::anyhow!("no *.jsonl lines")).context(BadInput::new(format!("{what} has no requests"), HINT));
     }
     Ok(out)
 }

@@ -67,7 +67,7 @@ pub struct BuildOptions {
     pub format: Format,
     /// The natural corpus (`data/corpus/`): its train part joins train, the rest is
     /// `natural_eval`. None: no corpus.
-    pub corpus: Option<PathBuf>,
+    pub corpus: Option<corpus::Corpus>,
     /// How many times each natural train request appears in train (it is a few hundred requests
     /// beside thousands of synthesised ones).
     pub natural_repeat: usize,
@@ -391,8 +391,8 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
     b.out = std::mem::take(&mut train);
     b.seen = b.train_requests.clone();
     let mut natural_eval = Vec::new();
-    if let Some(dir) = &opts.corpus {
-        let (natural_train, held) = corpus::split(corpus::load(dir, tools)?);
+    if let Some(c) = &opts.corpus {
+        let (natural_train, held) = corpus::split(corpus::load_corpus(c, tools)?);
         let held_keys: HashSet<String> = held.iter().map(|e| corpus::key(&e.request)).collect();
         b.out.retain(|e| e.query().is_none_or(|q| !held_keys.contains(&corpus::key(q))));
         natural_eval = held.iter().enumerate().map(|(i, e)| b.example(format!("natural-eval-{i:05}"), "natural", &format!("corpus:{}:{}", e.file, e.line), "natural-eval", e.messages())).collect::<Result<_>>()?;

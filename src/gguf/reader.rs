@@ -320,7 +320,10 @@ impl GgufFile {
             Ok(f) => f,
             // Only the base model comes from `scripts/setup.sh`: other files get the plain I/O hint.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::path::absolute(path).ok() == Some(crate::paths::default_base_model()) => {
-                let hint = crate::error::Hint::new(format!("cannot open {}", path.display()), "`scripts/setup.sh` downloads the base model to models/");
+                let hint = crate::error::Hint::new(
+                    format!("cannot open {}", path.display()),
+                    "`scripts/setup.sh` downloads the base model to the source tree's models/; an installed fg looks in $FG_HOME/models (else ~/.local/share/fg/models): copy gemma-3-270m-q4_k_m.gguf and delia/ there, or pass --model",
+                );
                 return Err(anyhow::Error::new(e).context(hint));
             }
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot open {}", path.display()))),

@@ -36,7 +36,8 @@ pub struct TrainConfig {
     pub base: PathBuf,
     pub data: PathBuf,
     pub extra: Vec<PathBuf>,
-    pub tools: PathBuf,
+    /// The tools file; None: the shipped tool set.
+    pub tools: Option<PathBuf>,
     pub out: PathBuf,
     pub epochs: f64,
     /// Examples per micro-batch.
@@ -190,7 +191,7 @@ pub fn base_tokenizer(base: &Path) -> Result<Tokenizer> {
 impl Trainer {
     pub fn new(cfg: TrainConfig) -> Result<Trainer> {
         let device = crate::device::select(&cfg.device)?;
-        let tools = Tools::load(&cfg.tools)?;
+        let tools = Tools::load_or_shipped(cfg.tools.as_deref())?;
         let mut train: Vec<Example> = crate::data::read_jsonl(&cfg.data.join("train.jsonl")).context("training data (run `fg data build`)")?;
         for extra in &cfg.extra {
             train.extend(crate::data::read_jsonl(extra)?);
