@@ -46,7 +46,13 @@ fn openai_messages(messages: &[Value], variant: usize) -> Vec<Value> {
                         n += 1;
                         let id = format!("call_{n}");
                         pending.push((id.clone(), c["name"].as_str().unwrap().to_string()));
-                        let args = if variant % 2 == 1 { Value::String(sorted_json(&c["arguments"])) } else { c["arguments"].clone() };
+                        // A JSON string in the example's own key order (often not sorted), reversed for every
+                        // other such example, as in render_check.py.
+                        let args = match variant % 4 {
+                            1 => Value::String(c["arguments"].to_string()),
+                            3 => Value::String(Value::Object(c["arguments"].as_object().unwrap().iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect()).to_string()),
+                            _ => c["arguments"].clone(),
+                        };
                         json!({"id": id, "type": "function", "function": {"name": c["name"], "arguments": args}})
                     })
                     .collect();
@@ -64,22 +70,6 @@ fn openai_messages(messages: &[Value], variant: usize) -> Vec<Value> {
         }
     }
     out
-}
-
-/// JSON with object keys sorted at every level, as fg writes calls.
-fn sorted_json(v: &Value) -> String {
-    fn sort(v: &Value) -> Value {
-        match v {
-            Value::Object(o) => {
-                let mut keys: Vec<&String> = o.keys().collect();
-                keys.sort();
-                Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&o[k]))).collect())
-            }
-            Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-            other => other.clone(),
-        }
-    }
-    serde_json::to_string(&sort(v)).unwrap()
 }
 
 fn minijinja_env(template: &str) -> minijinja::Environment<'static> {

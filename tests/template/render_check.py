@@ -49,8 +49,11 @@ def openai_messages(messages, variant):
                 ids.append((f"call_{n}", c["name"]))
                 args = c["arguments"]
                 if variant % 2 == 1:
-                    # A JSON string, as OpenAI's API returns it (keys in fg's sorted order).
-                    args = json.dumps(args, ensure_ascii=False, sort_keys=True)
+                    # A JSON string, as OpenAI's API returns it, keys in the example's own order
+                    # (often not sorted), reversed for every other such example.
+                    if variant % 4 == 3:
+                        args = dict(reversed(list(args.items())))
+                    args = json.dumps(args, ensure_ascii=False)
                 calls.append({"id": f"call_{n}", "type": "function", "function": {"name": c["name"], "arguments": args}})
             msg = {"role": "assistant", "content": m.get("content"), "tool_calls": calls}
             out.append(msg)
