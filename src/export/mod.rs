@@ -372,10 +372,11 @@ pub fn inference_files(base: &Path, lora: &Path) -> Result<(std::path::PathBuf, 
         let adapter = Adapter { manifest, tensors: HashMap::from([("token_embd.special_rows".to_string(), rows)]) };
         eprintln!("preparing {} (the base with the adapter's token rows, once)", prepared.display());
         prepare_base(base, &adapter, &prepared)?;
-        // Bases prepared for an earlier version of this adapter are stale.
+        // Bases prepared from this base file for an earlier version of this adapter (or template)
+        // are stale; those of other base files are kept (another user of the adapter may need them).
+        let current = prepared.file_name().unwrap_or_default().to_string_lossy().into_owned();
         for e in std::fs::read_dir(&dir)?.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("base-") && name.ends_with(".gguf") && e.path() != prepared {
+            if stale_prepared_base(&e.file_name().to_string_lossy(), &current) {
                 let _ = std::fs::remove_file(e.path());
             }
         }
@@ -397,13 +398,39 @@ fn token_rows(dir: &Path) -> Result<Tensor> {
     bail!("the adapter in {} trained the token rows but neither adapter.safetensors nor peft/adapter_model.safetensors holds them", dir.display())
 }
 
-/// Where fg keeps the prepared base for an adapter: next to the adapter, keyed by the base file
-/// and the adapter's manifest (a retrained adapter gets a new one).
+/// Where fg keeps the prepared base for an adapter: next to the adapter, named by the base file
+/// (its real path, so that a link to it is the same base) and by the adapter's manifest and the chat
+/// template (a retrained adapter or a new template gets a new one).
 pub fn prepared_base_path(adapter_dir: &Path, base: &Path) -> Result<std::path::PathBuf> {
     let m = std::fs::metadata(base)?;
+    let real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
     let manifest = std::fs::read(adapter_dir.join("adapter.json")).unwrap_or_default();
-    // The chat template is part of the prepared file: a new template prepares it again.
     let template = crate::format::functiongemma::CHAT_TEMPLATE.as_bytes();
-    let key = crate::tools::fnv1a(&[format!("{}|{}|", base.display(), m.len()).as_bytes(), &manifest, template].concat());
-    Ok(adapter_dir.join(format!("base-{key:016x}.gguf")))
+    let base_key = crate::tools::fnv1a(format!("{}|{}", real.display(), m.len()).as_bytes());
+    let version_key = crate::tools::fnv1a(&[&manifest[..], template].concat());
+    Ok(adapter_dir.join(format!("base-{base_key:016x}-{version_key:016x}.gguf")))
+}
+
+/// Whether `name` (a file next to an adapter) is a prepared base that `current` replaces: one for
+/// the same base file and an earlier adapter or template, or one named the way fg named them before.
+fn stale_prepared_base(name: &str, current: &str) -> bool {
+    let Some(rest) = name.strip_prefix("base-").and_then(|r| r.strip_suffix(".gguf")) else { return false };
+    if name == current {
+        return false;
+    }
+    let legacy = rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_hexdigit());
+    legacy || current.get(..5 + 16 + 1).is_some_and(|same_base| name.starts_with(same_base))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_earlier_versions_for_the_same_base_are_stale() {
+        let current = "base-00000000000000aa-00000000000000bb.gguf";
+        assert!(super::stale_prepared_base("base-00000000000000aa-0000000000000001.gguf", current));
+        assert!(super::stale_prepared_base("base-f12370bc8f0f012c.gguf", current));
+        assert!(!super::stale_prepared_base(current, current));
+        assert!(!super::stale_prepared_base("base-00000000000000cc-00000000000000bb.gguf", current));
+        assert!(!super::stale_prepared_base("adapter.gguf", current));
+    }
 }
