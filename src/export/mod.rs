@@ -162,8 +162,6 @@ fn peft_to_gguf_name(name: &str) -> Option<String> {
 /// PEFT's name for the trained token rows.
 const PEFT_TOKEN_ROWS: &str = "base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta";
 
-/// PEFT's files in `dir`: adapter_config.json and adapter_model.safetensors (LoRA matrices in
-/// f16, the token rows in f32).
 /// The base an adapter was trained on, as HF PEFT's `base_model_name_or_path` names it: the
 /// installed base (by its sha256) is a Q4_K_M quantization of google/gemma-3-270m, which HF loads
 /// under that name; an HF checkpoint folder is named by its config's `_name_or_path`, else by its
@@ -185,6 +183,8 @@ pub fn peft_base_name(manifest: &AdapterManifest) -> String {
     repo.unwrap_or_else(absolute)
 }
 
+/// PEFT's files in `dir`: adapter_config.json and adapter_model.safetensors (LoRA matrices in
+/// f16, the token rows in f32).
 pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let lora = &adapter.manifest.lora;
