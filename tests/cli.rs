@@ -322,3 +322,14 @@ fn an_installed_fg_runs_outside_the_source_tree_with_fg_home() {
     let err = text(&out.stderr);
     assert!(err.contains(&empty.join("models/gemma-3-270m-q4_k_m.gguf").display().to_string()) && err.contains("FG_HOME"), "{err}");
 }
+
+#[test]
+fn serve_refuses_a_corrupt_model_before_listening() {
+    let dir = tmp();
+    let bad = dir.path().join("bad.gguf");
+    std::fs::write(&bad, b"GGUF\x03\x00\x00\x00garbage").unwrap();
+    let out = fg(&["serve", "--no-lora", "--port", "0", "--model", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.gguf") && !err.contains("listening"), "{err}");
+}

@@ -2,10 +2,16 @@
 
 use crate::cli::ServeArgs;
 use crate::serve::{run as serve, ServeConfig};
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 pub fn run(a: &ServeArgs) -> Result<()> {
     let (model, lora) = crate::export::model_files(a.model.as_deref(), a.lora.as_deref(), a.no_lora)?;
+    // Bad files are refused here, with exit code 3, before the server listens (the model itself
+    // loads after, while /health says 503).
+    crate::gguf::GgufFile::open(&model).context("the model must be a valid GGUF")?;
+    if let Some(l) = &lora {
+        crate::gguf::GgufFile::open(l).context("the LoRA adapter must be a valid GGUF")?;
+    }
     let loopback = matches!(a.host.as_str(), "127.0.0.1" | "localhost" | "::1");
     if !loopback && a.api_key.is_none() {
         eprintln!("fg serve: warning: listening on {} without --api-key: anyone who can reach it can use the model", a.host);
