@@ -54,15 +54,8 @@ pub struct ServeArgs {
     pub host: String,
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Model (GGUF); default: the installed base model
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// LoRA adapter: a llama.cpp LoRA GGUF or an fg adapter folder; default: the shipped Delia adapter
-    #[arg(long)]
-    pub lora: Option<PathBuf>,
-    /// Serve the model without an adapter even when the shipped one is present
-    #[arg(long, conflicts_with = "lora")]
-    pub no_lora: bool,
+    #[command(flatten)]
+    pub files: ModelArgs,
     /// Require `Authorization: Bearer KEY` on every API call
     #[arg(long, env = "FG_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
@@ -259,19 +252,33 @@ pub struct ExecArgs {
     pub mcp_timeout: u64,
 }
 
-/// What `fg agent` and `fg eval` share: the model, adapter, tools, format, grammar and threads.
+/// The model llama.cpp runs and its adapter: what `fg agent`, `fg eval` and `fg serve` share.
 #[derive(clap::Args, Debug)]
-pub struct RunArgs {
+pub struct ModelArgs {
     /// Model (GGUF); default: the installed base model
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// LoRA adapter applied at run time: a llama.cpp LoRA GGUF or an fg adapter folder; default:
-    /// the shipped Delia adapter (models/delia) when present
+    /// the shipped Delia adapter (models/delia in the data home) when present
     #[arg(long)]
     pub lora: Option<PathBuf>,
     /// Run the model without an adapter even when the shipped one is present
     #[arg(long, conflicts_with = "lora")]
     pub no_lora: bool,
+}
+
+impl ModelArgs {
+    /// The model and LoRA files to load (the base prepared for the adapter where it needs one).
+    pub fn resolve(&self) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+        crate::export::model_files(self.model.as_deref(), self.lora.as_deref(), self.no_lora)
+    }
+}
+
+/// What `fg agent` and `fg eval` share: the model, adapter, tools, format, grammar and threads.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub files: ModelArgs,
     /// Constrain output with the tools' grammar: every call is well-formed and schema-valid
     #[arg(long)]
     pub grammar: bool,

@@ -67,7 +67,7 @@ pub fn executor(a: &ExecArgs, tools: &Tools, quiet: bool) -> Result<(Executor, O
 
 pub fn run(a: &AgentArgs) -> Result<()> {
     let tools = Tools::load_or_shipped(a.run.tools.as_deref())?;
-    let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
+    let (model, lora) = a.run.files.resolve()?;
     let engine = Engine::load(EngineConfig { model: model.clone(), lora, threads: a.run.threads, n_ctx: a.ctx })?;
     let (mut exec, server) = executor(&a.exec, &tools, a.json)?;
     let opts = AgentOptions {

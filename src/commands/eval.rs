@@ -28,9 +28,9 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             case_sets.push((set.clone(), cases));
         }
     }
-    let (model, lora) = crate::export::model_files(a.run.model.as_deref(), a.run.lora.as_deref(), a.run.no_lora)?;
+    let (model, lora) = a.run.files.resolve()?;
     // The model as the user named it, not the prepared base with the adapter's token rows.
-    let named = a.run.model.clone().unwrap_or_else(crate::paths::default_base_model);
+    let named = a.run.files.model.clone().unwrap_or_else(crate::paths::default_base_model);
     let title = format!(
         "{}{}{}",
         named.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),

@@ -5,7 +5,7 @@ use crate::serve::{run as serve, ServeConfig};
 use anyhow::{Context, Result};
 
 pub fn run(a: &ServeArgs) -> Result<()> {
-    let (model, lora) = crate::export::model_files(a.model.as_deref(), a.lora.as_deref(), a.no_lora)?;
+    let (model, lora) = a.files.resolve()?;
     // Bad files are refused here, with exit code 3, before the server listens (the model itself
     // loads after, while /health says 503).
     crate::gguf::GgufFile::open(&model).context("the model must be a valid GGUF")?;

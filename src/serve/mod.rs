@@ -11,7 +11,7 @@ pub mod openai;
 
 use crate::agent::engine::{Engine, EngineConfig, Forcer, GenerateOptions, Sampling, Session};
 use crate::agent::forcing::FunctionGemmaForcer;
-use crate::format::{functiongemma, Format, Message};
+use crate::format::{functiongemma, Format};
 use crate::tools::Tools;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
@@ -78,7 +78,8 @@ struct Job {
 enum Event {
     Text(String),
     Done(Outcome),
-    Failed(String),
+    /// HTTP status (400: the request cannot be served as sent) and message.
+    Failed(u16, String),
 }
 
 struct AppState {
@@ -192,7 +193,8 @@ impl Worker {
                 Ok(true) => self.stats.served.fetch_add(1, Ordering::Relaxed),
                 Ok(false) => self.stats.cancelled.fetch_add(1, Ordering::Relaxed),
                 Err(e) => {
-                    let _ = events.send(Event::Failed(format!("{e:#}")));
+                    let status = if e.is::<TooLong>() { 400 } else { 500 };
+                    let _ = events.send(Event::Failed(status, format!("{e:#}")));
                     self.stats.failed.fetch_add(1, Ordering::Relaxed)
                 }
             };
@@ -250,6 +252,12 @@ impl Worker {
         let response_start = functiongemma::SPECIAL_TOKENS[4].1 as i32;
         let engine = self.engine;
         let max_answer_tokens = self.max_answer_tokens;
+        // A prompt the context cannot hold is the request's fault (400), found before any work.
+        let n_ctx = engine.config.n_ctx as usize;
+        let prompt_tokens = engine.tokenize(&job.prompt).len();
+        if prompt_tokens >= n_ctx {
+            return Err(TooLong(format!("the conversation takes {prompt_tokens} tokens; the context holds {n_ctx} (fg serve --ctx)")).into());
+        }
         let session = self.session(&key, &prefix)?;
         // Streams the text before any call, as whole characters; calls go at the end, parsed.
         let streamed = std::cell::RefCell::new((Vec::<u8>::new(), false));
@@ -317,6 +325,18 @@ impl Worker {
         Ok(job.events.send(Event::Done(Outcome { text, calls, finish_reason, prompt_tokens: g.prompt_tokens, completion_tokens: g.tokens.len() })).is_ok())
     }
 }
+
+/// A request whose prompt does not fit the context.
+#[derive(Debug)]
+struct TooLong(String);
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLong {}
 
 fn new_id(prefix: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
@@ -421,11 +441,6 @@ fn job_of(state: &AppState, r: Request, events: UnboundedSender<Event>) -> Resul
         .render(tools, r.system.as_deref(), &r.messages, true)
         .map_err(|e| ApiError::bad(format!("`messages` cannot be rendered: {e:#}"), Some("messages")))?
         .text();
-    let check = |m: &Message| match m {
-        Message::Assistant { tool_calls, .. } => tool_calls.iter().try_for_each(|c| functiongemma::render_call(c).map(|_| ())),
-        _ => Ok(()),
-    };
-    r.messages.iter().try_for_each(check).map_err(|e| ApiError::bad(format!("`messages`: {e:#}"), Some("messages")))?;
     Ok(Job {
         set,
         named,
@@ -485,7 +500,10 @@ async fn whole(mut rx: UnboundedReceiver<Event>, id: String, created: u64, model
         match e {
             Event::Text(_) => {}
             Event::Done(o) => return Json(openai::completion(&id, created, &model, &o)).into_response(),
-            Event::Failed(m) => return error(ApiError { status: 500, kind: "server_error", message: m, param: None }),
+            Event::Failed(status, m) => {
+                let kind = if status == 400 { "invalid_request_error" } else { "server_error" };
+                return error(ApiError { status, kind, message: m, param: None });
+            }
         }
     }
     error(ApiError { status: 500, kind: "server_error", message: "the request ended without an answer".into(), param: None })
@@ -517,8 +535,9 @@ fn streamed(rx: UnboundedReceiver<Event>, id: String, created: u64, model: Strin
                     let first = out.remove(0);
                     return Some((Ok(first), (None, out)));
                 }
-                Some(Event::Failed(m)) => {
-                    out.push(data(ApiError { status: 500, kind: "server_error", message: m, param: None }.body()));
+                Some(Event::Failed(status, m)) => {
+                    let kind = if status == 400 { "invalid_request_error" } else { "server_error" };
+                    out.push(data(ApiError { status, kind, message: m, param: None }.body()));
                     out.push(SseEvent::default().data("[DONE]"));
                     let first = out.remove(0);
                     return Some((Ok(first), (None, out)));

@@ -209,6 +209,10 @@ def test_bad_requests_get_400_in_openais_shape_and_the_server_keeps_serving():
     with pytest.raises(openai.BadRequestError) as e:
         client().chat.completions.create(model="delia", messages=[{"role": "user", "content": "hi"}], extra_body={"best_of": 3})
     assert "best_of" in str(e.value)
+    # A conversation the context cannot hold is the request's fault, not the server's.
+    with pytest.raises(openai.BadRequestError) as e:
+        client().chat.completions.create(model="delia", messages=[{"role": "user", "content": "word " * 20000}], tools=TOOLS)
+    assert "context holds" in str(e.value)
     # Still serving.
     assert ask("List the files in src", tools=TOOLS).choices[0].message.tool_calls[0].function.name == "list_directory"
 
