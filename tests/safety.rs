@@ -123,20 +123,26 @@ fn a_path_swapped_for_a_link_is_never_followed() {
     let (file, tmp_file, tmp_link) = (ws.join("a.txt"), ws.join("a.file"), ws.join("a.link"));
     std::fs::write(&file, "inside\n").unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    // Swap a.txt between a plain file and a link to the secret, as fast as possible.
+    // Swap a.txt between a plain file and a link to the secret, holding each state a few microseconds
+    // so that both are seen even when the machine is busy (the plain file's window was otherwise one
+    // syscall long, and a loaded CI machine saw only links).
     let swapper = {
         let (stop, file, secret) = (stop.clone(), file.clone(), outside.join("secret.txt"));
         std::thread::spawn(move || {
+            let hold = std::time::Duration::from_micros(50);
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let _ = std::fs::write(&tmp_file, "inside\n");
                 let _ = std::fs::rename(&tmp_file, &file);
+                std::thread::sleep(hold);
                 let _ = std::os::unix::fs::symlink(&secret, &tmp_link);
                 let _ = std::fs::rename(&tmp_link, &file);
+                std::thread::sleep(hold);
             }
         })
     };
-    let (mut inside, mut refused) = (0, 0);
-    for _ in 0..3000 {
+    // Read until both outcomes were seen often, or a minute has passed.
+    let (mut inside, mut refused, start) = (0, 0, std::time::Instant::now());
+    while (inside < 300 || refused < 300) && start.elapsed().as_secs() < 60 {
         match run(&sb, "read_file", json!({"path": "a.txt"})) {
             Ok(v) => {
                 assert_eq!(v, json!("[1 line]\ninside"), "a read followed the swapped link");
