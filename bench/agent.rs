@@ -8,7 +8,7 @@
 //! 3. Per-token cost of constrained decoding on the same tokens (teacher-forced): plain decoding,
 //!    fg's check-first grammar, and llama.cpp's plain grammar sampler (whole vocabulary masked).
 
-use fg::agent::engine::{Engine, EngineConfig, Sampling};
+use fg::llama::{Engine, EngineConfig, Sampling};
 use fg::agent::run::{Agent, AgentOptions};
 use fg::format::{Call, Format, Message};
 use fg::tools::{default_tools_path, Tools};

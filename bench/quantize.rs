@@ -89,7 +89,7 @@ fn child(args: &[String]) -> anyhow::Result<()> {
     let threads: usize = threads.parse()?;
     match which.as_str() {
         "fg" => quantize_file(Path::new(input), Path::new(output), &QuantizeOptions { ftype, threads, progress: false }).map(|_| ()),
-        "llama" => fg::agent::engine::llama_quantize(Path::new(input), Path::new(output), ftype, threads),
+        "llama" => fg::llama::oracle::llama_quantize(Path::new(input), Path::new(output), ftype, threads),
         _ => anyhow::bail!("unknown quantizer {which}"),
     }
 }

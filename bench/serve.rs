@@ -6,7 +6,7 @@
 //! The server runs in this process on a loopback port; each request is one HTTP/1.1 exchange on a
 //! new connection (what a client without keep-alive pays), timed until the whole response is read.
 
-use fg::agent::engine::{Engine, EngineConfig, Sampling};
+use fg::llama::{Engine, EngineConfig, Sampling};
 use fg::agent::run::{Agent, AgentOptions};
 use fg::format::Format;
 use fg::serve::ServeConfig;
@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     let runs: usize = flag("--runs", "5").parse()?;
     let tools_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(default_tools_path())?)?;
     let tools = Tools::load(&default_tools_path())?;
-    let (model, lora) = fg::export::model_files(None, None, false)?;
+    let (model, lora) = fg::resolve::model_files(None, None, false)?;
     let cache = tempfile::tempdir()?;
     let requests = ["List the files in the src folder", "Read README.md", "Search the web for rust async traits", "Check Delia's health", "Delete session sess_91ab"];
 

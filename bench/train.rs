@@ -10,7 +10,7 @@
 //! included, so it overstates fg's use compared with the baseline's max_memory_allocated.
 
 use fg::model::gemma3::Model;
-use fg::model::lora::{LoraConfig, TARGETS};
+use fg::model::lora::LoraConfig;
 use fg::model::weights::Weights;
 use fg::train::data::{collate, Batch};
 use fg::train::forward_backward;
@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     let base = flag("--base").map(std::path::PathBuf::from).unwrap_or_else(fg::paths::default_base_model);
     let device = fg::device::select("cuda")?;
     let gpu = fg::device::gpus().into_iter().next().ok_or_else(|| anyhow::anyhow!("no GPU"))?;
-    let lora = LoraConfig { rank: 16, alpha: 32.0, dropout: 0.0, targets: TARGETS.iter().map(|s| s.to_string()).collect() };
+    let lora = LoraConfig::every_projection(16, 32.0, 0.0);
     let mut model = Model::new(Weights::from_gguf(&base)?, device, tch::Kind::BFloat16, Some(lora), false, 4096 + 8)?;
     let mut opt = AdamW::new(&model.params, 0.0);
     let used = || {

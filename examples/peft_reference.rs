@@ -5,7 +5,7 @@
 //!
 //!     cargo run --release --example peft_reference -- MERGED_F32.gguf EVAL.jsonl OUT.jsonl [LIMIT]
 
-use fg::agent::engine::{Engine, EngineConfig, GenerateOptions, Sampling};
+use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::format::{Format, Message};
 use fg::tools::Tools;
 use serde_json::{json, Value};

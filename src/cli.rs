@@ -270,7 +270,7 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// The model and LoRA files to load (the base prepared for the adapter where it needs one).
     pub fn resolve(&self) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
-        crate::export::model_files(self.model.as_deref(), self.lora.as_deref(), self.no_lora)
+        crate::resolve::model_files(self.model.as_deref(), self.lora.as_deref(), self.no_lora)
     }
 }
 

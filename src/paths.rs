@@ -14,14 +14,6 @@ pub const BASE_SHA256: &str = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93
 /// The Hugging Face model the installed base is a quantization of.
 pub const BASE_HF_NAME: &str = "google/gemma-3-270m";
 
-/// sha256 of a file, as hex.
-pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
-    use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut h)?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Where fg finds its models: `$FG_HOME` when set; else the source tree fg was built from, when
 /// it is still there with its models/ folder (scripts/setup.sh fills it); else the platform's
 /// data folder (`$XDG_DATA_HOME/fg`, `~/.local/share/fg` on Linux).

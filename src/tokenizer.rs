@@ -12,7 +12,8 @@
 //! In both, ids 46..52 carry FunctionGemma's seven token names (the base names them `<unused40>`
 //! … `<unused46>`). The parity test compares every id with llama.cpp's own tokenizer.
 
-use crate::format::functiongemma::SPECIAL_TOKENS;
+use crate::format::vocab::{rename_hf_specials, with_functiongemma_names};
+use crate::names::{key, token::FUNCTIONGEMMA};
 use crate::gguf::{Array, Header};
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -38,24 +39,24 @@ impl Tokenizer {
     /// The tokenizer of a GGUF model (its sentencepiece vocabulary).
     pub fn from_gguf(header: &Header) -> Result<Tokenizer> {
         let m = &header.metadata;
-        match m.str("tokenizer.ggml.model") {
+        match m.str(key::TOKENIZER_MODEL) {
             Some("llama") => {}
             Some(other) => bail!("tokenizer.ggml.model is {other:?}; fg supports sentencepiece (\"llama\") vocabularies such as Gemma's"),
             None => bail!("the GGUF has no tokenizer (tokenizer.ggml.model is missing)"),
         }
-        let tokens = match m.get("tokenizer.ggml.tokens").and_then(|v| v.as_array()) {
+        let tokens = match m.get(key::TOKENS).and_then(|v| v.as_array()) {
             Some(Array::String(t)) => t.clone(),
             _ => bail!("tokenizer.ggml.tokens is missing or not a string array"),
         };
-        let scores = match m.get("tokenizer.ggml.scores").and_then(|v| v.as_array()) {
+        let scores = match m.get(key::SCORES).and_then(|v| v.as_array()) {
             Some(Array::F32(s)) if s.len() == tokens.len() => s.clone(),
             _ => bail!("tokenizer.ggml.scores is missing or not one f32 per token"),
         };
-        let types = match m.get("tokenizer.ggml.token_type").and_then(|v| v.as_array()) {
+        let types = match m.get(key::TOKEN_TYPE).and_then(|v| v.as_array()) {
             Some(Array::I32(t)) if t.len() == tokens.len() => t.clone(),
             _ => bail!("tokenizer.ggml.token_type is missing or not one i32 per token"),
         };
-        if m.get("tokenizer.ggml.add_space_prefix").and_then(|v| match v {
+        if m.get(key::ADD_SPACE_PREFIX).and_then(|v| match v {
             crate::gguf::Value::Bool(b) => Some(*b),
             _ => None,
         }) == Some(true)
@@ -73,7 +74,7 @@ impl Tokenizer {
         let inner: tokenizers::Tokenizer =
             serde_json::from_value(json).map_err(|e| anyhow::anyhow!("{} is not a tokenizer.json the tokenizers crate reads: {e}", path.display()))?;
         let t = Tokenizer { inner };
-        for (name, id) in SPECIAL_TOKENS {
+        for (name, id) in FUNCTIONGEMMA {
             anyhow::ensure!(t.token_to_id(name) == Some(id), "{}: {name} is not id {id}", path.display());
         }
         Ok(t)
@@ -118,16 +119,6 @@ impl Tokenizer {
     }
 }
 
-/// The vocabulary with FunctionGemma's names at 46..52 (where the base has `<unused40>`…).
-pub fn with_functiongemma_names(mut tokens: Vec<String>) -> Vec<String> {
-    for (name, id) in SPECIAL_TOKENS {
-        if let Some(t) = tokens.get_mut(id as usize) {
-            *t = name.to_string();
-        }
-    }
-    tokens
-}
-
 fn build_spm(tokens: Vec<String>, scores: &[f32], types: &[i32]) -> Result<tokenizers::Tokenizer> {
     let index: HashMap<&str, usize> = tokens.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
     // Every way to form a token from two tokens is a merge, ranked by the token's score (highest
@@ -170,27 +161,4 @@ fn build_spm(tokens: Vec<String>, scores: &[f32], types: &[i32]) -> Result<token
     tok.add_special_tokens(specials).map_err(|e| anyhow::anyhow!("{e}"))?;
     tok.add_tokens(user).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(tok)
-}
-
-/// Renames `<unused40>`..`<unused46>` to FunctionGemma's names in a tokenizer.json, where present.
-fn rename_hf_specials(json: &mut serde_json::Value) {
-    let old: Vec<String> = (40..47).map(|i| format!("<unused{i}>")).collect();
-    if let Some(vocab) = json.pointer_mut("/model/vocab").and_then(|v| v.as_object_mut()) {
-        for ((name, id), old) in SPECIAL_TOKENS.iter().zip(&old) {
-            if vocab.get(old.as_str()).and_then(|v| v.as_u64()) == Some(u64::from(*id)) {
-                vocab.remove(old.as_str());
-                vocab.insert(name.to_string(), (*id).into());
-            }
-        }
-    }
-    if let Some(added) = json.get_mut("added_tokens").and_then(|v| v.as_array_mut()) {
-        for t in added {
-            let Some(id) = t.get("id").and_then(|v| v.as_u64()) else { continue };
-            if let Some((name, _)) = SPECIAL_TOKENS.iter().find(|(_, i)| u64::from(*i) == id) {
-                if t.get("content").and_then(|c| c.as_str()).is_some_and(|c| c.starts_with("<unused")) {
-                    t["content"] = (*name).into();
-                }
-            }
-        }
-    }
 }

@@ -149,7 +149,7 @@ impl Tools {
             .iter()
             .map(|t| serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters}))
             .collect();
-        let hash = format!("{:016x}", fnv1a(serde_json::to_string(&canonical)?.as_bytes()));
+        let hash = format!("{:016x}", crate::hash::fnv1a(serde_json::to_string(&canonical)?.as_bytes()));
         Ok(Tools { tools, hash })
     }
 
@@ -382,16 +382,6 @@ fn for_validator(s: &Value) -> Value {
         }
     }
     Value::Object(out)
-}
-
-/// FNV-1a, 64 bits: a stable hash with no dependency, for naming artifacts (not for security).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 #[cfg(test)]

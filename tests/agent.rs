@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::{Engine, EngineConfig, GenerateOptions, Sampling};
+use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::agent::forcing::FunctionGemmaForcer;
 use fg::agent::run::{Agent, AgentOptions, Event};
 use fg::format::{Format, Message};
@@ -35,7 +35,7 @@ fn constrained_base_model_emits_only_valid_calls() {
         let prefix = format.prefix(tools(), None);
         let mut session = engine().session(&prefix, "calls-only", Some(dir.path())).unwrap();
         let grammar = calls_only(format);
-        let forcer: Box<dyn fg::agent::engine::Forcer> = match format {
+        let forcer: Box<dyn fg::llama::Forcer> = match format {
             Format::FunctionGemma => Box::new(FunctionGemmaForcer::new(tools())),
             Format::Json => Box::new(fg::agent::forcing::JsonForcer),
         };
@@ -175,7 +175,7 @@ fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
 fn shipped() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
-        let (model, lora) = fg::export::model_files(None, None, false).unwrap();
+        let (model, lora) = fg::resolve::model_files(None, None, false).unwrap();
         assert!(lora.is_some(), "the shipped adapter models/delia is missing");
         Engine::load(EngineConfig { model, lora, threads: threads(), n_ctx: 8192 }).unwrap()
     })
@@ -191,6 +191,6 @@ fn an_answer_after_a_real_delia_result_does_not_run_away() {
     let history = vec![Message::User { content: "Is Delia healthy?".into() }, Message::Assistant { content: None, tool_calls: vec![call] }, Message::Tool { name: "health".into(), content: health }];
     let g = agent.turn(&history).unwrap();
     // Before the guard: 473 tokens of two alternating passes, ended only by the budget.
-    assert!(g.tokens.len() < 200 && fg::agent::engine::repeated_tail(&g.tokens).is_none(), "{} tokens, finish {}: {}", g.tokens.len(), g.finish, g.text);
+    assert!(g.tokens.len() < 200 && fg::llama::engine::repeated_tail(&g.tokens).is_none(), "{} tokens, finish {}: {}", g.tokens.len(), g.finish, g.text);
     assert!(matches!(g.finish.as_str(), "repeat" | "stop" | "eog"), "{}: {}", g.finish, g.text);
 }

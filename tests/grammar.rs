@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::Vocab;
+use fg::llama::Vocab;
 use fg::format::{Call, Format, Message};
 use fg::grammar::json_schema::schema_grammar;
 use fg::grammar::tools::tools_grammar;

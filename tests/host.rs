@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::{Engine, EngineConfig, GenerateOptions, Sampling};
+use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::format::{Format, Message};
 use fg::tools::Tools;
 use serde_json::{json, Value};

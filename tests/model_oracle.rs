@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::Model as LlamaModel;
+use fg::llama::Model as LlamaModel;
 use fg::format::{Format, Message};
 use fg::gguf::quantize::{quantize_file, QuantizeOptions};
 use fg::gguf::FileType;

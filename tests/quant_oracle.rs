@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::{ggml_dequantize, ggml_quantize_rows};
+use fg::llama::oracle::{ggml_dequantize, ggml_quantize_rows};
 use fg::gguf::quant::{dequantize_row, quantize_row};
 use fg::gguf::{GgmlType, GgufFile};
 

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::{llama_quantize, Model};
+use fg::llama::oracle::llama_quantize;
+use fg::llama::Model;
 use fg::gguf::quantize::{quantize_file, QuantizeOptions};
 use fg::gguf::{FileType, GgufFile};
 use std::path::{Path, PathBuf};

@@ -132,7 +132,7 @@ fn the_gguf_chat_template_renders_fgs_text_on_every_example_in_jinja2_and_miniji
     assert!(out.status.success(), "fg export failed: {}", String::from_utf8_lossy(&out.stderr));
     let template = template_of(&merged);
     assert_eq!(template, fg::format::functiongemma::CHAT_TEMPLATE, "the merged GGUF carries another template");
-    let (prepared, _) = fg::export::inference_files(&base, &root().join("models/delia")).unwrap();
+    let (prepared, _) = fg::resolve::inference_files(&base, &root().join("models/delia")).unwrap();
     assert_eq!(template_of(&prepared), template, "the prepared base carries another template");
 
     let data = dir.path().join("data");

@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::Vocab;
+use fg::llama::Vocab;
 use fg::gguf::writer::write_file;
-use fg::gguf::{vocab, GgufFile};
+use fg::gguf::GgufFile;
 use fg::tokenizer::Tokenizer;
 use std::sync::OnceLock;
 
@@ -15,7 +15,7 @@ fn oracle() -> &'static (Tokenizer, Vocab) {
     static O: OnceLock<(tempfile::TempDir, (Tokenizer, Vocab))> = OnceLock::new();
     &O.get_or_init(|| {
         let base = GgufFile::open(base_model()).unwrap();
-        let meta = vocab::with_functiongemma_tokens(&base.header.metadata).unwrap();
+        let meta = fg::format::vocab::with_functiongemma_tokens(&base.header.metadata).unwrap();
         let dir = tmp();
         let path = dir.path().join("vocab.gguf");
         write_file(&path, &meta, &[]).unwrap();
@@ -69,7 +69,7 @@ fn mixed_corpus_tokenizes_as_in_llama_cpp() {
 #[test]
 fn functiongemma_tokens_are_single_control_ids() {
     let (ours, _) = oracle();
-    for (name, id) in fg::format::functiongemma::SPECIAL_TOKENS {
+    for (name, id) in fg::names::token::FUNCTIONGEMMA {
         assert_eq!(ours.encode(name).unwrap(), [id]);
     }
     assert_eq!(ours.encode("<start_of_turn><end_of_turn>").unwrap(), [105, 106]);
@@ -160,7 +160,7 @@ fn hf_tokenizer_json_loads_with_functiongemma_names_at_46_to_52() {
     ours.save(&path).unwrap();
     // As Gemma 3's own tokenizer.json: the seven slots still named <unused40>..<unused46>.
     let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    for (i, (name, id)) in fg::format::functiongemma::SPECIAL_TOKENS.iter().enumerate() {
+    for (i, (name, id)) in fg::names::token::FUNCTIONGEMMA.iter().enumerate() {
         let old = format!("<unused{}>", 40 + i);
         let vocab = json["model"]["vocab"].as_object_mut().unwrap();
         vocab.remove(*name);

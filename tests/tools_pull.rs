@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use fg::agent::engine::Vocab;
+use fg::llama::Vocab;
 use fg::format::{Call, Format};
 use fg::grammar::tools::tools_grammar;
 use fg::tools::Tools;

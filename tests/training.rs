@@ -157,7 +157,7 @@ fn merged_gguf_runs_in_llama_cpp_as_base_plus_adapter_does() {
     let file = fg::gguf::GgufFile::open(&merged).unwrap();
     let meta = &file.header.metadata;
     match meta.get("tokenizer.ggml.tokens") {
-        Some(fg::gguf::Value::Array(fg::gguf::Array::String(tokens))) => assert_eq!(&tokens[46..53], fg::format::functiongemma::SPECIAL_TOKENS.map(|t| t.0.to_string()).as_slice()),
+        Some(fg::gguf::Value::Array(fg::gguf::Array::String(tokens))) => assert_eq!(&tokens[46..53], fg::names::token::FUNCTIONGEMMA.map(|t| t.0.to_string()).as_slice()),
         other => panic!("no token list: {other:?}"),
     }
     match meta.get("tokenizer.ggml.token_type") {

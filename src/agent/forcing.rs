@@ -5,7 +5,7 @@
 //! closing `}<end_function_call>` when no key is left). The grammar still checks every forced
 //! token; this module only has to be right about uniqueness, never about validity.
 
-use super::engine::Forcer;
+use crate::llama::Forcer;
 use crate::format::functiongemma::{END_FUNCTION_CALL, ESCAPE, START_FUNCTION_CALL};
 use crate::tools::Tools;
 use serde_json::Value;

@@ -4,7 +4,6 @@
 pub mod builtin;
 pub mod confine;
 pub mod consent;
-pub mod engine;
 pub mod forcing;
 pub mod mcp;
 pub mod run;

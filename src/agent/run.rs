@@ -4,10 +4,10 @@
 
 use super::builtin::{Sandbox, BUILTIN};
 use super::consent::{Confirm, Consent};
-use super::engine::{Engine, Forcer, GenerateOptions, Generation, Sampling, Session};
+use crate::llama::{Engine, Forcer, GenerateOptions, Generation, Sampling, Session};
 use super::forcing::{FunctionGemmaForcer, JsonForcer};
 use super::mcp::McpClient;
-use crate::format::{functiongemma, Call, Format, Message};
+use crate::format::{Call, Format, Message};
 use crate::tools::Tools;
 use anyhow::Result;
 use serde::Serialize;
@@ -148,7 +148,7 @@ impl<'e> Agent<'e> {
             (true, Format::Json) => Some(Box::new(JsonForcer)),
         };
         let stop = match opts.format {
-            Format::FunctionGemma => vec![functiongemma::SPECIAL_TOKENS[4].1 as i32],
+            Format::FunctionGemma => vec![crate::names::token::START_FUNCTION_RESPONSE_ID as i32],
             Format::Json => vec![],
         };
         let prefix_ms = session.stats.prefix_ms;
@@ -175,7 +175,7 @@ impl<'e> Agent<'e> {
             check_first: true,
             closers: self.closers.clone(),
             call_start: match self.opts.format {
-                Format::FunctionGemma => Some(functiongemma::SPECIAL_TOKENS[2].1 as i32),
+                Format::FunctionGemma => Some(crate::names::token::START_FUNCTION_CALL_ID as i32),
                 Format::Json => None,
             },
             max_answer_tokens: self.opts.max_answer_tokens,

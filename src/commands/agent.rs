@@ -2,7 +2,7 @@
 //! the loop over one request or an interactive session, printing events and the transcript.
 
 use crate::agent::builtin::{Confirm, Consent, Sandbox, BUILTIN};
-use crate::agent::engine::{Engine, EngineConfig, Sampling};
+use crate::llama::{Engine, EngineConfig, Sampling};
 use crate::agent::mcp::McpClient;
 use crate::agent::run::{Agent, AgentOptions, Event, Executor};
 use crate::agent::web::NetPolicy;

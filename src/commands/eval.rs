@@ -1,4 +1,4 @@
-use crate::agent::engine::{Engine, EngineConfig, Sampling};
+use crate::llama::{Engine, EngineConfig, Sampling};
 use crate::agent::run::{Agent, AgentOptions};
 use crate::cli::EvalArgs;
 use crate::eval::tasks::{load_tasks, run_tasks, score_tasks};

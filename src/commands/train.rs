@@ -1,6 +1,6 @@
 use crate::cli::TrainArgs;
 use crate::export::{write_llama_lora, write_peft, Adapter, AdapterManifest};
-use crate::model::lora::{LoraConfig, TARGETS};
+use crate::model::lora::LoraConfig;
 use crate::train::{TrainConfig, Trainer};
 use anyhow::Result;
 
@@ -39,7 +39,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         warmup_ratio: a.warmup_ratio,
         weight_decay: a.weight_decay,
         clip: a.clip,
-        lora: LoraConfig { rank: a.lora_rank, alpha: a.lora_alpha, dropout: a.lora_dropout, targets: TARGETS.iter().map(|s| s.to_string()).collect() },
+        lora: LoraConfig::every_projection(a.lora_rank, a.lora_alpha, a.lora_dropout),
         train_tokens: !a.no_train_tokens,
         max_seq_length: a.max_seq_length,
         device: a.device.clone(),
@@ -75,7 +75,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             fg_version: env!("CARGO_PKG_VERSION").into(),
             base: base.display().to_string(),
             // A file's sha256 names the base truthfully (PEFT's base_model_name_or_path).
-            base_sha256: base.is_file().then(|| crate::paths::sha256_file(&base)).transpose()?,
+            base_sha256: base.is_file().then(|| crate::hash::sha256_file(&base)).transpose()?,
             lora: cfg.lora.clone(),
             format: trainer.data.format,
             tools_hash: tools.hash.clone(),

@@ -8,7 +8,8 @@
 
 use crate::error::BadInput;
 use crate::format::Call;
-use crate::tools::{fnv1a, Tools};
+use crate::hash::fnv1a;
+use crate::tools::Tools;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::Value;

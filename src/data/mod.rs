@@ -150,7 +150,7 @@ impl<'a> Builder<'a> {
     }
 
     fn gen(&self, what: &str) -> Gen {
-        let h = crate::tools::fnv1a(format!("{}/{what}/{:?}", self.seed, self.split).as_bytes());
+        let h = crate::hash::fnv1a(format!("{}/{what}/{:?}", self.seed, self.split).as_bytes());
         Gen::new(h, self.split)
     }
 

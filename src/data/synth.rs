@@ -85,7 +85,7 @@ pub fn fits(tool: &crate::tools::Tool) -> Result<(), String> {
         return Err("fg has no phrasings for it".into());
     }
     for split in [super::gen::Split::Train, super::gen::Split::Eval] {
-        let mut g = Gen::new(crate::tools::fnv1a(tool.name.as_bytes()), split);
+        let mut g = Gen::new(crate::hash::fnv1a(tool.name.as_bytes()), split);
         for _ in 0..200 {
             let c = generate(&tool.name, &mut g);
             if let Some(v) = tool.violations(&c.arguments).into_iter().next() {

@@ -6,15 +6,16 @@
 //!   token rows as `trainable_token_indices`);
 //! - a merged GGUF (f16, bf16, q8_0, q4_k_m) with FunctionGemma's token names, the trained token
 //!   rows, a chat template and the stop tokens, written with fg's GGUF layer and quantizers;
-//! - the base prepared for base + adapter inference: FunctionGemma's names and the trained rows,
+//! - the base prepared for base + adapter inference (`crate::resolve` decides when): FunctionGemma's names and the trained rows,
 //!   which a llama.cpp LoRA cannot carry for a tied embedding (llama.cpp applies a token_embd LoRA
 //!   to the input and, through the tied head, to an output matmul whose shapes it does not fit).
 
 use crate::format::Format;
 use crate::gguf::quantize::output_metadata;
 use crate::gguf::writer::{write_file, GgufWriter, TensorSpec};
-use crate::gguf::{mix, quant, Array, FileType, GgmlType, GgufFile, Metadata, Value};
+use crate::gguf::{mix, quant, FileType, GgmlType, GgufFile, Metadata, Value};
 use crate::model::gemma3::{SPECIAL_COUNT, SPECIAL_FIRST};
+use crate::names::{key, Proj};
 use crate::model::lora::LoraConfig;
 use crate::model::weights::gguf_to_hf_module;
 use anyhow::{bail, Context, Result};
@@ -100,7 +101,7 @@ impl Adapter {
 }
 
 /// Reads `adapter.json`; a file that is there but wrong is bad input (exit 3).
-fn read_manifest(path: &Path) -> Result<AdapterManifest> {
+pub(crate) fn read_manifest(path: &Path) -> Result<AdapterManifest> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| bad_adapter(format!("{} is not an fg adapter manifest", path.display())))
 }
@@ -113,12 +114,12 @@ fn bad_adapter(message: String) -> crate::error::BadInput {
 /// The llama.cpp LoRA GGUF of the projections (f32).
 pub fn write_llama_lora(adapter: &Adapter, path: &Path) -> Result<()> {
     let mut meta = Metadata::default();
-    meta.set("general.architecture", Value::String("gemma3".into()));
-    meta.set("general.type", Value::String("adapter".into()));
-    meta.set("adapter.type", Value::String("lora".into()));
-    meta.set("adapter.lora.alpha", Value::F32(adapter.manifest.lora.alpha as f32));
-    meta.set("general.name", Value::String("fg Delia LoRA".into()));
-    meta.set("general.quantization_version", Value::U32(2));
+    meta.set(key::ARCHITECTURE, Value::String("gemma3".into()));
+    meta.set(key::TYPE, Value::String("adapter".into()));
+    meta.set(key::ADAPTER_TYPE, Value::String("lora".into()));
+    meta.set(key::ADAPTER_LORA_ALPHA, Value::F32(adapter.manifest.lora.alpha as f32));
+    meta.set(key::NAME, Value::String("fg Delia LoRA".into()));
+    meta.set(key::QUANTIZATION_VERSION, Value::U32(crate::gguf::consts::QUANTIZATION_VERSION));
     let mut tensors = Vec::new();
     for (name, a, b) in adapter.pairs() {
         let (a, b) = (a.to_kind(Kind::Float).contiguous(), b.to_kind(Kind::Float).contiguous());
@@ -141,26 +142,17 @@ fn peft_to_gguf_name(name: &str) -> Option<String> {
     let rest = name.strip_prefix("base_model.model.model.layers.")?;
     let (layer, rest) = rest.split_once('.')?;
     let (module, which) = rest.rsplit_once('.')?.0.rsplit_once('.')?;
-    let short = match module {
-        "self_attn.q_proj" => "attn_q",
-        "self_attn.k_proj" => "attn_k",
-        "self_attn.v_proj" => "attn_v",
-        "self_attn.o_proj" => "attn_output",
-        "mlp.gate_proj" => "ffn_gate",
-        "mlp.up_proj" => "ffn_up",
-        "mlp.down_proj" => "ffn_down",
-        _ => return None,
-    };
+    let proj = Proj::from_hf_module(module)?;
     let suffix = match which {
         "lora_A" => "lora_a",
         "lora_B" => "lora_b",
         _ => return None,
     };
-    Some(format!("blk.{layer}.{short}.weight.{suffix}"))
+    Some(format!("blk.{layer}.{}.weight.{suffix}", proj.gguf()))
 }
 
 /// PEFT's name for the trained token rows.
-const PEFT_TOKEN_ROWS: &str = "base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta";
+pub(crate) const PEFT_TOKEN_ROWS: &str = "base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta";
 
 /// The base an adapter was trained on, as HF PEFT's `base_model_name_or_path` names it: the
 /// installed base (by its sha256) is a Q4_K_M quantization of google/gemma-3-270m, which HF loads
@@ -176,7 +168,7 @@ pub fn peft_base_name(manifest: &AdapterManifest) -> String {
         let named = std::fs::read_to_string(base.join("config.json")).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).and_then(|c| c.get("_name_or_path").and_then(|n| n.as_str()).map(str::to_string));
         return named.filter(|n| !n.is_empty() && !n.starts_with('/') && !n.starts_with('.')).unwrap_or_else(absolute);
     }
-    let repo = GgufFile::open(base).ok().and_then(|f| match f.header.metadata.get("general.base_model.0.repo_url") {
+    let repo = GgufFile::open(base).ok().and_then(|f| match f.header.metadata.get(key::BASE_MODEL_REPO_URL) {
         Some(Value::String(u)) => u.strip_prefix("https://huggingface.co/").map(str::to_string),
         _ => None,
     });
@@ -188,15 +180,7 @@ pub fn peft_base_name(manifest: &AdapterManifest) -> String {
 pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let lora = &adapter.manifest.lora;
-    let target_modules: Vec<&str> = lora.targets.iter().map(|t| match t.as_str() {
-        "attn_q" => "q_proj",
-        "attn_k" => "k_proj",
-        "attn_v" => "v_proj",
-        "attn_output" => "o_proj",
-        "ffn_gate" => "gate_proj",
-        "ffn_up" => "up_proj",
-        _ => "down_proj",
-    }).collect();
+    let target_modules: Vec<&str> = lora.targets.iter().map(|t| Proj::from_gguf(t).map(Proj::peft_target).with_context(|| format!("{t} is not a projection LoRA adapts"))).collect::<Result<_>>()?;
     let mut config = serde_json::json!({
         "peft_type": "LORA",
         "task_type": "CAUSAL_LM",
@@ -231,20 +215,10 @@ pub fn write_peft(adapter: &Adapter, dir: &Path, base_model_name: &str) -> Resul
     crate::fsx::write_atomic(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())
 }
 
-/// Base metadata with FunctionGemma's token names, the chat template and the stop tokens.
-fn functiongemma_metadata(base: &Metadata) -> Result<Metadata> {
-    let mut m = crate::gguf::vocab::with_functiongemma_tokens(base)?;
-    m.set("tokenizer.chat_template", Value::String(crate::format::functiongemma::CHAT_TEMPLATE.into()));
-    // <end_of_turn> ends generation; <start_function_response> is the format's other stop token.
-    m.set("tokenizer.ggml.eot_token_id", Value::U32(106));
-    m.set("tokenizer.ggml.eos_token_ids", Value::Array(Array::U32(vec![1, 106, 50])));
-    Ok(m)
-}
-
 /// Writes `base` with every tensor's f32 values given by `value_of` (None: the base tensor's
 /// bytes as they are), typed for `ftype` by llama.cpp's rules, with FunctionGemma metadata.
 fn write_model(base: &GgufFile, out: &Path, ftype: Option<FileType>, value_of: &dyn Fn(usize) -> Result<Option<Vec<f32>>>) -> Result<()> {
-    let meta = functiongemma_metadata(&base.header.metadata)?;
+    let meta = crate::format::vocab::functiongemma_metadata(&base.header.metadata)?;
     let (meta, plan) = match ftype {
         Some(ft) => (output_metadata(&meta, ft), mix::plan(&base.header, ft)?),
         None => (meta, (0..base.header.tensors.len()).map(|i| mix::Planned { src: i, ty: base.header.tensors[i].ty, convert: false }).collect()),
@@ -332,105 +306,4 @@ pub fn prepare_base(base_path: &Path, adapter: &Adapter, out: &Path) -> Result<(
         }
     };
     write_model(&base, out, None, &value_of)
-}
-
-/// The model and LoRA files for `fg agent` and `fg eval`: `model` (default: the installed base)
-/// with `lora` (default: the shipped Delia adapter, unless `no_lora`).
-pub fn model_files(model: Option<&Path>, lora: Option<&Path>, no_lora: bool) -> Result<(std::path::PathBuf, Option<std::path::PathBuf>)> {
-    let base = model.map(Path::to_path_buf).unwrap_or_else(crate::paths::default_base_model);
-    let lora = if no_lora { None } else { lora.map(Path::to_path_buf).or_else(crate::paths::default_adapter) };
-    match lora {
-        Some(l) => {
-            let (m, l) = inference_files(&base, &l)?;
-            Ok((m, Some(l)))
-        }
-        None => Ok((base, None)),
-    }
-}
-
-/// The model and LoRA files llama.cpp runs for `lora` on `base`. `lora` is a llama.cpp LoRA
-/// GGUF, or an fg adapter folder (or the adapter.gguf inside one). An fg adapter that trained the
-/// token rows needs them in the base too: that base is prepared once, next to the adapter, from
-/// the rows in adapter.safetensors or, in a shipped folder, in PEFT's file.
-pub fn inference_files(base: &Path, lora: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
-    let dir = if lora.is_dir() { lora.to_path_buf() } else { lora.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let manifest_path = dir.join("adapter.json");
-    if !manifest_path.exists() {
-        return Ok((base.to_path_buf(), lora.to_path_buf()));
-    }
-    let manifest = read_manifest(&manifest_path)?;
-    let gguf = if lora.is_dir() { dir.join("adapter.gguf") } else { lora.to_path_buf() };
-    if !gguf.exists() {
-        bail!("{} has no adapter.gguf; write it with `fg export --adapter {} --adapter-only`", dir.display(), dir.display());
-    }
-    if !manifest.trains_token_rows {
-        return Ok((base.to_path_buf(), gguf));
-    }
-    let prepared = prepared_base_path(&dir, base)?;
-    if !prepared.exists() {
-        let rows = token_rows(&dir)?;
-        let adapter = Adapter { manifest, tensors: HashMap::from([("token_embd.special_rows".to_string(), rows)]) };
-        eprintln!("preparing {} (the base with the adapter's token rows, once)", prepared.display());
-        prepare_base(base, &adapter, &prepared)?;
-        // Bases prepared from this base file for an earlier version of this adapter (or template)
-        // are stale; those of other base files are kept (another user of the adapter may need them).
-        let current = prepared.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        for e in std::fs::read_dir(&dir)?.flatten() {
-            if stale_prepared_base(&e.file_name().to_string_lossy(), &current) {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-    Ok((prepared, gguf))
-}
-
-/// The trained token rows of the adapter in `dir` ([7, hidden], f32).
-fn token_rows(dir: &Path) -> Result<Tensor> {
-    for (file, key) in [("adapter.safetensors", "token_embd.special_rows"), ("peft/adapter_model.safetensors", PEFT_TOKEN_ROWS)] {
-        let path = dir.join(file);
-        if path.exists() {
-            let found = Tensor::read_safetensors(&path)?.into_iter().find(|(n, _)| n == key);
-            if let Some((_, t)) = found {
-                return Ok(t.to_kind(Kind::Float));
-            }
-        }
-    }
-    bail!("the adapter in {} trained the token rows but neither adapter.safetensors nor peft/adapter_model.safetensors holds them", dir.display())
-}
-
-/// Where fg keeps the prepared base for an adapter: next to the adapter, named by the base file
-/// (its real path, so that a link to it is the same base) and by the adapter's manifest and the chat
-/// template (a retrained adapter or a new template gets a new one).
-pub fn prepared_base_path(adapter_dir: &Path, base: &Path) -> Result<std::path::PathBuf> {
-    let m = std::fs::metadata(base)?;
-    let real = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    let manifest = std::fs::read(adapter_dir.join("adapter.json")).unwrap_or_default();
-    let template = crate::format::functiongemma::CHAT_TEMPLATE.as_bytes();
-    let base_key = crate::tools::fnv1a(format!("{}|{}", real.display(), m.len()).as_bytes());
-    let version_key = crate::tools::fnv1a(&[&manifest[..], template].concat());
-    Ok(adapter_dir.join(format!("base-{base_key:016x}-{version_key:016x}.gguf")))
-}
-
-/// Whether `name` (a file next to an adapter) is a prepared base that `current` replaces: one for
-/// the same base file and an earlier adapter or template, or one named the way fg named them before.
-fn stale_prepared_base(name: &str, current: &str) -> bool {
-    let Some(rest) = name.strip_prefix("base-").and_then(|r| r.strip_suffix(".gguf")) else { return false };
-    if name == current {
-        return false;
-    }
-    let legacy = rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_hexdigit());
-    legacy || current.get(..5 + 16 + 1).is_some_and(|same_base| name.starts_with(same_base))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_earlier_versions_for_the_same_base_are_stale() {
-        let current = "base-00000000000000aa-00000000000000bb.gguf";
-        assert!(super::stale_prepared_base("base-00000000000000aa-0000000000000001.gguf", current));
-        assert!(super::stale_prepared_base("base-f12370bc8f0f012c.gguf", current));
-        assert!(!super::stale_prepared_base(current, current));
-        assert!(!super::stale_prepared_base("base-00000000000000cc-00000000000000bb.gguf", current));
-        assert!(!super::stale_prepared_base("adapter.gguf", current));
-    }
 }

@@ -14,24 +14,7 @@ use crate::tools::Tools;
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
 
-pub const START_FUNCTION_DECLARATION: &str = "<start_function_declaration>";
-pub const END_FUNCTION_DECLARATION: &str = "<end_function_declaration>";
-pub const START_FUNCTION_CALL: &str = "<start_function_call>";
-pub const END_FUNCTION_CALL: &str = "<end_function_call>";
-pub const START_FUNCTION_RESPONSE: &str = "<start_function_response>";
-pub const END_FUNCTION_RESPONSE: &str = "<end_function_response>";
-pub const ESCAPE: &str = "<escape>";
-
-/// The seven FunctionGemma tokens and the Gemma 3 ids they occupy (`<unused40>`..`<unused46>`).
-pub const SPECIAL_TOKENS: [(&str, u32); 7] = [
-    (START_FUNCTION_DECLARATION, 46),
-    (END_FUNCTION_DECLARATION, 47),
-    (START_FUNCTION_CALL, 48),
-    (END_FUNCTION_CALL, 49),
-    (START_FUNCTION_RESPONSE, 50),
-    (END_FUNCTION_RESPONSE, 51),
-    (ESCAPE, 52),
-];
+pub use crate::names::token::{END_FUNCTION_CALL, END_FUNCTION_DECLARATION, END_FUNCTION_RESPONSE, ESCAPE, START_FUNCTION_CALL, START_FUNCTION_DECLARATION, START_FUNCTION_RESPONSE};
 
 /// The chat template fg writes into every GGUF: the same text as `render`, in Jinja, for hosts that
 /// render prompts themselves (tests/template.rs holds the two equal on the whole dataset).

@@ -11,6 +11,7 @@
 
 pub mod functiongemma;
 pub mod json;
+pub mod vocab;
 
 use crate::tools::Tools;
 use anyhow::{bail, Result};
@@ -77,9 +78,7 @@ impl Format {
     }
 }
 
-pub const BOS: &str = "<bos>";
-pub const START_OF_TURN: &str = "<start_of_turn>";
-pub const END_OF_TURN: &str = "<end_of_turn>";
+pub use crate::names::token::{BOS, END_OF_TURN, START_OF_TURN};
 
 /// A tool call: a name and its arguments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

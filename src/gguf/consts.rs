@@ -1,5 +1,5 @@
 //! Every GGUF format fact in one place: magic, versions, value and tensor type ids, block sizes,
-//! llama.cpp file types and the metadata keys `fg` reads or writes.
+//! llama.cpp file types. The metadata keys fg reads or writes are `crate::names::key`'s.
 //! Source: `shared/reference/gguf-spec.md` §1 (container), §1.6 (types), §1.7 (file types).
 
 use std::fmt;
@@ -16,13 +16,6 @@ pub const MAX_TENSOR_NAME: usize = 63;
 pub const MAX_DIMS: usize = 4;
 /// ggml's GGML_QNT_VERSION, written as `general.quantization_version`.
 pub const QUANTIZATION_VERSION: u32 = 2;
-
-pub const KEY_ALIGNMENT: &str = "general.alignment";
-pub const KEY_ARCHITECTURE: &str = "general.architecture";
-pub const KEY_FILE_TYPE: &str = "general.file_type";
-pub const KEY_QUANTIZATION_VERSION: &str = "general.quantization_version";
-/// Keys of split files, which llama.cpp's quantizer drops from its output.
-pub const SPLIT_KEYS: [&str; 3] = ["split.no", "split.count", "split.tensors.count"];
 
 /// A metadata value's type id (`enum gguf_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,5 +1,6 @@
 //! A summary of a GGUF file for people (`fg inspect`) and programs (`fg inspect --json`).
 
+use crate::names::key;
 use super::consts::{self, GgmlType};
 use super::reader::GgufFile;
 use super::value::{Array, Value};
@@ -91,7 +92,7 @@ pub fn to_text(file: &GgufFile) -> String {
     let _ = writeln!(s, "\nmetadata");
     for (k, v) in h.metadata.entries() {
         let mut shown = v.to_string();
-        if k == consts::KEY_FILE_TYPE {
+        if k == key::FILE_TYPE {
             if let Some(id) = v.as_u64() {
                 shown = format!("{id} ({})", consts::file_type_name(id as u32));
             }

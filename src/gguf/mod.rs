@@ -8,7 +8,6 @@ pub mod quant;
 pub mod quantize;
 pub mod reader;
 pub mod value;
-pub mod vocab;
 pub mod writer;
 
 pub use consts::{FileType, GgmlType, ValueType};

@@ -6,6 +6,7 @@
 //! checked, quantized and written at its final offset, then its input pages are released. Peak
 //! memory is therefore a few chunks per thread, never a whole tensor.
 
+use crate::names::key;
 use super::consts::{self, FileType, GgmlType};
 use super::mix::{self, Planned};
 use super::quant;
@@ -39,11 +40,11 @@ pub struct QuantizeReport {
 /// The output metadata: the input's, with llama.cpp's two keys set last and split keys removed.
 pub fn output_metadata(input: &Metadata, ftype: FileType) -> Metadata {
     let mut m = input.clone();
-    for k in consts::SPLIT_KEYS {
+    for k in key::SPLIT {
         m.remove(k);
     }
-    m.set_last(consts::KEY_QUANTIZATION_VERSION, Value::U32(consts::QUANTIZATION_VERSION));
-    m.set_last(consts::KEY_FILE_TYPE, Value::U32(ftype as u32));
+    m.set_last(key::QUANTIZATION_VERSION, Value::U32(consts::QUANTIZATION_VERSION));
+    m.set_last(key::FILE_TYPE, Value::U32(ftype as u32));
     m
 }
 

@@ -5,6 +5,7 @@
 //! there, so a malformed file gets a `ParseError` naming the field and its byte offset, never a
 //! panic and never an allocation larger than the file.
 
+use crate::names::key;
 use super::consts::{self, GgmlType, ValueType};
 use super::value::{Array, Value};
 use anyhow::Context;
@@ -190,13 +191,13 @@ impl Header {
             metadata.push(key, value);
         }
 
-        let alignment = match metadata.get(consts::KEY_ALIGNMENT) {
+        let alignment = match metadata.get(key::ALIGNMENT) {
             None => consts::DEFAULT_ALIGNMENT,
             Some(Value::U32(a)) if a.is_power_of_two() => u64::from(*a),
             Some(v) => {
                 return Err(c.err_at(
                     8,
-                    &format!("metadata[{:?}]", consts::KEY_ALIGNMENT),
+                    &format!("metadata[{:?}]", key::ALIGNMENT),
                     format!("must be a u32 power of two, found {v}"),
                 ))
             }
@@ -298,7 +299,7 @@ impl Header {
     }
 
     pub fn architecture(&self) -> Option<&str> {
-        self.metadata.str(consts::KEY_ARCHITECTURE)
+        self.metadata.str(key::ARCHITECTURE)
     }
 }
 

@@ -6,6 +6,7 @@
 //! renamed into place by `finish`: a killed run never leaves a partial file under the final name,
 //! and dropping an unfinished writer, or an interrupt, removes its temporary file.
 
+use crate::names::key;
 use super::consts::{self, GgmlType};
 use super::reader::{align_up, Metadata};
 use super::value::{encode_str, Value};
@@ -58,10 +59,10 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(metadata: &Metadata, tensors: &[TensorSpec]) -> Result<Layout> {
-        let alignment = match metadata.get(consts::KEY_ALIGNMENT) {
+        let alignment = match metadata.get(key::ALIGNMENT) {
             None => consts::DEFAULT_ALIGNMENT,
             Some(Value::U32(a)) if a.is_power_of_two() => u64::from(*a),
-            Some(v) => bail!("{} must be a u32 power of two, not {v}", consts::KEY_ALIGNMENT),
+            Some(v) => bail!("{} must be a u32 power of two, not {v}", key::ALIGNMENT),
         };
         let mut seen = std::collections::HashSet::new();
         let mut offsets = Vec::with_capacity(tensors.len());

@@ -11,11 +11,10 @@ use super::int_range::int_range;
 use super::json_schema::{int_bounds, member_chain, placeholder, tuple, ArrayShape, Member, Rest};
 use super::regex::{pattern_to_expr, Context};
 use super::{Expr, Grammar};
-use crate::format::functiongemma::SPECIAL_TOKENS;
+use crate::names::token::{self, functiongemma_id};
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-pub const ESCAPE_ID: u32 = 52;
 /// Texts that may not occur inside a free string: those of FunctionGemma's seven tokens in the
 /// base vocabulary (`<unused40>`..`<unused46>`) and in exported ones. Otherwise such a token could
 /// be read as text inside a string by the grammar while the engine reads it as a marker (a stop).
@@ -27,7 +26,7 @@ pub struct FgConverter<'g> {
 
 impl FgConverter<'_> {
     fn esc(&self) -> Expr {
-        Expr::Token(ESCAPE_ID)
+        Expr::Token(token::ESCAPE_ID)
     }
 
     /// Any text without an `<escape>` token text in it (an automaton over the two texts).
@@ -296,5 +295,5 @@ pub fn string_without(g: &mut Grammar, name: &str, words: &[&str]) {
 
 /// Ids of FunctionGemma's control tokens by name.
 pub fn token_id(name: &str) -> u32 {
-    SPECIAL_TOKENS.iter().find(|(n, _)| *n == name).map(|(_, id)| *id).expect("a FunctionGemma token")
+    functiongemma_id(name).expect("a FunctionGemma token")
 }

@@ -1,6 +1,7 @@
 //! Gemma 3 text model configuration, from GGUF metadata or an HF `config.json`.
 
 use crate::gguf::Metadata;
+use crate::names::key;
 use anyhow::{bail, Context, Result};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -40,26 +41,26 @@ impl Config {
 
     /// From a GGUF's `gemma3.*` keys (gguf-spec §5.3 for the defaults llama.cpp applies).
     pub fn from_gguf(m: &Metadata, vocab_size: usize) -> Result<Config> {
-        match m.str("general.architecture") {
+        match m.str(key::ARCHITECTURE) {
             Some("gemma3") => {}
             Some(a) => bail!("the model's architecture is {a:?}; fg trains Gemma 3 (gemma3) models"),
             None => bail!("the GGUF has no general.architecture"),
         }
-        let u = |k: &str| m.u64(&format!("gemma3.{k}")).map(|v| v as usize).with_context(|| format!("gemma3.{k} is missing"));
-        let head_dim = u("attention.key_length")?;
+        let u = |k: &str| m.u64(k).map(|v| v as usize).with_context(|| format!("{k} is missing"));
+        let head_dim = u(key::GEMMA3_KEY_LENGTH)?;
         Ok(Config {
             vocab_size,
-            hidden_size: u("embedding_length")?,
-            intermediate_size: u("feed_forward_length")?,
-            num_layers: u("block_count")?,
-            num_heads: u("attention.head_count")?,
-            num_kv_heads: u("attention.head_count_kv")?,
+            hidden_size: u(key::GEMMA3_EMBEDDING_LENGTH)?,
+            intermediate_size: u(key::GEMMA3_FEED_FORWARD_LENGTH)?,
+            num_layers: u(key::GEMMA3_BLOCK_COUNT)?,
+            num_heads: u(key::GEMMA3_HEAD_COUNT)?,
+            num_kv_heads: u(key::GEMMA3_HEAD_COUNT_KV)?,
             head_dim,
-            rms_norm_eps: m.f32("gemma3.attention.layer_norm_rms_epsilon").unwrap_or(1e-6) as f64,
-            rope_theta: m.f32("gemma3.rope.freq_base").unwrap_or(1e6) as f64,
-            rope_local_theta: m.f32("gemma3.rope.freq_base_swa").unwrap_or(1e4) as f64,
-            sliding_window: m.u64("gemma3.attention.sliding_window").unwrap_or(512) as usize,
-            sliding_window_pattern: m.u64("gemma3.attention.sliding_window_pattern").unwrap_or(6) as usize,
+            rms_norm_eps: m.f32(key::GEMMA3_RMS_EPSILON).unwrap_or(1e-6) as f64,
+            rope_theta: m.f32(key::GEMMA3_ROPE_FREQ_BASE).unwrap_or(1e6) as f64,
+            rope_local_theta: m.f32(key::GEMMA3_ROPE_FREQ_BASE_SWA).unwrap_or(1e4) as f64,
+            sliding_window: m.u64(key::GEMMA3_SLIDING_WINDOW).unwrap_or(512) as usize,
+            sliding_window_pattern: m.u64(key::GEMMA3_SLIDING_WINDOW_PATTERN).unwrap_or(6) as usize,
             query_scale: 1.0 / (head_dim as f64).sqrt(),
         })
     }

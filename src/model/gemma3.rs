@@ -11,12 +11,13 @@
 use super::config::Config;
 use super::lora::{init_lora, FlatParams, Fused, Linear, Lora, LoraConfig};
 use super::weights::Weights;
+use crate::names::token;
 use anyhow::Result;
 use tch::{Device, Kind, Tensor};
 
 /// FunctionGemma's seven token rows of the tied embedding (ids 46..52), trainable.
-pub const SPECIAL_FIRST: i64 = 46;
-pub const SPECIAL_COUNT: i64 = 7;
+pub const SPECIAL_FIRST: i64 = token::FIRST_FUNCTIONGEMMA_ID as i64;
+pub const SPECIAL_COUNT: i64 = token::FUNCTIONGEMMA_COUNT as i64;
 
 /// RMSNorm over the last dimension (libtorch's fused kernel; f32 arithmetic inside).
 fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> Tensor {

@@ -6,9 +6,6 @@
 use std::cell::RefCell;
 use tch::{Device, Kind, Tensor};
 
-/// The projections LoRA can adapt, by GGUF name.
-pub const TARGETS: [&str; 7] = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
-
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoraConfig {
     pub rank: i64,
@@ -18,6 +15,12 @@ pub struct LoraConfig {
 }
 
 impl LoraConfig {
+    /// LoRA on all seven projections of every layer.
+    pub fn every_projection(rank: i64, alpha: f64, dropout: f64) -> LoraConfig {
+        let targets = crate::names::Proj::ALL.iter().map(|p| p.gguf().to_string()).collect();
+        LoraConfig { rank, alpha, dropout, targets }
+    }
+
     pub fn scale(&self) -> f64 {
         self.alpha / self.rank as f64
     }

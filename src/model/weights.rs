@@ -4,6 +4,7 @@
 
 use super::config::Config;
 use crate::gguf::{quant, GgufFile};
+use crate::names::{Proj, LAYER_NORMS};
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -90,22 +91,8 @@ pub fn hf_to_gguf_name(hf: &str) -> Option<String> {
     let rest = name.strip_prefix("model.layers.")?;
     let (layer, rest) = rest.split_once('.')?;
     let n: usize = layer.parse().ok()?;
-    let short = match rest {
-        "input_layernorm.weight" => "attn_norm",
-        "self_attn.q_proj.weight" => "attn_q",
-        "self_attn.k_proj.weight" => "attn_k",
-        "self_attn.v_proj.weight" => "attn_v",
-        "self_attn.o_proj.weight" => "attn_output",
-        "self_attn.q_norm.weight" => "attn_q_norm",
-        "self_attn.k_norm.weight" => "attn_k_norm",
-        "post_attention_layernorm.weight" => "post_attention_norm",
-        "pre_feedforward_layernorm.weight" => "ffn_norm",
-        "post_feedforward_layernorm.weight" => "post_ffw_norm",
-        "mlp.gate_proj.weight" => "ffn_gate",
-        "mlp.up_proj.weight" => "ffn_up",
-        "mlp.down_proj.weight" => "ffn_down",
-        _ => return None,
-    };
+    let module = rest.strip_suffix(".weight")?;
+    let short = Proj::from_hf_module(module).map(Proj::gguf).or_else(|| LAYER_NORMS.iter().find(|(_, hf)| *hf == module).map(|(g, _)| *g))?;
     Some(format!("blk.{n}.{short}.weight"))
 }
 
@@ -113,15 +100,6 @@ pub fn hf_to_gguf_name(hf: &str) -> Option<String> {
 pub fn gguf_to_hf_module(gguf: &str) -> Option<String> {
     let rest = gguf.strip_prefix("blk.")?;
     let (layer, rest) = rest.split_once('.')?;
-    let module = match rest.strip_suffix(".weight")? {
-        "attn_q" => "self_attn.q_proj",
-        "attn_k" => "self_attn.k_proj",
-        "attn_v" => "self_attn.v_proj",
-        "attn_output" => "self_attn.o_proj",
-        "ffn_gate" => "mlp.gate_proj",
-        "ffn_up" => "mlp.up_proj",
-        "ffn_down" => "mlp.down_proj",
-        _ => return None,
-    };
+    let module = Proj::from_gguf(rest.strip_suffix(".weight")?)?.hf_module();
     Some(format!("model.layers.{layer}.{module}"))
 }

@@ -9,9 +9,9 @@
 
 pub mod openai;
 
-use crate::agent::engine::{Engine, EngineConfig, Forcer, GenerateOptions, Sampling, Session};
+use crate::llama::{Engine, EngineConfig, Forcer, GenerateOptions, Sampling, Session};
 use crate::agent::forcing::FunctionGemmaForcer;
-use crate::format::{functiongemma, Format};
+use crate::format::Format;
 use crate::tools::Tools;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
@@ -248,8 +248,8 @@ impl Worker {
             _ => None,
         };
         let closers = crate::agent::run::closers(self.engine, format);
-        let call_start = functiongemma::SPECIAL_TOKENS[2].1 as i32;
-        let response_start = functiongemma::SPECIAL_TOKENS[4].1 as i32;
+        let call_start = crate::names::token::START_FUNCTION_CALL_ID as i32;
+        let response_start = crate::names::token::START_FUNCTION_RESPONSE_ID as i32;
         let engine = self.engine;
         let max_answer_tokens = self.max_answer_tokens;
         // A prompt the context cannot hold is the request's fault (400), found before any work.
@@ -342,7 +342,7 @@ fn new_id(prefix: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let h = crate::tools::fnv1a(format!("{t}|{n}|{}", std::process::id()).as_bytes());
+    let h = crate::hash::fnv1a(format!("{t}|{n}|{}", std::process::id()).as_bytes());
     format!("{prefix}{h:016x}")
 }
 
