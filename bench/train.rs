@@ -11,6 +11,7 @@
 
 use fg::model::gemma3::Model;
 use fg::model::lora::LoraConfig;
+use fg::model::Mode;
 use fg::model::weights::Weights;
 use fg::train::data::{collate, Batch};
 use fg::train::forward_backward;
@@ -60,8 +61,8 @@ fn main() -> anyhow::Result<()> {
         let examples = fg::train::random_batch(8, 1024, 64, 7);
         let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
         for _ in 0..3 {
-            model.begin(true);
-            let (h, _) = model.forward(&batch.ids, 0, None, true, false);
+            model.begin(Mode::Train);
+            let h = model.forward(&batch.ids, 0, None, Mode::Train)?;
             let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
             opt.backward(&model.params, &(loss / batch.labels as f64), false);
             opt.step(&model.params, 1e-4);
@@ -79,14 +80,14 @@ fn main() -> anyhow::Result<()> {
             t.elapsed().as_secs_f64() * 1e3 / 5.0
         };
         let fwd = time(&mut || tch::no_grad(|| {
-            model.begin(false);
-            let _ = model.forward(&batch.ids, 0, None, false, false);
+            model.begin(Mode::Infer);
+            let _ = model.forward(&batch.ids, 0, None, Mode::Infer).expect("a forward pass");
         }));
         let mut enqueue = 0.0;
         let fwd_bwd = time(&mut || {
             let t = Instant::now();
-            model.begin(true);
-            let (h, _) = model.forward(&batch.ids, 0, None, true, false);
+            model.begin(Mode::Train);
+            let h = model.forward(&batch.ids, 0, None, Mode::Train).expect("a forward pass");
             let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
             opt.backward(&model.params, &(loss / batch.labels as f64), false);
             enqueue = t.elapsed().as_secs_f64() * 1e3;
@@ -129,8 +130,8 @@ fn main() -> anyhow::Result<()> {
         for cudnn in [false, true] {
             tch::Cuda::set_user_enabled_cudnn(cudnn);
             let step = time(&mut || {
-                model.begin(true);
-                let (h, _) = model.forward(&batch.ids, 0, None, true, false);
+                model.begin(Mode::Train);
+                let h = model.forward(&batch.ids, 0, None, Mode::Train).expect("a forward pass");
                 let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
                 opt.backward(&model.params, &(loss / batch.labels as f64), false);
             });
@@ -146,7 +147,7 @@ fn main() -> anyhow::Result<()> {
         let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
         let (no_prefix, inv_labelled) = step_inputs(&batch, device);
         let mut step = || {
-            let _ = forward_backward(&model, &mut opt, &no_prefix, std::slice::from_ref(&batch), &inv_labelled);
+            let _ = forward_backward(&model, &mut opt, &no_prefix, std::slice::from_ref(&batch), &inv_labelled).expect("a training step");
             opt.step(&model.params, 1e-4);
         };
         for _ in 0..3 {
@@ -174,13 +175,13 @@ fn main() -> anyhow::Result<()> {
         let (no_prefix, inv_labelled) = step_inputs(&batch, device);
         let fwd_bwd = |opt: &mut AdamW| forward_backward(&model, opt, &no_prefix, std::slice::from_ref(&batch), &inv_labelled);
         for _ in 0..3 {
-            let _ = fwd_bwd(&mut opt);
+            let _ = fwd_bwd(&mut opt)?;
             opt.step(&model.params, 2e-4);
         }
         let graph = if graphs {
             let (g, loss) = fg::torch_cuda::Graph::capture(None, || fwd_bwd(&mut opt))?;
             opt.zero_grad();
-            Some((g, loss))
+            Some((g, loss?))
         } else {
             None
         };
@@ -190,7 +191,7 @@ fn main() -> anyhow::Result<()> {
                     g.replay()?;
                     loss.shallow_clone()
                 }
-                None => fwd_bwd(&mut opt),
+                None => fwd_bwd(&mut opt)?,
             };
             opt.step(&model.params, 2e-4);
             Ok(loss)
@@ -286,21 +287,19 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         println!("flash attention, {t} queries after a prefix of {p}, window {window}: random max diff {random:.1e}, gradient {grad:.1e} of norm, geometry max diff {geometry:.1e}");
         anyhow::ensure!(geometry < 2e-3 && random < 3e-2 && grad < 3e-2, "flash attention disagrees with the reference");
     }
-    let mut run = |flash: bool, prefix_len: usize| -> (Tensor, Tensor) {
+    let mut run = |flash: bool, prefix_len: usize| -> anyhow::Result<(Tensor, Tensor)> {
         model.flash = flash;
         let examples = fg::train::random_batch(2, 900, 64, 11);
         let batch = collate(&examples, &[0, 1], device);
-        model.begin(true);
-        let prefix = (prefix_len > 0).then(|| {
-            let ids = Tensor::arange_start(100, 100 + prefix_len as i64, (Kind::Int64, device)).view([1, -1]);
-            model.prefix(&ids, true)
-        });
-        let (h, _) = model.forward(&batch.ids, prefix_len as i64, prefix.as_ref(), true, false);
+        model.begin(Mode::Train);
+        let ids = Tensor::arange_start(100, 100 + prefix_len as i64, (Kind::Int64, device)).view([1, -1]);
+        let prefix = if prefix_len > 0 { Some(model.prefix(&ids, Mode::Train)?) } else { None };
+        let h = model.forward(&batch.ids, prefix_len as i64, prefix.as_ref(), Mode::Train)?;
         let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
         let g = Tensor::run_backward(&[loss], &[model.params.work()], false, false).remove(0);
-        (h.detach().to_kind(Kind::Float), g.to_kind(Kind::Float))
+        Ok((h.detach().to_kind(Kind::Float), g.to_kind(Kind::Float)))
     };
-    let results: Vec<_> = [0usize, 300].iter().map(|&p| (p, run(true, p), run(false, p))).collect();
+    let results: Vec<_> = [0usize, 300].iter().map(|&p| Ok((p, run(true, p)?, run(false, p)?))).collect::<anyhow::Result<_>>()?;
     model.flash = true;
     // The same in f32 (masked attention; flash needs bf16), as the reference for both.
     let lora = model.lora.clone();
@@ -309,9 +308,10 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
     for (p, (hf, gf), (hs, gs)) in results {
         let examples = fg::train::random_batch(2, 900, 64, 11);
         let batch = collate(&examples, &[0, 1], device);
-        exact.begin(true);
-        let prefix = (p > 0).then(|| exact.prefix(&Tensor::arange_start(100, 100 + p as i64, (Kind::Int64, device)).view([1, -1]), true));
-        let (h, _) = exact.forward(&batch.ids, p as i64, prefix.as_ref(), true, false);
+        exact.begin(Mode::Train);
+        let ids = Tensor::arange_start(100, 100 + p as i64, (Kind::Int64, device)).view([1, -1]);
+        let prefix = if p > 0 { Some(exact.prefix(&ids, Mode::Train)?) } else { None };
+        let h = exact.forward(&batch.ids, p as i64, prefix.as_ref(), Mode::Train)?;
         let (loss, _) = exact.loss(&h, &batch.at, &batch.targets);
         let g = Tensor::run_backward(&[loss], &[exact.params.work()], false, false).remove(0);
         let h = h.detach();

@@ -16,7 +16,7 @@ use crate::gguf::writer::{write_file, GgufWriter, TensorSpec};
 use crate::gguf::{mix, quant, FileType, GgmlType, GgufFile, Metadata, Value};
 use crate::model::gemma3::{SPECIAL_COUNT, SPECIAL_FIRST};
 use crate::names::{key, Proj};
-use crate::model::lora::LoraConfig;
+use crate::model::lora::{merged, LoraConfig};
 use crate::model::weights::gguf_to_hf_module;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -268,10 +268,8 @@ pub fn export_merged(base_path: &Path, adapter: &Adapter, ftype: FileType, out: 
     let value_of = |i: usize| -> Result<Option<Vec<f32>>> {
         let t = &base.header.tensors[i];
         if let Some((a, b)) = pairs.get(&t.name) {
-            let w = dequantized(&base, i);
-            let delta = (b.matmul(a) * scale).flatten(0, -1);
-            let delta: Vec<f32> = Vec::<f32>::try_from(delta)?;
-            return Ok(Some(w.iter().zip(&delta).map(|(x, d)| x + d).collect()));
+            let w = Tensor::from_slice(&dequantized(&base, i)).view([b.size()[0], a.size()[1]]);
+            return Ok(Some(Vec::<f32>::try_from(merged(&w, a, b, scale).flatten(0, -1))?));
         }
         if t.name == "token_embd.weight" {
             if let Some(rows) = adapter.special_rows() {

@@ -9,9 +9,11 @@
 //! norms, softmax and the loss in f32.
 
 use super::config::Config;
-use super::lora::{init_lora, FlatParams, Fused, Linear, Lora, LoraConfig};
+use super::Mode;
+use super::lora::{init_lora, Fused, Linear, Lora, LoraConfig};
+use crate::train::params::FlatParams;
 use super::weights::Weights;
-use crate::names::token;
+use crate::names::{token, Proj};
 use anyhow::Result;
 use tch::{Device, Kind, Tensor};
 
@@ -110,6 +112,60 @@ fn band_mask(t: i64, w: i64, kv: i64, rep: i64, device: Device) -> Tensor {
     blocks.unsqueeze(1).expand([nb, rep, w, 2 * w], false).reshape([1, 1, nb * rep * w, 2 * w]).view([1, nb, rep * w, 2 * w]).repeat([1, kv, 1, 1])
 }
 
+/// What every layer of one forward pass shares.
+struct Pass<'a> {
+    params: &'a FlatParams,
+    mode: Mode,
+    /// `Model::separate_outputs`.
+    separate: bool,
+    batch: i64,
+    len: i64,
+    /// Length of the shared prefix the keys and values start with.
+    prefix_len: i64,
+    /// RoPE tables for global and sliding layers.
+    ropes: [(Tensor, Tensor); 2],
+    /// How global and sliding layers see their keys; None: flash attention, which windows itself.
+    seeing: Option<[Seeing; 2]>,
+    window: i64,
+}
+
+/// Builds layers from base weights: frozen tensors moved to the model's device and precision, and a
+/// LoRA for each targeted projection, its A and B numbered in the flat parameters as they are made
+/// (all A's first, then all B's, so that B of LoRA n sits at `loras + n`).
+struct Builder<'a> {
+    w: &'a mut Weights,
+    device: Device,
+    kind: Kind,
+    lora: Option<&'a LoraConfig>,
+    /// How many LoRAs the model has in all.
+    loras: usize,
+    a: Vec<(String, Tensor, f64)>,
+    b: Vec<(String, Tensor, f64)>,
+}
+
+impl Builder<'_> {
+    fn frozen(&mut self, name: &str) -> Result<Tensor> {
+        Ok(self.w.take(name)?.to_device(self.device).to_kind(self.kind).set_requires_grad(false))
+    }
+
+    fn linear(&mut self, layer: usize, proj: Proj) -> Result<Linear> {
+        let name = format!("blk.{layer}.{}.weight", proj.gguf());
+        let w = self.w.take(&name)?;
+        let (out, inp) = (w.size()[0], w.size()[1]);
+        let lora = match self.lora.filter(|c| c.targets.iter().any(|t| t == proj.gguf())) {
+            Some(c) => {
+                let (a, b) = init_lora(inp, out, c.rank, self.device);
+                let n = self.a.len();
+                self.a.push((format!("{name}.lora_a"), a, 1.0));
+                self.b.push((format!("{name}.lora_b"), b, c.scale()));
+                Some(Lora { a: n, b: self.loras + n, scale: c.scale(), dropout: c.dropout })
+            }
+            None => None,
+        };
+        Ok(Linear { w: w.to_device(self.device).to_kind(self.kind).set_requires_grad(false), lora })
+    }
+}
+
 struct Attention {
     q: Linear,
     k: Linear,
@@ -123,15 +179,38 @@ struct Attention {
     n_kv: i64,
     head_dim: i64,
     scale: f64,
+    eps: f64,
     sliding: bool,
 }
 
 impl Attention {
+    fn new(cfg: &Config, i: usize, b: &mut Builder) -> Result<Attention> {
+        let (q_norm, k_norm) = (b.frozen(&format!("blk.{i}.attn_q_norm.weight"))?, b.frozen(&format!("blk.{i}.attn_k_norm.weight"))?);
+        let (mut q, mut k, mut v) = (b.linear(i, Proj::Q)?, b.linear(i, Proj::K)?, b.linear(i, Proj::V)?);
+        let o = b.linear(i, Proj::Output)?;
+        let qkv = Fused::new(&mut [&mut q, &mut k, &mut v]);
+        Ok(Attention {
+            q,
+            k,
+            v,
+            qkv,
+            o,
+            q_norm,
+            k_norm,
+            n_heads: cfg.num_heads as i64,
+            n_kv: cfg.num_kv_heads as i64,
+            head_dim: cfg.head_dim as i64,
+            scale: cfg.query_scale,
+            eps: cfg.rms_norm_eps,
+            sliding: cfg.is_sliding(i),
+        })
+    }
+
     /// q [B, T, heads·D], k and v [B, T, kv_heads·D].
-    fn project(&self, h: &Tensor, p: &FlatParams, train: bool, separate: bool) -> (Tensor, Tensor, Tensor) {
+    fn project(&self, h: &Tensor, p: &FlatParams, mode: Mode, separate: bool) -> (Tensor, Tensor, Tensor) {
         match &self.qkv {
             Some(f) if separate => {
-                let mut parts = f.forward_each(h, p, train);
+                let mut parts = f.forward_each(h, p, mode);
                 let v = parts.pop().unwrap();
                 let k = parts.pop().unwrap();
                 (parts.pop().unwrap(), k, v)
@@ -139,13 +218,40 @@ impl Attention {
             Some(f) => {
                 // One split, not three narrows: its backward is one concatenation, where
                 // narrows' would fill three zero tensors and add them.
-                let mut parts = f.forward(h, p, train).split_with_sizes(f.widths.as_slice(), 2);
+                let mut parts = f.forward(h, p, mode).split_with_sizes(f.widths.as_slice(), 2);
                 let v = parts.pop().unwrap();
                 let k = parts.pop().unwrap();
                 (parts.pop().unwrap(), k, v)
             }
-            None => (self.q.forward(h, p, train), self.k.forward(h, p, train), self.v.forward(h, p, train)),
+            None => (self.q.forward(h, p, mode), self.k.forward(h, p, mode), self.v.forward(h, p, mode)),
         }
+    }
+
+    /// Attention over `h` (normed, [B, T, hidden]) after the prefix's keys and values `past`:
+    /// the output projection's result, and this pass's keys and values ([B, T, kv_heads, D]).
+    fn forward(&self, h: &Tensor, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, (Tensor, Tensor))> {
+        let (b, t) = (s.batch, s.len);
+        let (q, k, v) = self.project(h, s.params, s.mode, s.separate);
+        let rope = &s.ropes[usize::from(self.sliding)];
+        // [B, T, heads, D] throughout: the layout flash attention reads, with no transposes.
+        let q = rotate(&rms_norm(&q.view([b, t, self.n_heads, self.head_dim]), &self.q_norm, self.eps), rope);
+        let k = rotate(&rms_norm(&k.view([b, t, self.n_kv, self.head_dim]), &self.k_norm, self.eps), rope);
+        let v = v.view([b, t, self.n_kv, self.head_dim]);
+        let (k_all, v_all) = match past {
+            Some((pk, pv)) => {
+                let shape = [b, s.prefix_len, self.n_kv, self.head_dim];
+                (Tensor::cat(&[&pk.expand(shape, false), &k], 1), Tensor::cat(&[&pv.expand(shape, false), &v], 1))
+            }
+            None => (k.shallow_clone(), v.shallow_clone()),
+        };
+        let o = match &s.seeing {
+            Some(seeing) => attend(&q.transpose(1, 2), &k_all.transpose(1, 2), &v_all.transpose(1, 2), &seeing[usize::from(self.sliding)], self.scale),
+            None => {
+                let window = if self.sliding { s.window } else { 0 };
+                crate::torch_cuda::flash_attention(&q, &k_all, &v_all, self.scale, window)?.reshape([b, t, self.n_heads * self.head_dim])
+            }
+        };
+        Ok((self.o.forward(&o, s.params, s.mode), (k, v)))
     }
 }
 
@@ -158,31 +264,59 @@ struct Mlp {
 }
 
 impl Mlp {
-    fn forward(&self, x: &Tensor, p: &FlatParams, train: bool, separate: bool) -> Tensor {
+    fn new(i: usize, b: &mut Builder) -> Result<Mlp> {
+        let (mut gate, mut up, down) = (b.linear(i, Proj::Gate)?, b.linear(i, Proj::Up)?, b.linear(i, Proj::Down)?);
+        let gate_up = Fused::new(&mut [&mut gate, &mut up]);
+        Ok(Mlp { gate, up, gate_up, down })
+    }
+
+    fn forward(&self, x: &Tensor, p: &FlatParams, mode: Mode, separate: bool) -> Tensor {
         let (g, u) = match &self.gate_up {
             Some(f) if separate => {
-                let mut parts = f.forward_each(x, p, train);
+                let mut parts = f.forward_each(x, p, mode);
                 let u = parts.pop().unwrap();
                 (parts.pop().unwrap(), u)
             }
             Some(f) => {
-                let mut parts = f.forward(x, p, train).split_with_sizes(f.widths.as_slice(), 2);
+                let mut parts = f.forward(x, p, mode).split_with_sizes(f.widths.as_slice(), 2);
                 let u = parts.pop().unwrap();
                 (parts.pop().unwrap(), u)
             }
-            None => (self.gate.forward(x, p, train), self.up.forward(x, p, train)),
+            None => (self.gate.forward(x, p, mode), self.up.forward(x, p, mode)),
         };
-        self.down.forward(&(g.gelu("tanh") * u), p, train)
+        self.down.forward(&(g.gelu("tanh") * u), p, mode)
     }
 }
 
-struct Layer {
+/// One Gemma 3 decoder layer: norm → attention → norm → add, norm → MLP → norm → add.
+struct DecoderLayer {
     attn_norm: Tensor,
     attn: Attention,
     post_attn_norm: Tensor,
     ffn_norm: Tensor,
     mlp: Mlp,
     post_ffw_norm: Tensor,
+    eps: f64,
+}
+
+impl DecoderLayer {
+    fn new(cfg: &Config, i: usize, b: &mut Builder) -> Result<DecoderLayer> {
+        let attn_norm = b.frozen(&format!("blk.{i}.attn_norm.weight"))?;
+        let post_attn_norm = b.frozen(&format!("blk.{i}.post_attention_norm.weight"))?;
+        let ffn_norm = b.frozen(&format!("blk.{i}.ffn_norm.weight"))?;
+        let post_ffw_norm = b.frozen(&format!("blk.{i}.post_ffw_norm.weight"))?;
+        let attn = Attention::new(cfg, i, b)?;
+        let mlp = Mlp::new(i, b)?;
+        Ok(DecoderLayer { attn_norm, attn, post_attn_norm, ffn_norm, mlp, post_ffw_norm, eps: cfg.rms_norm_eps })
+    }
+
+    /// x [B, T, hidden] → the layer's output, and its keys and values.
+    fn forward(&self, x: &Tensor, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, (Tensor, Tensor))> {
+        let (o, kv) = self.attn.forward(&rms_norm(x, &self.attn_norm, self.eps), past, s)?;
+        let x = x + rms_norm(&o, &self.post_attn_norm, self.eps);
+        let m = self.mlp.forward(&rms_norm(&x, &self.ffn_norm, self.eps), s.params, s.mode, s.separate);
+        Ok((x + rms_norm(&m, &self.post_ffw_norm, self.eps), kv))
+    }
 }
 
 /// Keys and values of a shared prefix, per layer ([1, P, kv_heads, head_dim] each).
@@ -201,7 +335,7 @@ pub struct Model {
     special_idx: Option<usize>,
     /// The base's rows 46..52 (used when they are not trained).
     special_base: Tensor,
-    layers: Vec<Layer>,
+    layers: Vec<DecoderLayer>,
     norm: Tensor,
     rope_local: Rotary,
     rope_global: Rotary,
@@ -218,85 +352,27 @@ pub struct Model {
     pub separate_outputs: bool,
 }
 
-
 impl Model {
     /// Builds the model from base weights, moving them to `device` in `kind`, with LoRA on the
     /// `lora` targets and the special-token rows trainable when `train_special`.
     pub fn new(mut w: Weights, device: Device, kind: Kind, lora: Option<LoraConfig>, train_special: bool, max_pos: usize) -> Result<Model> {
         let cfg = w.config.clone();
-        let frozen = |t: Tensor| t.to_device(device).to_kind(kind).set_requires_grad(false);
         let embed_f = w.take("token_embd.weight")?;
         let special_base = embed_f.narrow(0, SPECIAL_FIRST, SPECIAL_COUNT).to_device(device).to_kind(Kind::Float).copy();
-        let embed = frozen(embed_f);
+        let embed = embed_f.to_device(device).to_kind(kind).set_requires_grad(false);
+        let per_layer = lora.as_ref().map_or(0, |c| Proj::ALL.iter().filter(|p| c.targets.iter().any(|t| t == p.gguf())).count());
+        let mut b = Builder { w: &mut w, device, kind, lora: lora.as_ref(), loras: cfg.num_layers * per_layer, a: Vec::new(), b: Vec::new() };
+        let layers = (0..cfg.num_layers).map(|i| DecoderLayer::new(&cfg, i, &mut b)).collect::<Result<Vec<_>>>()?;
+        let norm = b.frozen("output_norm.weight")?;
         // Trainable tensors, laid out A's first, then B's (scaled by alpha/rank), then the rows.
-        let mut a_list: Vec<(String, Tensor, f64)> = Vec::new();
-        let mut b_list: Vec<(String, Tensor, f64)> = Vec::new();
-        let mut layers = Vec::with_capacity(cfg.num_layers);
-        for i in 0..cfg.num_layers {
-            let q_norm = frozen(w.take(&format!("blk.{i}.attn_q_norm.weight"))?);
-            let k_norm = frozen(w.take(&format!("blk.{i}.attn_k_norm.weight"))?);
-            let attn_norm = frozen(w.take(&format!("blk.{i}.attn_norm.weight"))?);
-            let post_attn_norm = frozen(w.take(&format!("blk.{i}.post_attention_norm.weight"))?);
-            let ffn_norm = frozen(w.take(&format!("blk.{i}.ffn_norm.weight"))?);
-            let post_ffw_norm = frozen(w.take(&format!("blk.{i}.post_ffw_norm.weight"))?);
-            let mut lin = |short: &'static str| -> Result<Linear> {
-                let wt = w.take(&format!("blk.{i}.{short}.weight"))?;
-                let (out, inp) = (wt.size()[0], wt.size()[1]);
-                let l = match lora.as_ref().filter(|c| c.targets.iter().any(|t| t == short)) {
-                    Some(c) => {
-                        let (a, b) = init_lora(inp, out, c.rank, device);
-                        let n = a_list.len();
-                        a_list.push((format!("blk.{i}.{short}.weight.lora_a"), a, 1.0));
-                        b_list.push((format!("blk.{i}.{short}.weight.lora_b"), b, c.scale()));
-                        Some(Lora { a: n, b: usize::MAX, scale: c.scale(), dropout: c.dropout })
-                    }
-                    None => None,
-                };
-                Ok(Linear { w: frozen(wt), lora: l })
-            };
-            let (q, k, v) = (lin("attn_q")?, lin("attn_k")?, lin("attn_v")?);
-            let o = lin("attn_output")?;
-            let (gate, up, down) = (lin("ffn_gate")?, lin("ffn_up")?, lin("ffn_down")?);
-            let attn = Attention {
-                qkv: None,
-                q,
-                k,
-                v,
-                o,
-                q_norm,
-                k_norm,
-                n_heads: cfg.num_heads as i64,
-                n_kv: cfg.num_kv_heads as i64,
-                head_dim: cfg.head_dim as i64,
-                scale: cfg.query_scale,
-                sliding: cfg.is_sliding(i),
-            };
-            let mlp = Mlp { gate, up, gate_up: None, down };
-            layers.push(Layer { attn_norm, attn, post_attn_norm, ffn_norm, mlp, post_ffw_norm });
-        }
-        let n_a = a_list.len();
-        // B of LoRA number n sits at n_a + n.
-        for l in layers.iter_mut() {
-            for lin in [&mut l.attn.q, &mut l.attn.k, &mut l.attn.v, &mut l.attn.o, &mut l.mlp.gate, &mut l.mlp.up, &mut l.mlp.down] {
-                if let Some(lo) = lin.lora.as_mut() {
-                    lo.b = n_a + lo.a;
-                }
-            }
-        }
-        // Fused only now: B indices are final.
-        for l in layers.iter_mut() {
-            l.attn.qkv = Fused::new(&mut [&mut l.attn.q, &mut l.attn.k, &mut l.attn.v]);
-            l.mlp.gate_up = Fused::new(&mut [&mut l.mlp.gate, &mut l.mlp.up]);
-        }
-        let mut named = a_list;
-        named.extend(b_list);
+        let mut named = std::mem::take(&mut b.a);
+        named.append(&mut b.b);
         let special_idx = train_special.then(|| {
             named.push(("token_embd.special_rows".into(), special_base.copy(), 1.0));
             named.len() - 1
         });
         let params = FlatParams::with_factors(named, device);
         params.begin(kind, false);
-        let norm = frozen(w.take("output_norm.weight")?);
         Ok(Model {
             rope_local: Rotary::new(cfg.rope_local_theta, cfg.head_dim, max_pos, device),
             rope_global: Rotary::new(cfg.rope_theta, cfg.head_dim, max_pos, device),
@@ -323,20 +399,9 @@ impl Model {
         }
     }
 
-    /// Starts a step: the working copy of the trainable tensors (tracked when `train`).
-    pub fn begin(&self, train: bool) {
-        self.params.begin(self.kind, train);
-    }
-
-    /// Every projection with its GGUF name, for merging and export.
-    pub fn linears(&self) -> Vec<(String, &Linear)> {
-        let mut out = Vec::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            for (name, lin) in [("attn_q", &l.attn.q), ("attn_k", &l.attn.k), ("attn_v", &l.attn.v), ("attn_output", &l.attn.o), ("ffn_gate", &l.mlp.gate), ("ffn_up", &l.mlp.up), ("ffn_down", &l.mlp.down)] {
-                out.push((format!("blk.{i}.{name}.weight"), lin));
-            }
-        }
-        out
+    /// Starts a step: the working copy of the trainable tensors (tracked when training).
+    pub fn begin(&self, mode: Mode) {
+        self.params.begin(self.kind, mode == Mode::Train);
     }
 
     /// Embeddings of `ids` ([B, T] i64), scaled by sqrt(hidden), rows 46..52 from `special()`.
@@ -351,51 +416,44 @@ impl Model {
         x.where_self(&is_special.logical_not(), &sp) * (self.cfg.hidden_size as f64).sqrt()
     }
 
-    /// Hidden states after the final norm are not computed here: `head` does it for the positions
-    /// that need logits. ids: [B, T], right-padded (a real token never sees padding: it comes
-    /// later); positions start at `pos0` (after `prefix`, when given). Returns [B, T, hidden] and,
-    /// when `keep_kv`, each layer's keys and values.
-    pub fn forward(&self, ids: &Tensor, pos0: i64, prefix: Option<&Prefix>, train: bool, keep_kv: bool) -> (Tensor, Vec<(Tensor, Tensor)>) {
-        let (b, t) = (ids.size()[0], ids.size()[1]);
-        let p = prefix.map_or(0, |p| p.len);
+    /// Hidden states [B, T, hidden] before the final norm (`head` applies it where logits are
+    /// needed). ids: [B, T], right-padded (a real token never sees padding: it comes later);
+    /// positions start at `pos0` (after `prefix`, when given).
+    pub fn forward(&self, ids: &Tensor, pos0: i64, prefix: Option<&Prefix>, mode: Mode) -> Result<Tensor> {
+        Ok(self.run(ids, pos0, prefix, mode, false)?.0)
+    }
+
+    /// The shared prefix's keys and values ([1, P] ids), with gradients when training.
+    pub fn prefix(&self, ids: &Tensor, mode: Mode) -> Result<Prefix> {
+        let (_, kv) = self.run(ids, 0, None, mode, true)?;
+        Ok(Prefix { kv, len: ids.size()[1] })
+    }
+
+    /// The layers in order over the embeddings; each layer's keys and values kept when `keep_kv`.
+    fn run(&self, ids: &Tensor, pos0: i64, prefix: Option<&Prefix>, mode: Mode, keep_kv: bool) -> Result<(Tensor, Vec<(Tensor, Tensor)>)> {
+        let (batch, len) = (ids.size()[0], ids.size()[1]);
+        let prefix_len = prefix.map_or(0, |p| p.len);
+        let pass = Pass {
+            params: &self.params,
+            mode,
+            separate: self.separate_outputs,
+            batch,
+            len,
+            prefix_len,
+            ropes: [self.rope_global.at(pos0, len, self.kind), self.rope_local.at(pos0, len, self.kind)],
+            seeing: (!self.flash).then(|| [self.seeing(len, pos0, prefix_len, false), self.seeing(len, pos0, prefix_len, true)]),
+            window: self.cfg.sliding_window as i64,
+        };
         let mut x = self.embed(ids);
-        let seeing = (!self.flash).then(|| [self.seeing(t, pos0, p, false), self.seeing(t, pos0, p, true)]);
-        let ropes = [self.rope_global.at(pos0, t, self.kind), self.rope_local.at(pos0, t, self.kind)];
-        let eps = self.cfg.rms_norm_eps;
         let mut kvs = Vec::new();
-        for (li, l) in self.layers.iter().enumerate() {
-            let a = &l.attn;
-            let (q, k, v) = a.project(&rms_norm(&x, &l.attn_norm, eps), &self.params, train, self.separate_outputs);
-            let rope = &ropes[usize::from(a.sliding)];
-            // [B, T, heads, D] throughout: the layout flash attention reads, with no transposes.
-            let q = rotate(&rms_norm(&q.view([b, t, a.n_heads, a.head_dim]), &a.q_norm, eps), rope);
-            let k = rotate(&rms_norm(&k.view([b, t, a.n_kv, a.head_dim]), &a.k_norm, eps), rope);
-            let v = v.view([b, t, a.n_kv, a.head_dim]);
-            let (k_all, v_all) = match prefix {
-                Some(pre) => {
-                    let (pk, pv) = &pre.kv[li];
-                    let shape = [b, p, a.n_kv, a.head_dim];
-                    (Tensor::cat(&[&pk.expand(shape, false), &k], 1), Tensor::cat(&[&pv.expand(shape, false), &v], 1))
-                }
-                None => (k.shallow_clone(), v.shallow_clone()),
-            };
+        for (i, layer) in self.layers.iter().enumerate() {
+            let (out, kv) = layer.forward(&x, prefix.map(|p| &p.kv[i]), &pass)?;
+            x = out;
             if keep_kv {
-                kvs.push((k, v));
+                kvs.push(kv);
             }
-            let o = match &seeing {
-                Some(seeing) => attend(&q.transpose(1, 2), &k_all.transpose(1, 2), &v_all.transpose(1, 2), &seeing[usize::from(a.sliding)], a.scale),
-                None => {
-                    let window = if a.sliding { self.cfg.sliding_window as i64 } else { 0 };
-                    let o = crate::torch_cuda::flash_attention(&q, &k_all, &v_all, a.scale, window);
-                    o.unwrap_or_else(|e| panic!("{e:#}")).reshape([b, t, a.n_heads * a.head_dim])
-                }
-            };
-            let o = a.o.forward(&o, &self.params, train);
-            x = x + rms_norm(&o, &l.post_attn_norm, eps);
-            let m = l.mlp.forward(&rms_norm(&x, &l.ffn_norm, eps), &self.params, train, self.separate_outputs);
-            x = x + rms_norm(&m, &l.post_ffw_norm, eps);
         }
-        (x, kvs)
+        Ok((x, kvs))
     }
 
     /// How queries at pos0 .. pos0 + t see keys (a prefix of p, then themselves): plain causal
@@ -418,12 +476,6 @@ impl Model {
             m = m.logical_and(&(&qpos - &kpos).lt(window));
         }
         Seeing::Mask(m.view([1, 1, t, p + t]).repeat([1, 1, rep, 1]))
-    }
-
-    /// The shared prefix's keys and values ([1, P] ids), with gradients when training.
-    pub fn prefix(&self, ids: &Tensor, train: bool) -> Prefix {
-        let (_, kv) = self.forward(ids, 0, None, train, true);
-        Prefix { kv, len: ids.size()[1] }
     }
 
     /// Logits (f32) for hidden states [N, hidden]: final norm, then the tied head, with the special
@@ -453,12 +505,12 @@ impl Model {
     }
 
     /// Logits for every position of `ids` ([1, T]): the oracle test against llama.cpp.
-    pub fn logits(&self, ids: &[i64]) -> Tensor {
-        self.begin(false);
+    pub fn logits(&self, ids: &[i64]) -> Result<Tensor> {
+        self.begin(Mode::Infer);
         tch::no_grad(|| {
             let t = Tensor::from_slice(ids).to_device(self.device).view([1, -1]);
-            let (h, _) = self.forward(&t, 0, None, false, false);
-            self.head(&h.squeeze_dim(0))
+            let h = self.forward(&t, 0, None, Mode::Infer)?;
+            Ok(self.head(&h.squeeze_dim(0)))
         })
     }
 }

@@ -1,9 +1,11 @@
 //! LoRA as a small layer that says what is frozen: the base weight W [out, in] never changes;
 //! A [rank, in] starts random (PEFT's Kaiming-uniform bound 1/sqrt(in)), B [out, rank] starts at
 //! zero, so training starts from the base exactly; the update is scale · B·A with
-//! scale = alpha / rank, on dropout of the input. `merge()` folds it into W for export.
+//! scale = alpha / rank, on dropout of the input. `merged` folds it into W
+//! (what `fg export` writes).
 
-use std::cell::RefCell;
+use super::Mode;
+use crate::train::params::FlatParams;
 use tch::{Device, Kind, Tensor};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -26,123 +28,16 @@ impl LoraConfig {
     }
 }
 
-/// All trainable tensors in one flat f32 buffer (the optimizer's master copy), laid out by name.
-/// Each step works on one copy of it in the model's precision, whose views the layers read, so the
-/// optimizer, the gradient norm and the precision cast are a handful of kernels, not hundreds.
-///
-/// Tensors may carry a constant factor (a LoRA's B its alpha/rank): the working copy holds the
-/// scaled values, so a layer's update is one fused multiply-add, and `scale_grad` turns the
-/// gradient back into one for the master values.
-pub struct FlatParams {
-    pub master: Tensor,
-    pub layout: Vec<(String, i64, Vec<i64>)>,
-    /// (offset, length, factor) of the regions whose working values are scaled.
-    scaled: Vec<(i64, i64, f64)>,
-    work: RefCell<Tensor>,
-    /// The working copy cut into its tensors by one split: in the backward pass that is one node
-    /// that assembles the flat gradient, where a view per tensor would be one full-size
-    /// zero-filled gradient per tensor, summed.
-    parts: RefCell<Vec<Tensor>>,
-}
-
-impl FlatParams {
-    /// Lays out tensors (by name, each with its factor) and copies their initial values.
-    pub fn new(named: Vec<(String, Tensor)>, device: Device) -> FlatParams {
-        Self::with_factors(named.into_iter().map(|(n, t)| (n, t, 1.0)).collect(), device)
-    }
-
-    pub fn with_factors(named: Vec<(String, Tensor, f64)>, device: Device) -> FlatParams {
-        let mut layout = Vec::new();
-        let mut scaled: Vec<(i64, i64, f64)> = Vec::new();
-        let mut off = 0;
-        for (n, t, f) in &named {
-            let len = t.numel() as i64;
-            layout.push((n.clone(), off, t.size()));
-            if *f != 1.0 {
-                match scaled.last_mut() {
-                    Some(last) if last.0 + last.1 == off && last.2 == *f => last.1 += len,
-                    _ => scaled.push((off, len, *f)),
-                }
-            }
-            off += len;
-        }
-        let named: Vec<(String, Tensor)> = named.into_iter().map(|(n, t, _)| (n, t)).collect();
-        let master = if named.is_empty() {
-            Tensor::zeros([0], (Kind::Float, device))
-        } else {
-            Tensor::cat(&named.iter().map(|(_, t)| t.to_kind(Kind::Float).to_device(device).flatten(0, -1)).collect::<Vec<_>>(), 0)
-        };
-        let p = FlatParams { work: RefCell::new(master.shallow_clone()), parts: RefCell::new(Vec::new()), master, layout, scaled };
-        p.cut();
-        p
-    }
-
-    /// Starts a step: a fresh working copy in `kind` (scaled regions scaled), tracked by autograd
-    /// when `train`.
-    pub fn begin(&self, kind: Kind, train: bool) {
-        let w = tch::no_grad(|| {
-            let w = self.master.to_kind(kind).copy();
-            for &(off, len, f) in &self.scaled {
-                let _ = w.narrow(0, off, len).g_mul_scalar_(f);
-            }
-            w
-        });
-        *self.work.borrow_mut() = if train { w.set_requires_grad(true) } else { w };
-        self.cut();
-    }
-
-    fn cut(&self) {
-        let sizes: Vec<i64> = self.layout.iter().map(|(_, _, s)| s.iter().product()).collect();
-        let work = self.work.borrow();
-        let parts = if sizes.is_empty() { Vec::new() } else { work.split_with_sizes(sizes.as_slice(), 0) };
-        *self.parts.borrow_mut() = parts.into_iter().zip(&self.layout).map(|(t, (_, _, s))| t.view(s.as_slice())).collect();
-    }
-
-    /// A gradient with respect to the working copy, made one with respect to the master values.
-    pub fn scale_grad(&self, g: &Tensor) {
-        tch::no_grad(|| {
-            for &(off, len, f) in &self.scaled {
-                let _ = g.narrow(0, off, len).g_mul_scalar_(f);
-            }
-        });
-    }
-
-    pub fn work(&self) -> Tensor {
-        self.work.borrow().shallow_clone()
-    }
-
-    /// The working view of tensor `i`.
-    pub fn view(&self, i: usize) -> Tensor {
-        self.parts.borrow()[i].shallow_clone()
-    }
-
-    /// The master (f32) value of tensor `i`.
-    pub fn master_view(&self, i: usize) -> Tensor {
-        let (_, off, shape) = &self.layout[i];
-        let n: i64 = shape.iter().product();
-        self.master.narrow(0, *off, n).view(shape.as_slice())
-    }
-
-    /// The working values of tensors `first .. first + count`, which share their trailing shape,
-    /// stacked along the first dimension ([Σ rows, cols]).
-    pub fn span(&self, first: usize, count: usize) -> Tensor {
-        Tensor::cat(&self.parts.borrow()[first..first + count], 0)
-    }
-
-    pub fn index(&self, name: &str) -> Option<usize> {
-        self.layout.iter().position(|(n, _, _)| n == name)
-    }
-
-    /// Every tensor by name, f32 (for checkpoints and adapters).
-    pub fn named(&self) -> Vec<(String, Tensor)> {
-        (0..self.layout.len()).map(|i| (self.layout[i].0.clone(), self.master_view(i))).collect()
-    }
-}
-
 /// The initial A (PEFT's Kaiming-uniform bound 1/sqrt(in)) and B (zero) of a LoRA.
 pub fn init_lora(input: i64, output: i64, rank: i64, device: Device) -> (Tensor, Tensor) {
     let bound = 1.0 / (input as f64).sqrt();
     (Tensor::rand([rank, input], (Kind::Float, device)) * (2.0 * bound) - bound, Tensor::zeros([output, rank], (Kind::Float, device)))
+}
+
+/// A projection's weight with its LoRA folded in: W + scale · B·A (W [out, in], A [rank, in],
+/// B [out, rank]), the one merge `fg export` and the model share.
+pub fn merged(w: &Tensor, a: &Tensor, b: &Tensor, scale: f64) -> Tensor {
+    tch::no_grad(|| w + b.matmul(a) * scale)
 }
 
 /// A LoRA on one projection: indices of its A and B in the flat parameters.
@@ -163,13 +58,13 @@ pub struct Linear {
 impl Linear {
     /// x Wᵀ + scale · (dropout(x) Aᵀ) Bᵀ: three matmuls, the last fused with the sum (the working
     /// B already holds scale · B).
-    pub fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
+    pub fn forward(&self, x: &Tensor, p: &FlatParams, mode: Mode) -> Tensor {
         let shape = x.size();
         let x2 = x.reshape([-1, *shape.last().unwrap()]);
         let y = x2.matmul(&self.w.tr());
         let y = match &self.lora {
             Some(l) => {
-                let xd = if train && l.dropout > 0.0 { x2.dropout(l.dropout, true) } else { x2.shallow_clone() };
+                let xd = if mode == Mode::Train && l.dropout > 0.0 { x2.dropout(l.dropout, true) } else { x2.shallow_clone() };
                 let xa = xd.matmul(&p.view(l.a).tr());
                 y.addmm(&xa, &p.view(l.b).tr())
             }
@@ -178,15 +73,6 @@ impl Linear {
         let mut out = shape.clone();
         *out.last_mut().unwrap() = y.size()[1];
         y.view(out.as_slice())
-    }
-
-    /// W + scale · B·A, in f32.
-    pub fn merge(&self, p: &FlatParams) -> Tensor {
-        let w = self.w.to_kind(Kind::Float);
-        match &self.lora {
-            Some(l) => tch::no_grad(|| w + p.master_view(l.b).matmul(&p.master_view(l.a)) * l.scale),
-            None => w,
-        }
     }
 }
 
@@ -227,14 +113,14 @@ impl Fused {
     }
 
     /// x [.., in] → [.., Σ widths] (the members' outputs side by side).
-    pub fn forward(&self, x: &Tensor, p: &FlatParams, train: bool) -> Tensor {
+    pub fn forward(&self, x: &Tensor, p: &FlatParams, mode: Mode) -> Tensor {
         let shape = x.size();
         let x2 = x.reshape([-1, *shape.last().unwrap()]);
         let y = x2.matmul(&self.w.tr());
         let y = match self.lora {
             Some((a, b)) => {
                 let n = self.widths.len();
-                let xd = if train && self.dropout > 0.0 { x2.dropout(self.dropout, true) } else { x2.shallow_clone() };
+                let xd = if mode == Mode::Train && self.dropout > 0.0 { x2.dropout(self.dropout, true) } else { x2.shallow_clone() };
                 let xa = xd.matmul(&p.span(a, n).tr());
                 let bd = Tensor::block_diag(&(0..n).map(|i| p.view(b + i)).collect::<Vec<_>>());
                 y.addmm(&xa, &bd.tr())
@@ -250,12 +136,12 @@ impl Fused {
     /// and, for the LoRAs, one shared x·Aᵀ (the A's stacked), split, then one multiply-add per
     /// member. More kernels than `forward`, but no strided outputs: what follows (norms,
     /// activations) runs on contiguous memory, which pays once launches cost nothing (CUDA graphs).
-    pub fn forward_each(&self, x: &Tensor, p: &FlatParams, train: bool) -> Vec<Tensor> {
+    pub fn forward_each(&self, x: &Tensor, p: &FlatParams, mode: Mode) -> Vec<Tensor> {
         let shape = x.size();
         let x2 = x.reshape([-1, *shape.last().unwrap()]);
         let n = self.widths.len();
         let xa = self.lora.map(|(a, _)| {
-            let xd = if train && self.dropout > 0.0 { x2.dropout(self.dropout, true) } else { x2.shallow_clone() };
+            let xd = if mode == Mode::Train && self.dropout > 0.0 { x2.dropout(self.dropout, true) } else { x2.shallow_clone() };
             xd.matmul(&p.span(a, n).tr()).chunk(n as i64, 1)
         });
         let mut row = 0;
@@ -291,14 +177,14 @@ mod tests {
         let x = Tensor::randn([2, 3, 5], (Kind::Float, Device::Cpu));
         p.begin(Kind::Float, false);
         let base = x.matmul(&w.tr());
-        assert!(lin.forward(&x, &p, false).allclose(&base, 1e-6, 1e-6, false), "B = 0: the LoRA starts as the base");
+        assert!(lin.forward(&x, &p, Mode::Infer).allclose(&base, 1e-6, 1e-6, false), "B = 0: the LoRA starts as the base");
         tch::no_grad(|| {
             let _ = p.master_view(1).copy_(&Tensor::randn([6, 4], (Kind::Float, Device::Cpu)));
         });
         p.begin(Kind::Float, false);
-        let merged = x.matmul(&lin.merge(&p).tr());
-        assert!(lin.forward(&x, &p, false).allclose(&merged, 1e-5, 1e-5, false));
-        assert!(!lin.forward(&x, &p, false).allclose(&base, 1e-3, 1e-3, false));
+        let folded = x.matmul(&merged(&w, &p.master_view(0), &p.master_view(1), 2.0).tr());
+        assert!(lin.forward(&x, &p, Mode::Infer).allclose(&folded, 1e-5, 1e-5, false));
+        assert!(!lin.forward(&x, &p, Mode::Infer).allclose(&base, 1e-3, 1e-3, false));
     }
 
     #[test]
@@ -316,15 +202,15 @@ mod tests {
         p.begin(Kind::Float, false);
         let mut lins: Vec<Linear> = [6i64, 2, 2].iter().enumerate().map(|(i, out)| Linear { w: Tensor::randn([*out, 5], (Kind::Float, Device::Cpu)), lora: Some(Lora { a: i, b: 3 + i, scale: 2.0, dropout: 0.0 }) }).collect();
         let x = Tensor::randn([2, 4, 5], (Kind::Float, Device::Cpu));
-        let separate = Tensor::cat(&lins.iter().map(|l| l.forward(&x, &p, false)).collect::<Vec<_>>(), 2);
+        let separate = Tensor::cat(&lins.iter().map(|l| l.forward(&x, &p, Mode::Infer)).collect::<Vec<_>>(), 2);
         let (l0, rest) = lins.split_at_mut(1);
         let (l1, l2) = rest.split_at_mut(1);
         let fused = Fused::new(&mut [&mut l0[0], &mut l1[0], &mut l2[0]]).unwrap();
         assert!(fused.lora.is_some());
-        assert!(fused.forward(&x, &p, false).allclose(&separate, 1e-5, 1e-5, false));
-        let each = Tensor::cat(&fused.forward_each(&x, &p, false), 2);
+        assert!(fused.forward(&x, &p, Mode::Infer).allclose(&separate, 1e-5, 1e-5, false));
+        let each = Tensor::cat(&fused.forward_each(&x, &p, Mode::Infer), 2);
         assert!(each.allclose(&separate, 1e-5, 1e-5, false), "member by member, the same outputs");
-        assert!(lins[1].forward(&x, &p, false).allclose(&separate.narrow(2, 6, 2), 1e-5, 1e-5, false), "members read the fused weight");
+        assert!(lins[1].forward(&x, &p, Mode::Infer).allclose(&separate.narrow(2, 6, 2), 1e-5, 1e-5, false), "members read the fused weight");
     }
 
     #[test]
@@ -333,7 +219,7 @@ mod tests {
         let p = FlatParams::new(vec![("a".into(), a), ("b".into(), b + 0.1)], Device::Cpu);
         let lin = Linear { w: Tensor::randn([3, 4], (Kind::Float, Device::Cpu)), lora: Some(Lora { a: 0, b: 1, scale: 1.0, dropout: 0.0 }) };
         p.begin(Kind::Float, true);
-        let y = lin.forward(&Tensor::randn([5, 4], (Kind::Float, Device::Cpu)), &p, true).sum(Kind::Float);
+        let y = lin.forward(&Tensor::randn([5, 4], (Kind::Float, Device::Cpu)), &p, Mode::Train).sum(Kind::Float);
         let g = Tensor::run_backward(&[y], &[p.work()], false, false);
         assert_eq!(g[0].size(), [2 * 4 + 3 * 2]);
         assert!(g[0].abs().sum(Kind::Float).double_value(&[]) > 0.0);

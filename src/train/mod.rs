@@ -13,9 +13,11 @@
 
 pub mod data;
 pub mod optim;
+pub mod params;
 
 use crate::data::Example;
 use crate::model::gemma3::Model;
+use crate::model::Mode;
 use crate::model::lora::LoraConfig;
 use crate::model::weights::Weights;
 use crate::tokenizer::Tokenizer;
@@ -164,19 +166,19 @@ fn positions_needed(prefix: usize, longest: usize) -> usize {
 /// A step's forward and backward: the prefix once, then each micro-batch, its summed loss times
 /// `inv_labelled` backpropagated into the optimizer's gradient. Returns the step's mean loss (a
 /// tensor: reading it waits for the GPU). The benchmark times this same step.
-pub fn forward_backward(model: &Model, opt: &mut AdamW, prefix_ids: &Tensor, batches: &[Batch], inv_labelled: &Tensor) -> Tensor {
+pub fn forward_backward(model: &Model, opt: &mut AdamW, prefix_ids: &Tensor, batches: &[Batch], inv_labelled: &Tensor) -> Result<Tensor> {
     let plen = prefix_ids.size()[1];
-    model.begin(true);
-    let prefix = (plen > 0).then(|| model.prefix(prefix_ids, true));
+    model.begin(Mode::Train);
+    let prefix = if plen > 0 { Some(model.prefix(prefix_ids, Mode::Train)?) } else { None };
     let mut total = Tensor::zeros([], (Kind::Float, model.device));
     for (k, b) in batches.iter().enumerate() {
-        let (h, _) = model.forward(&b.ids, plen, prefix.as_ref(), true, false);
+        let h = model.forward(&b.ids, plen, prefix.as_ref(), Mode::Train)?;
         let (loss, _) = model.loss(&h, &b.at, &b.targets);
         let loss = loss * inv_labelled;
         total += loss.detach();
         opt.backward(&model.params, &loss, k + 1 < batches.len());
     }
-    total
+    Ok(total)
 }
 
 /// The tokenizer matching the base: from the GGUF's vocabulary or the HF folder's tokenizer.json.
@@ -269,7 +271,7 @@ impl Trainer {
         let loss = match self.graphs.as_mut() {
             None => {
                 let batches: Vec<Batch> = batches.iter().map(|idx| collate(&self.data.train, idx, device)).collect();
-                forward_backward(&self.model, &mut self.opt, &self.prefix, &batches, &Tensor::from(inv as f32).to_device(device)).double_value(&[])
+                forward_backward(&self.model, &mut self.opt, &self.prefix, &batches, &Tensor::from(inv as f32).to_device(device))?.double_value(&[])
             }
             Some(graphs) => {
                 // Collated on the CPU: they are copied straight into the graph's inputs.
@@ -281,6 +283,7 @@ impl Trainer {
                     let inv_labelled = Tensor::from(inv as f32).to_device(device);
                     // Capturing runs the step once uncaptured (the warm-up): its gradient is dropped.
                     let (graph, loss) = Graph::capture(Some(graphs.pool), || forward_backward(model, opt, prefix, &inputs, &inv_labelled))?;
+                    let loss = loss?;
                     opt.zero_grad();
                     graphs.by_shape.insert(shape.clone(), StepGraph { graph, inputs, inv_labelled, loss });
                 }
@@ -304,23 +307,23 @@ impl Trainer {
     }
 
     /// Loss and token accuracy on the eval examples.
-    pub fn evaluate(&self) -> (f64, f64) {
+    pub fn evaluate(&self) -> Result<(f64, f64)> {
         if self.data.eval.is_empty() {
-            return (f64::NAN, f64::NAN);
+            return Ok((f64::NAN, f64::NAN));
         }
-        self.model.begin(false);
+        self.model.begin(Mode::Infer);
         tch::no_grad(|| {
-            let prefix = (!self.data.prefix.is_empty()).then(|| self.model.prefix(&self.prefix, false));
+            let prefix = if self.data.prefix.is_empty() { None } else { Some(self.model.prefix(&self.prefix, Mode::Infer)?) };
             let (mut loss, mut n, mut correct) = (0f64, 0usize, 0i64);
             for idx in buckets(&self.data.eval, self.cfg.batch_size) {
                 let b = collate(&self.data.eval, &idx, self.model.device);
-                let (h, _) = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), false, false);
+                let h = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), Mode::Infer)?;
                 let (l, c) = self.model.loss(&h, &b.at, &b.targets);
                 loss += l.double_value(&[]);
                 n += b.labels;
                 correct += c.int64_value(&[]);
             }
-            (loss / n.max(1) as f64, correct as f64 / n.max(1) as f64)
+            Ok((loss / n.max(1) as f64, correct as f64 / n.max(1) as f64))
         })
     }
 
@@ -408,7 +411,7 @@ impl Trainer {
             step += 1;
             let mut m = Metric { step, epoch: step as f64 / spe, loss: Some(loss), lr: Some(lr), grad_norm: Some(norm), tokens_per_s: Some(tps), eval_loss: None, eval_token_accuracy: None, micro_batch: self.cfg.batch_size, elapsed_s: t0.elapsed().as_secs_f64() };
             if self.cfg.eval_every > 0 && (step % self.cfg.eval_every == 0 || step == total) {
-                let (el, ea) = self.evaluate();
+                let (el, ea) = self.evaluate()?;
                 if el.is_finite() {
                     m.eval_loss = Some(el);
                     m.eval_token_accuracy = Some(ea);
@@ -421,7 +424,7 @@ impl Trainer {
             }
         }
         bar.finish_and_clear();
-        let (el, ea) = self.evaluate();
+        let (el, ea) = self.evaluate()?;
         let seconds = t0.elapsed().as_secs_f64();
         write_loss_png(&metrics_path, &self.cfg.out.join("loss.png"))?;
         Ok(TrainReport {

@@ -2,7 +2,7 @@
 //! exactly: decoupled weight decay, bias-corrected moments, global-norm gradient clipping. With
 //! one flat buffer every step is a handful of kernels, whatever the number of LoRA matrices.
 
-use crate::model::lora::FlatParams;
+use super::params::FlatParams;
 use anyhow::{Context, Result};
 use tch::{Kind, Tensor};
 
