@@ -56,7 +56,7 @@ fn constrained_base_model_emits_only_valid_calls() {
                 on_token: None,
             };
             let g = session.generate(&text, &opts).unwrap();
-            assert_ne!(g.finish, "length", "{format:?} {request}: unfinished after 160 tokens: {}", g.text);
+            assert_ne!(g.finish, fg::llama::Finish::Length, "{format:?} {request}: unfinished after 160 tokens: {}", g.text);
             let parsed = format.parse(&g.text).unwrap_or_else(|e| panic!("{format:?} {request}: {e}\n{}", g.text));
             assert!(!parsed.calls.is_empty(), "{format:?}: no call in {}", g.text);
             for c in &parsed.calls {
@@ -192,5 +192,5 @@ fn an_answer_after_a_real_delia_result_does_not_run_away() {
     let g = agent.turn(&history).unwrap();
     // Before the guard: 473 tokens of two alternating passes, ended only by the budget.
     assert!(g.tokens.len() < 200 && fg::llama::engine::repeated_tail(&g.tokens).is_none(), "{} tokens, finish {}: {}", g.tokens.len(), g.finish, g.text);
-    assert!(matches!(g.finish.as_str(), "repeat" | "stop" | "eog"), "{}: {}", g.finish, g.text);
+    assert!(matches!(g.finish, fg::llama::Finish::Repeat | fg::llama::Finish::Stop | fg::llama::Finish::Eog), "{}: {}", g.finish, g.text);
 }

@@ -53,7 +53,7 @@ fn eval_values_are_held_out_from_train() {
     // the pools; the train-only pools add none of them.
     let ds = default_dataset();
     let values = |examples: &[data::Example], key: &str| -> HashSet<String> {
-        examples.iter().filter(|e| e.kind == "call").filter_map(|e| e.expected()?.arguments.get(key)?.as_str().map(String::from)).collect()
+        examples.iter().filter(|e| e.kind == fg::data::Kind::Call).filter_map(|e| e.expected()?.arguments.get(key)?.as_str().map(String::from)).collect()
     };
     for key in ["path", "query", "model_name", "backend_id", "url", "session_id", "command", "pattern", "search", "client_id", "problem", "server_id", "prompt", "question", "metadata"] {
         let (train, eval) = (values(&ds.train, key), values(&ds.eval, key));
@@ -166,7 +166,7 @@ fn harvest_keeps_valid_calls_and_counts_drops_by_reason() {
     let ds = data::build(tools(), &BuildOptions { harvest: vec![dir], seed: 3, scale: 0.2, format: Format::FunctionGemma, corpus: None, natural_repeat: 1 }).unwrap();
     let h = &ds.stats.harvest;
     assert_eq!(h.files_scanned, 3);
-    let kept: BTreeMap<String, usize> = ds.train.iter().filter(|e| e.kind == "harvested").fold(BTreeMap::new(), |mut m, e| {
+    let kept: BTreeMap<String, usize> = ds.train.iter().filter(|e| e.kind == fg::data::Kind::Harvested).fold(BTreeMap::new(), |mut m, e| {
         *m.entry(e.tool_calls[0].clone()).or_default() += 1;
         m
     });

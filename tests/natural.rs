@@ -110,7 +110,7 @@ fn a_bad_corpus_line_is_named_and_exits_3() {
 
 /// The grounded examples of the default build.
 fn grounded() -> Vec<&'static data::Example> {
-    dataset().train.iter().filter(|e| e.kind == "grounded").collect()
+    dataset().train.iter().filter(|e| e.kind == fg::data::Kind::Grounded).collect()
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn grounded_file_results_are_what_the_sandbox_returns() {
         }
     }
     // Train shows file-tool results only from real runs (the made-up ones of the generator are gone).
-    for e in dataset().train.iter().filter(|e| e.kind == "multi_turn") {
+    for e in dataset().train.iter().filter(|e| e.kind == fg::data::Kind::MultiTurn) {
         assert!(!["read_file", "list_directory", "search_code"].contains(&e.tool_calls[0].as_str()), "{}", e.id);
     }
 }

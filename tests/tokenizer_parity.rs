@@ -147,7 +147,7 @@ fn loss_mask_marks_exactly_the_completion_of_each_kind() {
         let last = ids.iter().zip(&mask).rposition(|(_, &m)| m == 1).unwrap();
         assert!([50, 106].contains(&ids[last]), "{}: last trained token {}", e.id, ids[last]);
         assert!(mask[..ids.iter().position(|&i| i == 105).unwrap()].iter().all(|&m| m == 0), "prefix trained");
-        kinds.insert(e.kind.clone());
+        kinds.insert(e.kind.name());
     }
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["call", "grounded", "multi_turn", "near_miss", "no_call", "parallel"]);
 }

@@ -40,8 +40,8 @@ pub enum Event {
     Answer { text: String },
     /// The model's output was not in the format (only possible without `--grammar`).
     Malformed { text: String, error: String },
-    /// `finish`: why the turn ended ("stop", "eog", "length", "grammar", "repeat" or "answer_length").
-    Generation { iteration: usize, prompt_tokens: usize, tokens: usize, forced_tokens: usize, full_masks: usize, prompt_ms: f64, generate_ms: f64, finish: String },
+    /// `finish`: why the turn ended.
+    Generation { iteration: usize, prompt_tokens: usize, tokens: usize, forced_tokens: usize, full_masks: usize, prompt_ms: f64, generate_ms: f64, finish: crate::llama::Finish },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -267,7 +267,7 @@ impl<'e> Agent<'e> {
                     break;
                 }
             };
-            emit(&mut t, Event::Generation { iteration, prompt_tokens: g.prompt_tokens, tokens: g.tokens.len(), forced_tokens: g.forced_tokens, full_masks: g.full_masks, prompt_ms: g.prompt_ms, generate_ms: g.generate_ms, finish: g.finish.clone() });
+            emit(&mut t, Event::Generation { iteration, prompt_tokens: g.prompt_tokens, tokens: g.tokens.len(), forced_tokens: g.forced_tokens, full_masks: g.full_masks, prompt_ms: g.prompt_ms, generate_ms: g.generate_ms, finish: g.finish });
             let parsed = match self.opts.format.parse(&g.text) {
                 Ok(p) => p,
                 Err(e) => {

@@ -26,14 +26,80 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// What an example teaches, and where it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// One call, synthesized.
+    Call,
+    /// A request no tool serves: a text answer.
+    NoCall,
+    /// A call after earlier turns.
+    MultiTurn,
+    /// Several calls in one turn.
+    Parallel,
+    /// A request close to another tool's.
+    NearMiss,
+    /// A call harvested from test files.
+    Harvested,
+    /// A request written by hand (the corpus).
+    Natural,
+    /// A call, its real result and the answer grounded in it.
+    Grounded,
+    /// A line of an `--extra` file.
+    Custom,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Call => "call",
+            Kind::NoCall => "no_call",
+            Kind::MultiTurn => "multi_turn",
+            Kind::Parallel => "parallel",
+            Kind::NearMiss => "near_miss",
+            Kind::Harvested => "harvested",
+            Kind::Natural => "natural",
+            Kind::Grounded => "grounded",
+            Kind::Custom => "custom",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The file an example is written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SplitName {
+    #[serde(rename = "train")]
+    Train,
+    #[serde(rename = "eval")]
+    Eval,
+    #[serde(rename = "natural-eval")]
+    NaturalEval,
+}
+
+impl std::fmt::Display for SplitName {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            SplitName::Train => "train",
+            SplitName::Eval => "eval",
+            SplitName::NaturalEval => "natural-eval",
+        })
+    }
+}
+
 /// One training or eval example.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Example {
     pub id: String,
-    /// call, no_call, multi_turn, parallel, near_miss or harvested.
-    pub kind: String,
+    pub kind: Kind,
     pub source: String,
-    pub split: String,
+    pub split: SplitName,
     pub format: Format,
     pub tools_hash: String,
     pub messages: Vec<Message>,
@@ -155,13 +221,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Adds an example unless its request was seen; returns whether it was added.
-    fn add(&mut self, kind: &str, source: String, messages: Vec<Message>) -> Result<bool> {
+    fn add(&mut self, kind: Kind, source: String, messages: Vec<Message>) -> Result<bool> {
         let request = messages.iter().find_map(|m| if let Message::User { content } = m { Some(content.clone()) } else { None }).unwrap_or_default();
         let key = request.trim().to_lowercase();
         if self.seen.contains(&key) || (self.split == Split::Eval && self.train_requests.contains(&key)) {
             return Ok(false);
         }
-        let split = if self.split == Split::Train { "train" } else { "eval" };
+        let split = if self.split == Split::Train { SplitName::Train } else { SplitName::Eval };
         let id = format!("{split}-{kind}-{:05}", self.out.len());
         let example = self.example(id, kind, &source, split, messages)?;
         self.seen.insert(key);
@@ -171,7 +237,7 @@ impl<'a> Builder<'a> {
 
     /// An example of `messages`, its calls checked and its text rendered (the natural corpus and
     /// grounded examples come through here directly: they are not deduplicated by request).
-    fn example(&self, id: String, kind: &str, source: &str, split: &str, messages: Vec<Message>) -> Result<Example> {
+    fn example(&self, id: String, kind: Kind, source: &str, split: SplitName, messages: Vec<Message>) -> Result<Example> {
         let mut tool_calls = Vec::new();
         for m in &messages {
             if let Message::Assistant { tool_calls: calls, .. } = m {
@@ -182,7 +248,7 @@ impl<'a> Builder<'a> {
             }
         }
         let text = self.format.render(self.tools, None, &messages, false)?.text();
-        Ok(Example { id, kind: kind.into(), source: source.into(), split: split.into(), format: self.format, tools_hash: self.tools.hash.clone(), messages, tool_calls, text })
+        Ok(Example { id, kind, source: source.into(), split, format: self.format, tools_hash: self.tools.hash.clone(), messages, tool_calls, text })
     }
 
     fn single_calls(&mut self, tool: &str, n: usize) -> Result<()> {
@@ -200,7 +266,7 @@ impl<'a> Builder<'a> {
             let call = Call { name: tool.into(), arguments: core.arguments };
             let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![call] }];
             let style_name = serde_json::to_value(style)?.as_str().unwrap_or_default().to_string();
-            if self.add("call", format!("synth:{tool}:{style_name}"), messages)? {
+            if self.add(Kind::Call, format!("synth:{tool}:{style_name}"), messages)? {
                 made += 1;
                 *self.styles.entry(style_name).or_default() += 1;
             }
@@ -229,7 +295,7 @@ impl<'a> Builder<'a> {
                     let core = synth::generate(tool, &mut g);
                     let request = styled(&mut g, &core.text, style);
                     let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![Call { name: (*tool).into(), arguments: core.arguments }] }];
-                    added |= self.add("near_miss", format!("synth:near_miss:{}", group.join("|")), messages)?;
+                    added |= self.add(Kind::NearMiss, format!("synth:near_miss:{}", group.join("|")), messages)?;
                 }
                 g.set_sticky(false);
                 made += usize::from(added);
@@ -261,7 +327,7 @@ impl<'a> Builder<'a> {
                     Message::Tool { name: tool.into(), content: result },
                     Message::Assistant { content: Some(answer), tool_calls: vec![] },
                 ];
-                made += usize::from(self.add("multi_turn", format!("synth:multi_turn:{tool}"), messages)?);
+                made += usize::from(self.add(Kind::MultiTurn, format!("synth:multi_turn:{tool}"), messages)?);
             }
         }
         Ok(())
@@ -300,7 +366,7 @@ impl<'a> Builder<'a> {
             let request = styled(&mut g, &core, style);
             let calls = [a, b].iter().map(|v| Call { name: tool.into(), arguments: gen::args(vec![(key, gen::s(*v))]) }).collect();
             let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: calls }];
-            made += usize::from(self.add("parallel", format!("synth:parallel:{tool}"), messages)?);
+            made += usize::from(self.add(Kind::Parallel, format!("synth:parallel:{tool}"), messages)?);
         }
         Ok(())
     }
@@ -325,7 +391,7 @@ impl<'a> Builder<'a> {
             ];
             for f in forms.iter().take(variants) {
                 let messages = vec![Message::User { content: f.clone() }, Message::Assistant { content: Some(answer.to_string()), tool_calls: vec![] }];
-                self.add("no_call", "synth:no_call".into(), messages)?;
+                self.add(Kind::NoCall, "synth:no_call".into(), messages)?;
             }
         }
         Ok(())
@@ -370,7 +436,7 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
                 let request = describe_call(&h.call, &mut g);
                 let source = format!("harvest:{}:{}", h.shape, h.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
                 let messages = vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![h.call] }];
-                b.add("harvested", source, messages)?;
+                b.add(Kind::Harvested, source, messages)?;
             }
         }
         if train {
@@ -395,11 +461,11 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         let (natural_train, held) = corpus::split(corpus::load_corpus(c, tools)?);
         let held_keys: HashSet<String> = held.iter().map(|e| corpus::key(&e.request)).collect();
         b.out.retain(|e| e.query().is_none_or(|q| !held_keys.contains(&corpus::key(q))));
-        natural_eval = held.iter().enumerate().map(|(i, e)| b.example(format!("natural-eval-{i:05}"), "natural", &format!("corpus:{}:{}", e.file, e.line), "natural-eval", e.messages())).collect::<Result<_>>()?;
+        natural_eval = held.iter().enumerate().map(|(i, e)| b.example(format!("natural-eval-{i:05}"), Kind::Natural, &format!("corpus:{}:{}", e.file, e.line), SplitName::NaturalEval, e.messages())).collect::<Result<_>>()?;
         for e in &natural_train {
             for r in 0..opts.natural_repeat.max(1) {
                 let id = format!("train-natural-{:05}{}", b.out.len(), if r > 0 { format!("-r{r}") } else { String::new() });
-                let ex = b.example(id, "natural", &format!("corpus:{}:{}", e.file, e.line), "train", e.messages())?;
+                let ex = b.example(id, Kind::Natural, &format!("corpus:{}:{}", e.file, e.line), SplitName::Train, e.messages())?;
                 b.out.push(ex);
             }
         }
@@ -417,7 +483,7 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
     for g in grounded_examples {
         // Not deduplicated by request: the same question on another workspace has another answer.
         let id = format!("train-grounded-{:05}", b.out.len());
-        let ex = b.example(id, "grounded", &format!("grounded:{}", g.kind), "train", g.messages)?;
+        let ex = b.example(id, Kind::Grounded, &format!("grounded:{}", g.kind), SplitName::Train, g.messages)?;
         b.out.push(ex);
     }
     let train = b.out;
@@ -435,7 +501,7 @@ impl SplitStats {
 fn split_stats(examples: &[Example], styles: &BTreeMap<String, usize>) -> SplitStats {
     let mut s = SplitStats { examples: examples.len(), by_style: styles.clone(), ..Default::default() };
     for e in examples {
-        *s.by_kind.entry(e.kind.clone()).or_default() += 1;
+        *s.by_kind.entry(e.kind.name().to_string()).or_default() += 1;
         let mut tools: Vec<&String> = e.tool_calls.iter().collect();
         tools.dedup();
         for t in tools {
@@ -545,9 +611,9 @@ fn examples_of(text: &str, path: &Path) -> Result<Vec<Example>> {
             let text = v.get("text").and_then(|t| t.as_str()).with_context(|| format!("{}:{}: a custom line needs \"text\"", path.display(), i + 1))?;
             out.push(Example {
                 id: format!("custom-{i}"),
-                kind: "custom".into(),
+                kind: Kind::Custom,
                 source: v.get("source").and_then(|s| s.as_str()).unwrap_or("custom").into(),
-                split: "train".into(),
+                split: SplitName::Train,
                 format: Format::FunctionGemma,
                 tools_hash: String::new(),
                 messages: Vec::new(),

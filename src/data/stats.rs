@@ -67,7 +67,7 @@ pub fn token_stats(examples: &[Example], tools: &Tools, tok: &Tokenizer) -> Resu
         completion.push(c);
         suffix.push(ids.len());
         total.push(prefix_tokens + ids.len());
-        by_kind.entry(e.kind.clone()).or_default().push(c);
+        by_kind.entry(e.kind.name().to_string()).or_default().push(c);
     }
     Ok(TokenStats {
         prefix_tokens,

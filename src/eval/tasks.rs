@@ -129,7 +129,7 @@ pub fn run_tasks(agent: &mut Agent, tasks: &[Task], dir: &Path, mut progress: im
                     Value::String(s) => s.clone(),
                     v => v.to_string(),
                 }),
-                Event::Generation { finish, .. } => looped |= finish == "repeat" || finish == "answer_length",
+                Event::Generation { finish, .. } => looped |= matches!(finish, crate::llama::Finish::Repeat | crate::llama::Finish::AnswerLength),
                 _ => {}
             }
         }

@@ -211,14 +211,53 @@ pub struct SessionStats {
     pub prefix_ms: f64,
 }
 
+/// Why a generation ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finish {
+    /// A stop token.
+    #[default]
+    Stop,
+    /// An end-of-generation token of the vocabulary.
+    Eog,
+    /// The token budget ran out.
+    Length,
+    /// The grammar allows nothing more.
+    Grammar,
+    /// A text answer repeated itself (`repeated_tail`).
+    Repeat,
+    /// A text answer reached `max_answer_tokens`.
+    AnswerLength,
+    /// `on_token` said stop.
+    Cancelled,
+}
+
+impl Finish {
+    pub fn name(self) -> &'static str {
+        match self {
+            Finish::Stop => "stop",
+            Finish::Eog => "eog",
+            Finish::Length => "length",
+            Finish::Grammar => "grammar",
+            Finish::Repeat => "repeat",
+            Finish::AnswerLength => "answer_length",
+            Finish::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for Finish {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What one generation produced.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Generation {
     pub text: String,
     pub tokens: Vec<i32>,
-    /// "stop" (a stop token), "eog", "length", "grammar" (the grammar allows nothing more),
-    /// "repeat", "answer_length" or "cancelled" (`on_token` said stop).
-    pub finish: String,
+    pub finish: Finish,
     pub prompt_tokens: usize,
     pub prompt_ms: f64,
     pub generate_ms: f64,
@@ -356,7 +395,7 @@ impl<'m> Session<'m> {
         };
         let mut rng = crate::rng::Rng::new(opts.sampling.seed);
         let mut text_out: Vec<u8> = Vec::new();
-        out.finish = "length".into();
+        out.finish = Finish::Length;
         // The turn ends where the context does, as if max_tokens were reached there: a
         // conversation that has filled the context gets a short turn, never an error.
         let max_tokens = opts.max_tokens.min((self.engine.config.n_ctx as usize).saturating_sub(self.kv.len()));
@@ -376,7 +415,7 @@ impl<'m> Session<'m> {
                         for &id in &fed {
                             let piece = self.engine.piece(id);
                             if opts.on_token.is_some_and(|f| !f(id, &piece)) {
-                                out.finish = "cancelled".into();
+                                out.finish = Finish::Cancelled;
                                 break 'outer;
                             }
                             text_out.extend(piece);
@@ -385,7 +424,7 @@ impl<'m> Session<'m> {
                         out.forced_tokens += fed.len();
                         let last = *fed.last().unwrap();
                         if opts.stop.contains(&last) || self.engine.is_eog(last) {
-                            out.finish = "stop".into();
+                            out.finish = Finish::Stop;
                             break 'outer;
                         }
                         self.feed(&fed, true)?;
@@ -418,7 +457,7 @@ impl<'m> Session<'m> {
                     g.apply(&mut all);
                     let masked: Vec<f32> = all.data.iter().map(|d| d.logit()).collect();
                     if masked.iter().all(|&l| l == f32::NEG_INFINITY) {
-                        out.finish = "grammar".into();
+                        out.finish = Finish::Grammar;
                         break;
                     }
                     token = pick(&masked, &opts.sampling, &mut rng, None);
@@ -429,16 +468,16 @@ impl<'m> Session<'m> {
             }
             let piece = self.engine.piece(token);
             if opts.on_token.is_some_and(|f| !f(token, &piece)) {
-                out.finish = "cancelled".into();
+                out.finish = Finish::Cancelled;
                 break;
             }
             out.tokens.push(token);
             if opts.stop.contains(&token) {
-                out.finish = "stop".into();
+                out.finish = Finish::Stop;
                 break;
             }
             if self.engine.is_eog(token) {
-                out.finish = "eog".into();
+                out.finish = Finish::Eog;
                 break;
             }
             text_out.extend(piece);
@@ -446,11 +485,11 @@ impl<'m> Session<'m> {
                 if let Some(keep) = repeated_tail(&out.tokens) {
                     out.tokens.truncate(keep);
                     text_out = out.tokens.iter().flat_map(|&t| self.engine.piece(t)).collect();
-                    out.finish = "repeat".into();
+                    out.finish = Finish::Repeat;
                     break;
                 }
                 if out.tokens.len() >= opts.max_answer_tokens {
-                    out.finish = "answer_length".into();
+                    out.finish = Finish::AnswerLength;
                     break;
                 }
             }

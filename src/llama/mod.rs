@@ -22,7 +22,7 @@
 pub mod engine;
 pub mod oracle;
 
-pub use engine::{Engine, EngineConfig, Forcer, GenerateOptions, Generation, Sampling, Session, SessionStats};
+pub use engine::{Engine, EngineConfig, Finish, Forcer, GenerateOptions, Generation, Sampling, Session, SessionStats};
 pub use oracle::{Model, Vocab};
 
 use llama_cpp_2::llama_backend::LlamaBackend;

@@ -9,7 +9,7 @@
 
 pub mod openai;
 
-use crate::llama::{Engine, EngineConfig, Forcer, GenerateOptions, Sampling, Session};
+use crate::llama::{Engine, EngineConfig, Finish, Forcer, GenerateOptions, Sampling, Session};
 use crate::agent::forcing::FunctionGemmaForcer;
 use crate::format::Format;
 use crate::tools::Tools;
@@ -298,7 +298,7 @@ impl Worker {
             on_token: Some(&on_token),
         };
         let g = session.generate(&job.prompt, &opts)?;
-        if g.finish == "cancelled" {
+        if g.finish == Finish::Cancelled {
             return Ok(false);
         }
         let parsed = format.parse(&g.text).map_err(|e| anyhow::anyhow!("the model's output was not understood: {e}"))?;
@@ -317,7 +317,7 @@ impl Worker {
         }
         let finish_reason = if !calls.is_empty() {
             "tool_calls"
-        } else if matches!(g.finish.as_str(), "length" | "answer_length") {
+        } else if matches!(g.finish, Finish::Length | Finish::AnswerLength) {
             "length"
         } else {
             "stop"
