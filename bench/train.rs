@@ -24,7 +24,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let base = flag("--base").map(std::path::PathBuf::from).unwrap_or_else(fg::paths::default_base_model);
-    let device = fg::device::select("cuda")?;
+    let device = fg::device::select(fg::device::DeviceChoice::Cuda)?;
     let gpu = fg::device::gpus().into_iter().next().ok_or_else(|| anyhow::anyhow!("no GPU"))?;
     let lora = LoraConfig::every_projection(16, 32.0, 0.0);
     let mut model = Model::new(Weights::from_gguf(&base)?, device, tch::Kind::BFloat16, Some(lora), false, 4096 + 8)?;
@@ -58,7 +58,7 @@ fn main() -> anyhow::Result<()> {
         let choice = tch::Tensor::internal_fused_sdp_choice(&q, &q, &q, Some(&mask), 0.0, false, 0.0625, false);
         let causal = tch::Tensor::internal_fused_sdp_choice(&q, &q, &q, None::<&tch::Tensor>, 0.0, true, 0.0625, false);
         println!("sdpa backend with a mask: {choice}, causal without: {causal} (0 math, 1 flash, 2 efficient, 3 cudnn)");
-        let examples = fg::train::random_batch(8, 1024, 64, 7);
+        let examples = random_batch(8, 1024, 64, 7);
         let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
         for _ in 0..3 {
             model.begin(Mode::Train);
@@ -143,7 +143,7 @@ fn main() -> anyhow::Result<()> {
     }
     if let Some(trace) = flag("--trace") {
         // Where the GPU's time goes: a kineto trace of three eager 8 x 1024 steps, summed per kernel.
-        let examples = fg::train::random_batch(8, 1024, 64, 7);
+        let examples = random_batch(8, 1024, 64, 7);
         let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
         let (no_prefix, inv_labelled) = step_inputs(&batch, device);
         let mut step = || {
@@ -168,7 +168,7 @@ fn main() -> anyhow::Result<()> {
     println!("fg steps: {}", if graphs { "CUDA graph replays" } else { "eager" });
     model.separate_outputs = graphs;
     for (b, t) in [(8usize, 1024usize), (2, 4096), (16, 512)] {
-        let examples = fg::train::random_batch(b, t, 64, 7);
+        let examples = random_batch(b, t, 64, 7);
         let idx: Vec<usize> = (0..b).collect();
         let batch = collate(&examples, &idx, device);
         // The trainer's own step (no shared prefix here), with its inputs made before any capture.
@@ -289,7 +289,7 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
     }
     let mut run = |flash: bool, prefix_len: usize| -> anyhow::Result<(Tensor, Tensor)> {
         model.flash = flash;
-        let examples = fg::train::random_batch(2, 900, 64, 11);
+        let examples = random_batch(2, 900, 64, 11);
         let batch = collate(&examples, &[0, 1], device);
         model.begin(Mode::Train);
         let ids = Tensor::arange_start(100, 100 + prefix_len as i64, (Kind::Int64, device)).view([1, -1]);
@@ -306,7 +306,7 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
     let mut exact = Model::new(Weights::from_gguf(&base_path())?, device, Kind::Float, lora, false, 4096 + 8)?;
     tch::no_grad(|| exact.params.master.copy_(&model.params.master));
     for (p, (hf, gf), (hs, gs)) in results {
-        let examples = fg::train::random_batch(2, 900, 64, 11);
+        let examples = random_batch(2, 900, 64, 11);
         let batch = collate(&examples, &[0, 1], device);
         exact.begin(Mode::Train);
         let ids = Tensor::arange_start(100, 100 + p as i64, (Kind::Int64, device)).view([1, -1]);
@@ -354,4 +354,16 @@ fn summarize_trace(path: &str, steps: usize) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `b` random sequences of `t` tokens whose last `labelled_tail` positions are labelled.
+fn random_batch(b: usize, t: usize, labelled_tail: usize, seed: u64) -> Vec<fg::train::data::Encoded> {
+    let mut r = fg::rng::Rng::new(seed);
+    (0..b)
+        .map(|_| {
+            let ids: Vec<i64> = (0..t).map(|_| 10 + r.below(200_000) as i64).collect();
+            let labels = (0..t).map(|j| if j + 1 < t && j + 1 >= t - labelled_tail { ids[j + 1] } else { -100 }).collect();
+            fg::train::data::Encoded { ids, labels }
+        })
+        .collect()
 }

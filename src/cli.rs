@@ -1,6 +1,7 @@
 //! The command line: one `Args` struct per subcommand. Arguments are turned into checked values
 //! here (file types, thread counts) before any work starts.
 
+use crate::device::DeviceChoice;
 use crate::format::Format;
 use crate::gguf::FileType;
 use clap::{Parser, Subcommand};
@@ -111,28 +112,29 @@ pub struct TrainArgs {
     /// Output folder (adapter, metrics, checkpoints)
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 3.0, value_parser = positive)]
     pub epochs: f64,
     /// Examples per micro-batch; default: what the device's free memory fits
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one)]
     pub batch_size: Option<usize>,
     /// Micro-batches per optimizer step
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
     pub grad_accum: usize,
-    #[arg(long, default_value_t = 2e-4)]
+    #[arg(long, default_value_t = 2e-4, value_parser = positive)]
     pub lr: f64,
-    #[arg(long, default_value_t = 0.05)]
+    /// Fraction of the steps the learning rate warms up over
+    #[arg(long, default_value_t = 0.05, value_parser = fraction)]
     pub warmup_ratio: f64,
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = not_negative)]
     pub weight_decay: f64,
     /// Largest gradient norm (0: no clipping)
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = not_negative)]
     pub clip: f64,
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(i64).range(1..=4096))]
     pub lora_rank: i64,
-    #[arg(long, default_value_t = 32.0)]
+    #[arg(long, default_value_t = 32.0, value_parser = positive)]
     pub lora_alpha: f64,
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = below_one)]
     pub lora_dropout: f64,
     /// Do not train FunctionGemma's seven embedding rows
     #[arg(long)]
@@ -140,11 +142,10 @@ pub struct TrainArgs {
     /// On CUDA, run every step eagerly instead of capturing steps as CUDA graphs and replaying them
     #[arg(long)]
     pub eager: bool,
-    #[arg(long, default_value_t = 4608)]
+    #[arg(long, default_value_t = 4608, value_parser = at_least_one)]
     pub max_seq_length: usize,
-    /// auto, cuda or cpu
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Stop after this many optimizer steps
@@ -405,9 +406,9 @@ pub struct DataStatsArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct DevicesArgs {
-    /// The device to check: auto, cuda or cpu
-    #[arg(long, default_value = "auto")]
-    pub device: String,
+    /// The device to check
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
     /// Print one JSON object
     #[arg(long)]
     pub json: bool,
@@ -489,4 +490,35 @@ pub struct ToolsPullArgs {
     /// Seconds the server may take to start and list its tools
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+}
+
+/// A count of at least one.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("must be at least 1".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn number(s: &str) -> Result<f64, String> {
+    s.parse::<f64>().map_err(|e| e.to_string()).and_then(|x| if x.is_finite() { Ok(x) } else { Err("must be a finite number".into()) })
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    number(s).and_then(|x| if x > 0.0 { Ok(x) } else { Err("must be above 0".into()) })
+}
+
+fn not_negative(s: &str) -> Result<f64, String> {
+    number(s).and_then(|x| if x >= 0.0 { Ok(x) } else { Err("must be 0 or more".into()) })
+}
+
+/// A fraction from 0 to 1.
+fn fraction(s: &str) -> Result<f64, String> {
+    number(s).and_then(|x| if (0.0..=1.0).contains(&x) { Ok(x) } else { Err("must be from 0 to 1".into()) })
+}
+
+/// A probability below 1 (a dropout rate).
+fn below_one(s: &str) -> Result<f64, String> {
+    number(s).and_then(|x| if (0.0..1.0).contains(&x) { Ok(x) } else { Err("must be at least 0 and below 1".into()) })
 }

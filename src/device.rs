@@ -63,18 +63,46 @@ pub fn gpus() -> Vec<Gpu> {
         .collect()
 }
 
-/// The libtorch device for a `--device auto|cuda|cpu` choice.
-pub fn select(choice: &str) -> anyhow::Result<tch::Device> {
+/// Where to compute, as `--device` names it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    /// CUDA when libtorch can use it, else the CPU.
+    #[default]
+    Auto,
+    Cuda,
+    Cpu,
+}
+
+/// The libtorch device for a choice.
+pub fn select(choice: DeviceChoice) -> anyhow::Result<tch::Device> {
     match choice {
-        "cpu" => Ok(tch::Device::Cpu),
-        "cuda" => {
+        DeviceChoice::Cpu => Ok(tch::Device::Cpu),
+        DeviceChoice::Cuda => {
             if cuda_available() {
                 Ok(tch::Device::Cuda(0))
             } else {
                 anyhow::bail!("CUDA was asked for but is not usable: {}", cuda_load_error().unwrap_or_default())
             }
         }
-        "auto" => Ok(if cuda_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu }),
-        other => anyhow::bail!("unknown device {other:?}: choose auto, cuda or cpu"),
+        DeviceChoice::Auto => Ok(if cuda_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu }),
+    }
+}
+
+/// The micro-batch that fits `device`: from the GPU's free memory (cudarc), small on the CPU.
+pub fn default_micro_batch(device: tch::Device) -> usize {
+    match (device.is_cuda(), gpus().first()) {
+        (true, Some(g)) => {
+            let free_gib = g.free_bytes as f64 / (1u64 << 30) as f64;
+            // The shared prefix dominates activations; each example after it is small.
+            if free_gib > 40.0 {
+                32
+            } else if free_gib > 16.0 {
+                16
+            } else {
+                8
+            }
+        }
+        _ => 4,
     }
 }

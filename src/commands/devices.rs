@@ -7,7 +7,7 @@ use tch::{Kind, Tensor};
 pub fn run(args: &DevicesArgs) -> Result<()> {
     let gpus = device::gpus();
     let cuda = device::cuda_available();
-    let chosen = device::select(&args.device)?;
+    let chosen = device::select(args.device)?;
     let a = Tensor::arange(64 * 64, (Kind::Float, tch::Device::Cpu)).reshape([64, 64]) / 4096.0;
     let want = a.matmul(&a.tr());
     let got = a.to_device(chosen).matmul(&a.to_device(chosen).tr()).to_device(tch::Device::Cpu);

@@ -16,6 +16,7 @@ pub mod optim;
 pub mod params;
 
 use crate::data::Example;
+use crate::export::{peft_base_name, write_llama_lora, write_peft, Adapter, AdapterManifest};
 use crate::model::gemma3::Model;
 use crate::model::Mode;
 use crate::model::lora::LoraConfig;
@@ -24,7 +25,7 @@ use crate::tokenizer::Tokenizer;
 use crate::tools::Tools;
 use crate::torch_cuda::{Graph, Pool};
 use anyhow::{bail, Context, Result};
-use data::{buckets, collate, collate_padded, prepare, Batch, Encoded, Prepared};
+use data::{buckets, collate, collate_padded, prepare, Batch, Prepared};
 use optim::AdamW;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -52,7 +53,7 @@ pub struct TrainConfig {
     pub lora: LoraConfig,
     pub train_tokens: bool,
     pub max_seq_length: usize,
-    pub device: String,
+    pub device: crate::device::DeviceChoice,
     pub seed: u64,
     pub max_steps: Option<usize>,
     pub limit: Option<usize>,
@@ -125,6 +126,45 @@ fn catch_oom<T>(f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
     }
 }
 
+impl Trainer {
+    /// Writes the trained adapter to the output folder: fg's own files (adapter.safetensors and
+    /// adapter.json, whose manifest names the base truthfully, by path and sha256), llama.cpp's
+    /// LoRA GGUF and PEFT's layout.
+    pub fn save_adapter(&self, report: &TrainReport) -> Result<()> {
+        let cfg = &self.cfg;
+        let tools = Tools::load_or_shipped(cfg.tools.as_deref())?;
+        let adapter = Adapter {
+            manifest: AdapterManifest {
+                fg_version: env!("CARGO_PKG_VERSION").into(),
+                base: cfg.base.display().to_string(),
+                base_sha256: cfg.base.is_file().then(|| crate::hash::sha256_file(&cfg.base)).transpose()?,
+                lora: cfg.lora.clone(),
+                format: self.data.format,
+                tools_hash: tools.hash.clone(),
+                trains_token_rows: cfg.train_tokens,
+                train: serde_json::to_value(cfg)?,
+                results: serde_json::json!({
+                    "steps": report.steps, "first_loss": report.first_loss, "final_loss": report.final_loss,
+                    "eval_loss": report.eval_loss, "eval_token_accuracy": report.eval_token_accuracy,
+                    "tokens_per_s": report.tokens_per_s, "example_tokens_per_s": report.example_tokens_per_s, "seconds": report.seconds,
+                }),
+            },
+            tensors: self.model.params.named().into_iter().collect(),
+        };
+        adapter.save(&cfg.out)?;
+        write_llama_lora(&adapter, &cfg.out.join("adapter.gguf"))?;
+        write_peft(&adapter, &cfg.out.join("peft"), &peft_base_name(&adapter.manifest))
+    }
+}
+
+/// After running out of GPU memory: the same effective batch with half the micro-batch.
+fn back_off(batch_size: usize, grad_accum: usize) -> Result<(usize, usize)> {
+    if batch_size <= 1 {
+        bail!("out of GPU memory even with one example per micro-batch: lower --max-seq-length");
+    }
+    Ok((batch_size / 2, grad_accum * 2))
+}
+
 pub struct Trainer {
     pub model: Model,
     pub data: Prepared,
@@ -192,7 +232,7 @@ pub fn base_tokenizer(base: &Path) -> Result<Tokenizer> {
 
 impl Trainer {
     pub fn new(cfg: TrainConfig) -> Result<Trainer> {
-        let device = crate::device::select(&cfg.device)?;
+        let device = crate::device::select(cfg.device)?;
         let tools = Tools::load_or_shipped(cfg.tools.as_deref())?;
         let mut train: Vec<Example> = crate::data::read_jsonl(&cfg.data.join("train.jsonl")).context("training data (run `fg data build`)")?;
         for extra in &cfg.extra {
@@ -389,13 +429,8 @@ impl Trainer {
             let ts = Instant::now();
             let result = if self.model.device.is_cuda() { catch_oom(|| self.step(step, lr))? } else { Some(self.step(step, lr)?) };
             let Some((loss, tokens, norm, example_tokens)) = result else {
-                // Out of GPU memory: same effective batch, half the micro-batch.
-                if self.cfg.batch_size == 1 {
-                    bail!("out of GPU memory even with one example per micro-batch: lower --max-seq-length");
-                }
                 self.opt.zero_grad();
-                self.cfg.batch_size /= 2;
-                self.cfg.grad_accum *= 2;
+                (self.cfg.batch_size, self.cfg.grad_accum) = back_off(self.cfg.batch_size, self.cfg.grad_accum)?;
                 eprintln!("out of GPU memory: micro-batch {} with gradient accumulation {} (same effective batch), retrying step {step}", self.cfg.batch_size, self.cfg.grad_accum);
                 continue;
             };
@@ -449,20 +484,26 @@ pub fn write_loss_png(metrics: &Path, png: &Path) -> Result<()> {
     crate::plot::line_chart(png, "LOSS", "STEP", "LOSS", &[("TRAIN", crate::plot::BLUE, train), ("EVAL", crate::plot::ORANGE, eval)])
 }
 
-/// Encoded examples, for benchmarks that bring their own token sequences.
-pub fn random_batch(b: usize, t: usize, labelled_tail: usize, seed: u64) -> Vec<Encoded> {
-    let mut r = crate::rng::Rng::new(seed);
-    (0..b)
-        .map(|_| {
-            let ids: Vec<i64> = (0..t).map(|_| 10 + r.below(200_000) as i64).collect();
-            let labels = (0..t).map(|j| if j + 1 < t && j + 1 >= t - labelled_tail { ids[j + 1] } else { -100 }).collect();
-            Encoded { ids, labels }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn running_out_of_memory_halves_the_micro_batch_and_keeps_the_effective_batch() {
+        // A step that runs out of GPU memory panics in libtorch with CUDA's message: caught, it
+        // asks for a smaller micro-batch; any other panic goes on unwinding.
+        let oom = super::catch_oom(|| -> anyhow::Result<()> { panic!("CUDA out of memory. Tried to allocate 2.00 GiB") });
+        assert!(matches!(oom, Ok(None)));
+        assert!(matches!(super::catch_oom(|| Ok(7)), Ok(Some(7))));
+        let other = std::panic::catch_unwind(|| super::catch_oom(|| -> anyhow::Result<()> { panic!("index out of range") }));
+        assert!(other.is_err(), "a panic that is not out-of-memory is not swallowed");
+        let mut sizes = vec![(12, 1)];
+        while let Ok(next) = super::back_off(sizes.last().unwrap().0, sizes.last().unwrap().1) {
+            sizes.push(next);
+        }
+        assert_eq!(sizes, [(12, 1), (6, 2), (3, 4), (1, 8)]);
+        let err = super::back_off(1, 8).unwrap_err().to_string();
+        assert!(err.contains("--max-seq-length"), "{err}");
+    }
+
     #[test]
     fn positions_cover_a_graph_steps_padding() {
         // The Delia data has a 3,986-token shared prefix; its longest example, 185 tokens after it,
