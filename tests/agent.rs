@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::agent::forcing::FunctionGemmaForcer;
-use fg::agent::run::{Agent, AgentOptions, Event};
+use fg::agent::run::{Agent, AgentOptions, Event, Transcript};
 use fg::format::{Format, Message};
 use fg::grammar::tools::tools_grammar;
 use fg::tools::{default_tools_path, Tools};
@@ -125,24 +125,45 @@ fn cached_and_fresh_prefixes_give_the_same_logits() {
 
 #[test]
 fn invalid_calls_are_not_executed_and_go_back_as_errors() {
-    // Without the grammar the base model may write anything; force a bad call by hand through the
-    // same path the agent uses: parse, validate, report.
-    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
-    let mut history = Vec::new();
-    let t = agent.run("Hello there!", &mut history, None, |_| {}).unwrap();
-    // Whatever the base did, every call it made was valid (the grammar) and nothing ran (no executor).
-    for e in &t.events {
-        if let Event::Call { valid, .. } = e {
-            assert!(*valid);
-        }
-        if let Event::Result { ok, .. } = e {
-            assert!(!ok, "nothing executes without an executor");
-        }
-        assert!(!matches!(e, Event::Malformed { .. }));
-    }
-    assert_eq!(t.invalid_calls, 0);
-    let check = tools().check_call("read_file", serde_json::json!({"path": 3}).as_object().unwrap());
-    assert!(check.is_err());
+    // A turn forged by hand (no model could write it under the grammar) goes through the agent's
+    // own step: a valid call runs, calls that break their schema or name no tool do not, and each
+    // error goes back to the model as the call's result.
+    let dir = tmp();
+    std::fs::write(dir.path().join("a.txt"), "inside\n").unwrap();
+    let sandbox = fg::agent::builtin::Sandbox::new(dir.path(), fg::agent::builtin::Confirm::Always).unwrap();
+    let exec = fg::agent::run::Executor::new(Some(sandbox)).unwrap();
+    let agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let forged = "<start_function_call>call:read_file{path:<escape>a.txt<escape>}<end_function_call>\
+                  <start_function_call>call:write_file{path:<escape>b.txt<escape>}<end_function_call>\
+                  <start_function_call>call:read_file{path:3}<end_function_call>\
+                  <start_function_call>call:format_disk{}<end_function_call>";
+    let (mut history, mut t, mut seen) = (vec![Message::User { content: "Show me a.txt".into() }], Transcript::new("Show me a.txt"), Vec::new());
+    let goes_on = agent.act(forged, &mut history, Some(&exec), &mut t, &mut |e: &Event| seen.push(format!("{e:?}")), std::time::Instant::now());
+    assert!(goes_on, "calls were made: the model gets their results");
+    assert_eq!(t.invalid_calls, 3);
+    assert_eq!(seen.len(), t.events.len(), "the caller is told of every event");
+    let calls: Vec<(String, bool, Option<String>)> = t.events.iter().filter_map(|e| match e {
+        Event::Call { name, valid, error, .. } => Some((name.clone(), *valid, error.clone())),
+        _ => None,
+    }).collect();
+    assert_eq!(calls.iter().map(|(n, v, _)| (n.as_str(), *v)).collect::<Vec<_>>(), [("read_file", true), ("write_file", false), ("read_file", false), ("format_disk", false)]);
+    assert!(calls[1].2.as_deref().unwrap().contains("content"), "the missing argument is named: {:?}", calls[1].2);
+    assert!(calls[3].2.as_deref().unwrap().contains("format_disk"), "the unknown tool is named: {:?}", calls[3].2);
+    let results: Vec<(bool, String)> = t.events.iter().filter_map(|e| match e {
+        Event::Result { ok, content, .. } => Some((*ok, content.to_string())),
+        _ => None,
+    }).collect();
+    assert_eq!(results.iter().map(|r| r.0).collect::<Vec<_>>(), [true, false, false, false]);
+    assert!(results[0].1.contains("inside"), "the valid call ran: {}", results[0].1);
+    assert!(results[1..].iter().all(|(_, c)| c.contains("error")));
+    assert!(!dir.path().join("b.txt").exists(), "an invalid write never runs");
+    // The history holds the calls and one tool message per call, errors included.
+    let tool_messages = history.iter().filter(|m| matches!(m, Message::Tool { .. })).count();
+    assert_eq!(tool_messages, 4);
+    // Text that is not a call at all ends the run as malformed.
+    let mut t = Transcript::new("x");
+    assert!(!agent.act("<start_function_call>call:read_file{path:<escape>a", &mut history, Some(&exec), &mut t, &mut |_: &Event| {}, std::time::Instant::now()));
+    assert!(matches!(t.events.as_slice(), [Event::Malformed { .. }]) && t.invalid_calls == 1);
 }
 
 #[test]

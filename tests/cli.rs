@@ -15,13 +15,38 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn help_lists_every_subcommand_with_one_line_and_the_exit_codes() {
+    use clap::CommandFactory;
     let out = fg(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for cmd in ["inspect", "quantize"] {
-        assert!(help.lines().any(|l| l.trim_start().starts_with(cmd)), "{cmd} missing from:\n{help}");
-    }
     assert!(help.contains("Exit codes"), "{help}");
+    // Every subcommand clap knows, at every depth: listed with its one line in its parent's help,
+    // and its own help runs, opens with that line and shows every one of its flags.
+    // Help is wrapped to the terminal: compare with runs of whitespace as one space.
+    fn flat(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+    fn walk(cmd: &clap::Command, path: Vec<String>, parent_help: &str, seen: &mut usize) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let about = flat(&sub.get_about().map(|a| a.to_string()).unwrap_or_default());
+            assert!(!about.is_empty(), "{} {} has no one-line description", path.join(" "), sub.get_name());
+            assert!(flat(parent_help).contains(&format!(" {} {about}", sub.get_name())), "{} missing from:\n{parent_help}", sub.get_name());
+            let mut args = path.clone();
+            args.push(sub.get_name().to_string());
+            let out = fg(&[args.iter().map(String::as_str).collect::<Vec<_>>(), vec!["--help"]].concat());
+            assert!(out.status.success(), "fg {} --help failed", args.join(" "));
+            let own = text(&out.stdout);
+            assert!(flat(&own).starts_with(&about), "fg {} --help opens with:\n{own}", args.join(" "));
+            for arg in sub.get_arguments().filter_map(|a| a.get_long()) {
+                assert!(own.contains(&format!("--{arg}")), "fg {} --help does not show --{arg}:\n{own}", args.join(" "));
+            }
+            *seen += 1;
+            walk(sub, args, &own, seen);
+        }
+    }
+    let mut seen = 0;
+    walk(&fg::cli::Cli::command(), Vec::new(), &help, &mut seen);
+    assert!(seen >= 11, "only {seen} subcommands were checked");
 }
 
 #[test]
@@ -332,4 +357,34 @@ fn serve_refuses_a_corrupt_model_before_listening() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("bad.gguf") && !err.contains("listening"), "{err}");
+}
+
+#[test]
+fn the_readmes_main_job_calls_list_directory_and_answers_what_the_readme_shows() {
+    // The request of the README's first command, run as the README runs it (from the checkout, on
+    // the shipped model, greedy): the call, its result and the answer are the ones the README prints.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let command = readme.lines().find(|l| l.contains("target/release/fg agent")).expect("the README's main job");
+    let request = command.split('"').nth(1).expect("a quoted request");
+    let grammar = command.contains("--grammar");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fg"));
+    c.current_dir(root).env("OMP_NUM_THREADS", "1").arg("agent");
+    if grammar {
+        c.arg("--grammar");
+    }
+    let out = c.arg(request).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (log, answer) = (text(&out.stderr), text(&out.stdout));
+    // The call and the listing's first line, from the folder as it is.
+    assert!(log.lines().next().is_some_and(|l| l == r#"→ list_directory {"path":"src"}"#), "{log}");
+    let entries: Vec<_> = std::fs::read_dir(root.join("src")).unwrap().map(|e| e.unwrap().file_type().unwrap()).collect();
+    let folders = entries.iter().filter(|t| t.is_dir()).count();
+    let header = format!("← [{} entries: {} files, {folders} folders]", entries.len(), entries.len() - folders);
+    assert_eq!(log.lines().nth(1), Some(header.as_str()), "{log}");
+    assert!(answer.contains(&format!("{} entries", entries.len())), "the answer gives the count: {answer}");
+    // The README shows this run: its output block has the same call, header and answer.
+    let block = readme.split("What it prints:").nth(1).and_then(|r| r.split("```").nth(1)).expect("the README's output block");
+    assert!(block.contains(r#"→ list_directory {"path":"src"}"#) && block.contains(&header), "README shows:\n{block}\nthe run printed:\n{log}");
+    assert!(block.contains(answer.trim()), "README shows:\n{block}\nthe answer now:\n{answer}");
 }

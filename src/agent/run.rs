@@ -62,6 +62,24 @@ pub struct Transcript {
     pub server: Option<Value>,
 }
 
+impl Transcript {
+    /// An empty transcript of `request`.
+    pub fn new(request: &str) -> Transcript {
+        Transcript {
+            request: request.into(),
+            messages: Vec::new(),
+            events: Vec::new(),
+            answer: None,
+            invalid_calls: 0,
+            prefix_cache: String::new(),
+            prefix_ms: 0.0,
+            first_call_ms: None,
+            error: None,
+            server: None,
+        }
+    }
+}
+
 /// Single tokens that end what a format's grammar has open, most final first.
 pub fn closers(engine: &Engine, format: Format) -> Vec<i32> {
     let texts: &[&str] = match format {
@@ -243,22 +261,10 @@ impl<'e> Agent<'e> {
     pub fn run(&mut self, request: &str, history: &mut Vec<Message>, exec: Option<&Executor>, mut on_event: impl FnMut(&Event)) -> Result<Transcript> {
         let start = std::time::Instant::now();
         history.push(Message::User { content: request.to_string() });
-        let mut t = Transcript {
-            request: request.into(),
-            messages: Vec::new(),
-            events: Vec::new(),
-            answer: None,
-            invalid_calls: 0,
-            prefix_cache: self.session.stats.prefix_cache.clone(),
-            prefix_ms: self.prefix_ms,
-            first_call_ms: None,
-            error: None,
-            server: None,
-        };
-        let mut emit = |t: &mut Transcript, e: Event| {
-            on_event(&e);
-            t.events.push(e);
-        };
+        let mut t = Transcript::new(request);
+        t.prefix_cache = self.session.stats.prefix_cache.clone();
+        t.prefix_ms = self.prefix_ms;
+        let mut on_event: &mut dyn FnMut(&Event) = &mut on_event;
         for iteration in 0..self.opts.max_iterations {
             let g = match self.turn(history) {
                 Ok(g) => g,
@@ -267,49 +273,66 @@ impl<'e> Agent<'e> {
                     break;
                 }
             };
-            emit(&mut t, Event::Generation { iteration, prompt_tokens: g.prompt_tokens, tokens: g.tokens.len(), forced_tokens: g.forced_tokens, full_masks: g.full_masks, prompt_ms: g.prompt_ms, generate_ms: g.generate_ms, finish: g.finish });
-            let parsed = match self.opts.format.parse(&g.text) {
-                Ok(p) => p,
-                Err(e) => {
-                    t.invalid_calls += 1;
-                    emit(&mut t, Event::Malformed { text: g.text.clone(), error: e.to_string() });
-                    history.push(Message::Assistant { content: Some(g.text.clone()), tool_calls: vec![] });
-                    break;
-                }
-            };
-            if parsed.calls.is_empty() {
-                emit(&mut t, Event::Answer { text: parsed.text.clone() });
-                t.answer = Some(parsed.text.clone());
-                history.push(Message::Assistant { content: Some(parsed.text), tool_calls: vec![] });
+            emit(&mut t, &mut on_event, Event::Generation { iteration, prompt_tokens: g.prompt_tokens, tokens: g.tokens.len(), forced_tokens: g.forced_tokens, full_masks: g.full_masks, prompt_ms: g.prompt_ms, generate_ms: g.generate_ms, finish: g.finish });
+            if !self.act(&g.text, history, exec, &mut t, &mut on_event, start) {
                 break;
-            }
-            history.push(Message::Assistant { content: None, tool_calls: parsed.calls.clone() });
-            for call in &parsed.calls {
-                let check = self.tools.check_call(&call.name, &call.arguments);
-                let valid = check.is_ok();
-                if valid && t.first_call_ms.is_none() {
-                    t.first_call_ms = Some(start.elapsed().as_secs_f64() * 1e3);
-                }
-                emit(&mut t, Event::Call { name: call.name.clone(), arguments: call.arguments.clone(), valid, error: check.as_ref().err().map(|e| e.to_string()) });
-                let call_start = std::time::Instant::now();
-                let (ok, content) = match check {
-                    // An invalid call never runs: the error goes back to the model.
-                    Err(e) => {
-                        t.invalid_calls += 1;
-                        (false, json!({"error": e.to_string()}))
-                    }
-                    Ok(()) => match exec.map(|x| x.execute(call)) {
-                        Some(Ok(v)) => (true, v),
-                        Some(Err(e)) => (false, json!({"error": e})),
-                        None => (false, json!({"error": "tools are not executed in this mode"})),
-                    },
-                };
-                let content = self.fit(history, &call.name, content);
-                emit(&mut t, Event::Result { name: call.name.clone(), ok, content: content.clone(), ms: call_start.elapsed().as_secs_f64() * 1e3 });
-                history.push(Message::Tool { name: call.name.clone(), content });
             }
         }
         t.messages = history.clone();
         Ok(t)
     }
+
+    /// What the agent does with one model turn `text`: parses it; a text answer ends the run; each
+    /// call is checked against its tool's schema, and only a valid one runs (through `exec`), an
+    /// invalid one going back to the model as an error. Returns whether the run goes on (calls
+    /// were made). `started`: when the request began, for the time to the first valid call.
+    pub fn act(&self, text: &str, history: &mut Vec<Message>, exec: Option<&Executor>, t: &mut Transcript, on_event: &mut dyn FnMut(&Event), started: std::time::Instant) -> bool {
+        let parsed = match self.opts.format.parse(text) {
+            Ok(p) => p,
+            Err(e) => {
+                t.invalid_calls += 1;
+                emit(t, on_event, Event::Malformed { text: text.to_string(), error: e.to_string() });
+                history.push(Message::Assistant { content: Some(text.to_string()), tool_calls: vec![] });
+                return false;
+            }
+        };
+        if parsed.calls.is_empty() {
+            emit(t, on_event, Event::Answer { text: parsed.text.clone() });
+            t.answer = Some(parsed.text.clone());
+            history.push(Message::Assistant { content: Some(parsed.text), tool_calls: vec![] });
+            return false;
+        }
+        history.push(Message::Assistant { content: None, tool_calls: parsed.calls.clone() });
+        for call in &parsed.calls {
+            let check = self.tools.check_call(&call.name, &call.arguments);
+            let valid = check.is_ok();
+            if valid && t.first_call_ms.is_none() {
+                t.first_call_ms = Some(started.elapsed().as_secs_f64() * 1e3);
+            }
+            emit(t, on_event, Event::Call { name: call.name.clone(), arguments: call.arguments.clone(), valid, error: check.as_ref().err().map(|e| e.to_string()) });
+            let call_start = std::time::Instant::now();
+            let (ok, content) = match check {
+                // An invalid call never runs: the error goes back to the model.
+                Err(e) => {
+                    t.invalid_calls += 1;
+                    (false, json!({"error": e.to_string()}))
+                }
+                Ok(()) => match exec.map(|x| x.execute(call)) {
+                    Some(Ok(v)) => (true, v),
+                    Some(Err(e)) => (false, json!({"error": e})),
+                    None => (false, json!({"error": "tools are not executed in this mode"})),
+                },
+            };
+            let content = self.fit(history, &call.name, content);
+            emit(t, on_event, Event::Result { name: call.name.clone(), ok, content: content.clone(), ms: call_start.elapsed().as_secs_f64() * 1e3 });
+            history.push(Message::Tool { name: call.name.clone(), content });
+        }
+        true
+    }
+}
+
+/// Records `e` in the transcript after telling the caller.
+fn emit(t: &mut Transcript, on_event: &mut dyn FnMut(&Event), e: Event) {
+    on_event(&e);
+    t.events.push(e);
 }
