@@ -505,6 +505,22 @@ mod tests {
     }
 
     #[test]
+    fn the_learning_rate_warms_up_linearly_then_follows_a_half_cosine() {
+        use super::lr_at;
+        // 10 steps, 2 of warm-up, base 1.
+        let lrs: Vec<f64> = (0..10).map(|s| lr_at(s, 10, 1.0, 2)).collect();
+        assert_eq!(&lrs[..3], [0.5, 1.0, 1.0]);
+        let cosine = |t: f64| 0.5 * (1.0 + (std::f64::consts::PI * t).cos());
+        for (s, lr) in lrs.iter().enumerate().skip(2) {
+            assert!((lr - cosine((s - 2) as f64 / 8.0)).abs() < 1e-12, "step {s}: {lr}");
+        }
+        assert!((lrs[6] - 0.5).abs() < 1e-12, "halfway down at the middle of the decay");
+        assert!(lrs.windows(2).skip(2).all(|w| w[1] < w[0]), "decreasing after the warm-up: {lrs:?}");
+        assert_eq!(lr_at(0, 10, 2e-4, 0), 2e-4, "no warm-up: the base rate at once");
+        assert_eq!(lr_at(20, 10, 1.0, 2), 0.0, "past the end it stays at the bottom");
+    }
+
+    #[test]
     fn positions_cover_a_graph_steps_padding() {
         // The Delia data has a 3,986-token shared prefix; its longest example, 185 tokens after it,
         // runs padded to 192 in a graph step.
