@@ -296,3 +296,27 @@ fn every_keyword_the_loader_accepts_has_a_grammar_in_both_formats() {
         }
     }
 }
+
+#[test]
+fn patterns_mean_in_the_grammar_what_they_mean_to_the_validator() {
+    // Parsed by regex-syntax, walked into the grammar: llama.cpp's grammar engine and jsonschema
+    // agree on every sample, in both formats.
+    let cases: [(&str, &[&str], &[&str]); 5] = [
+        (r"^[a-z_]+\d{2,3}$", &["ab_12", "x999"], &["ab_1", "AB_12", "ab_1234"]),
+        (r"^(?:foo|ba[rz])-\w*$", &["foo-", "baz-a_1"], &["bat-", "foo"]),
+        (r"^\S+@\S+\.(com|org)$", &["a@b.com"], &["a b@c.com", "a@b.net"]),
+        (r#"^[^"\\]*$"#, &["plain"], &["a\"b", "a\\b"]),
+        (r"\d", &["a1b", "7"], &["abc", ""]),
+    ];
+    for (pattern, good, bad) in cases {
+        let tools = one_argument_tool(&json!({"type": "string", "pattern": pattern}));
+        for format in [Format::FunctionGemma, Format::Json] {
+            for g in good {
+                assert_eq!(verdicts(&tools, format, &json!(g)), (true, true), "{format:?} {pattern}: {g:?} should be accepted and valid");
+            }
+            for b in bad {
+                assert_eq!(verdicts(&tools, format, &json!(b)), (false, false), "{format:?} {pattern}: {b:?} should be rejected and invalid");
+            }
+        }
+    }
+}

@@ -89,17 +89,14 @@ pub fn harvest(dirs: &[PathBuf], tools: &Tools, stats: &mut HarvestStats) -> any
     Ok(out)
 }
 
+/// The files to harvest under `dir` (or `dir` itself when it is a file): those with a test
+/// file's extension, links not followed (a repository's links may point anywhere).
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    if dir.is_file() {
-        out.push(dir.to_path_buf());
-        return Ok(());
-    }
-    for e in std::fs::read_dir(dir)? {
-        let p = e?.path();
-        if p.is_dir() {
-            collect_files(&p, out)?;
-        } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| EXTENSIONS.contains(&x)) {
-            out.push(p);
+    for e in walkdir::WalkDir::new(dir) {
+        let e = e?;
+        let wanted = e.depth() == 0 || e.path().extension().and_then(|x| x.to_str()).is_some_and(|x| EXTENSIONS.contains(&x));
+        if e.file_type().is_file() && wanted {
+            out.push(e.into_path());
         }
     }
     Ok(())

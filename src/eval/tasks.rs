@@ -79,17 +79,16 @@ pub struct TaskOutcome {
     pub latency_ms: f64,
 }
 
-/// Copies `from` (regular files and folders only) into `to`.
+/// Copies `from` (regular files and folders only; links are not copied) into `to`.
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
+    for e in walkdir::WalkDir::new(from).min_depth(1) {
         let e = e?;
-        let (src, dst) = (e.path(), to.join(e.file_name()));
-        let kind = e.file_type()?;
-        if kind.is_dir() {
-            copy_tree(&src, &dst)?;
-        } else if kind.is_file() {
-            std::fs::copy(&src, &dst)?;
+        let dst = to.join(e.path().strip_prefix(from)?);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dst)?;
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dst)?;
         }
     }
     Ok(())

@@ -1,4 +1,6 @@
-//! JSON Schema `pattern` to grammar, for the regex subset tool schemas use: literals and escapes,
+//! JSON Schema `pattern` to grammar, parsed by `regex-syntax` (its syntax tree: its HIR would give
+//! `\d`, `\w` and `\s` their Unicode meaning, where JSON Schema's ECMA-262 gives them ASCII's),
+//! for the regex subset tool schemas use: literals and escapes,
 //! `.`, classes (`[a-z_]`, `[^…]`, `\d \w \s` and their negations), groups (capturing or `(?:…)`),
 //! alternation, and the quantifiers `? * + {m} {m,} {m,n}` (lazy forms treated as greedy). `^` and
 //! `$` anchor; a pattern without them matches anywhere inside the string, as JSON Schema says, so
@@ -7,6 +9,7 @@
 
 use super::Expr;
 use anyhow::{bail, Result};
+use regex_syntax::ast::{self, AssertionKind, Ast};
 
 /// Where the string lives: JSON strings must keep `"`, `\` and control characters out of raw text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,21 +20,23 @@ pub enum Context {
 
 /// The grammar of strings matching `pattern`; `any` is one unconstrained character of the context.
 pub fn pattern_to_expr(pattern: &str, any: &Expr, ctx: Context) -> Result<Expr> {
-    let mut p = pattern;
-    let anchored_start = p.starts_with('^');
+    let ast = ast::parse::Parser::new().parse(pattern).map_err(|e| anyhow::anyhow!("pattern {pattern:?}: {}", e.kind()))?;
+    // `^` and `$` anchor only at the very start and end; elsewhere they are refused.
+    let mut items: Vec<&Ast> = match &ast {
+        Ast::Concat(c) => c.asts.iter().collect(),
+        other => vec![other],
+    };
+    let is = |a: Option<&&Ast>, kind: AssertionKind| matches!(a, Some(Ast::Assertion(x)) if x.kind == kind);
+    let anchored_start = is(items.first(), AssertionKind::StartLine);
     if anchored_start {
-        p = &p[1..];
+        items.remove(0);
     }
-    let anchored_end = p.ends_with('$') && !p.ends_with("\\$");
+    let anchored_end = is(items.last(), AssertionKind::EndLine);
     if anchored_end {
-        p = &p[..p.len() - 1];
+        items.pop();
     }
-    let chars: Vec<char> = p.chars().collect();
-    let mut parser = Parser { s: &chars, at: 0, any, ctx };
-    let body = parser.alternation()?;
-    if parser.at != chars.len() {
-        bail!("pattern {pattern:?}: unexpected {:?} at {}", chars[parser.at], parser.at);
-    }
+    let walker = Walker { any, ctx };
+    let body = Expr::seq(items.into_iter().map(|a| walker.expr(a)).collect::<Result<_>>()?);
     let free = Expr::star(any.clone());
     let mut parts = Vec::new();
     if !anchored_start {
@@ -44,69 +49,86 @@ pub fn pattern_to_expr(pattern: &str, any: &Expr, ctx: Context) -> Result<Expr> 
     Ok(Expr::seq(parts))
 }
 
-struct Parser<'a> {
-    s: &'a [char],
-    at: usize,
+/// ECMA-262's (JSON Schema's) meaning of `\d`, `\w` and `\s`: ASCII digits, word characters and
+/// whitespace, whatever the Unicode tables say.
+fn perl_ranges(kind: &ast::ClassPerlKind) -> Vec<(char, char)> {
+    match kind {
+        ast::ClassPerlKind::Digit => vec![('0', '9')],
+        ast::ClassPerlKind::Word => vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')],
+        ast::ClassPerlKind::Space => vec![(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')],
+    }
+}
+
+/// Turns regex-syntax's syntax tree into grammar expressions for one context.
+struct Walker<'a> {
     any: &'a Expr,
     ctx: Context,
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> Option<char> {
-        self.s.get(self.at).copied()
-    }
-
-    fn alternation(&mut self) -> Result<Expr> {
-        let mut alts = vec![self.sequence()?];
-        while self.peek() == Some('|') {
-            self.at += 1;
-            alts.push(self.sequence()?);
-        }
-        Ok(Expr::alt(alts))
-    }
-
-    fn sequence(&mut self) -> Result<Expr> {
-        let mut items = Vec::new();
-        while let Some(c) = self.peek() {
-            if c == '|' || c == ')' {
-                break;
-            }
-            let atom = self.atom()?;
-            items.push(self.quantified(atom)?);
-        }
-        Ok(Expr::seq(items))
-    }
-
-    fn quantified(&mut self, atom: Expr) -> Result<Expr> {
-        let (min, max) = match self.peek() {
-            Some('?') => (0, Some(1)),
-            Some('*') => (0, None),
-            Some('+') => (1, None),
-            Some('{') => {
-                let close = self.s[self.at..].iter().position(|&c| c == '}').map(|i| self.at + i);
-                let Some(close) = close else { return Ok(atom) };
-                let body: String = self.s[self.at + 1..close].iter().collect();
-                let (m, n) = match body.split_once(',') {
-                    None => {
-                        let m: u32 = body.trim().parse().map_err(|_| anyhow::anyhow!("bad quantifier {{{body}}}"))?;
-                        (m, Some(m))
-                    }
-                    Some((a, b)) => {
-                        let m: u32 = a.trim().parse().map_err(|_| anyhow::anyhow!("bad quantifier {{{body}}}"))?;
-                        let n = if b.trim().is_empty() { None } else { Some(b.trim().parse::<u32>().map_err(|_| anyhow::anyhow!("bad quantifier {{{body}}}"))?) };
-                        (m, n)
-                    }
+impl Walker<'_> {
+    fn expr(&self, ast: &Ast) -> Result<Expr> {
+        Ok(match ast {
+            Ast::Empty(_) => Expr::empty(),
+            Ast::Literal(l) => self.literal(l.c),
+            Ast::Dot(_) => self.any.clone(),
+            Ast::Concat(c) => Expr::seq(c.asts.iter().map(|a| self.expr(a)).collect::<Result<_>>()?),
+            Ast::Alternation(a) => Expr::alt(a.asts.iter().map(|a| self.expr(a)).collect::<Result<_>>()?),
+            Ast::Group(g) => match &g.kind {
+                ast::GroupKind::CaptureIndex(_) | ast::GroupKind::CaptureName { .. } => self.expr(&g.ast)?,
+                ast::GroupKind::NonCapturing(flags) if flags.items.is_empty() => self.expr(&g.ast)?,
+                ast::GroupKind::NonCapturing(_) => bail!("flags in groups are not supported in patterns"),
+            },
+            Ast::Repetition(r) => {
+                // Lazy forms match the same strings.
+                let (min, max) = match &r.op.kind {
+                    ast::RepetitionKind::ZeroOrOne => (0, Some(1)),
+                    ast::RepetitionKind::ZeroOrMore => (0, None),
+                    ast::RepetitionKind::OneOrMore => (1, None),
+                    ast::RepetitionKind::Range(ast::RepetitionRange::Exactly(n)) => (*n, Some(*n)),
+                    ast::RepetitionKind::Range(ast::RepetitionRange::AtLeast(n)) => (*n, None),
+                    ast::RepetitionKind::Range(ast::RepetitionRange::Bounded(m, n)) => (*m, Some(*n)),
                 };
-                self.at = close;
-                (m, n)
+                Expr::Repeat(Box::new(self.expr(&r.ast)?), min, max)
             }
-            _ => return Ok(atom),
+            Ast::ClassPerl(c) if c.negated => self.negated(perl_ranges(&c.kind)),
+            Ast::ClassPerl(c) => Expr::class(&perl_ranges(&c.kind)),
+            Ast::ClassBracketed(c) => {
+                let ranges = self.ranges(&c.kind)?;
+                if c.negated {
+                    self.negated(ranges)
+                } else {
+                    self.class(ranges)
+                }
+            }
+            Ast::Assertion(a) => match a.kind {
+                AssertionKind::StartLine | AssertionKind::EndLine | AssertionKind::StartText | AssertionKind::EndText => bail!("anchors are only supported at the start and end of a pattern"),
+                _ => bail!("word boundaries are not supported in patterns"),
+            },
+            Ast::ClassUnicode(_) => bail!("Unicode classes (\\p{{…}}) are not supported in patterns"),
+            Ast::Flags(_) => bail!("flags are not supported in patterns"),
+        })
+    }
+
+    /// The characters of a bracketed class's set, as ranges.
+    fn ranges(&self, set: &ast::ClassSet) -> Result<Vec<(char, char)>> {
+        let item = match set {
+            ast::ClassSet::Item(item) => item,
+            ast::ClassSet::BinaryOp(_) => bail!("class intersections and differences are not supported in patterns"),
         };
-        self.at += 1;
-        if self.peek() == Some('?') || self.peek() == Some('+') {
-            self.at += 1; // lazy or possessive: same language
-        }
-        Ok(Expr::Repeat(Box::new(atom), min, max))
+        Ok(match item {
+            ast::ClassSetItem::Empty(_) => Vec::new(),
+            ast::ClassSetItem::Literal(l) => vec![(l.c, l.c)],
+            ast::ClassSetItem::Range(r) => vec![(r.start.c, r.end.c)],
+            ast::ClassSetItem::Perl(p) if !p.negated => perl_ranges(&p.kind),
+            ast::ClassSetItem::Union(u) => {
+                let mut out = Vec::new();
+                for i in &u.items {
+                    out.extend(self.ranges(&ast::ClassSet::Item(i.clone()))?);
+                }
+                out
+            }
+            _ => bail!("this kind of character class is not supported in patterns"),
+        })
     }
 
     fn literal(&self, c: char) -> Expr {
@@ -127,106 +149,7 @@ impl Parser<'_> {
         Expr::Class { negated: true, ranges }
     }
 
-    fn atom(&mut self) -> Result<Expr> {
-        let c = self.peek().unwrap();
-        self.at += 1;
-        match c {
-            '.' => Ok(self.any.clone()),
-            '(' => {
-                if self.peek() == Some('?') {
-                    if self.s.get(self.at + 1) == Some(&':') {
-                        self.at += 2;
-                    } else {
-                        bail!("look-arounds and named groups are not supported in patterns");
-                    }
-                }
-                let inner = self.alternation()?;
-                if self.peek() != Some(')') {
-                    bail!("unbalanced parenthesis in pattern");
-                }
-                self.at += 1;
-                Ok(inner)
-            }
-            '[' => self.class(),
-            '\\' => {
-                let e = self.peek().ok_or_else(|| anyhow::anyhow!("pattern ends with a backslash"))?;
-                self.at += 1;
-                match e {
-                    'd' => Ok(Expr::class(&[('0', '9')])),
-                    'w' => Ok(Expr::class(&[('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')])),
-                    's' => Ok(Expr::class(&[(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])),
-                    'D' => Ok(self.negated(vec![('0', '9')])),
-                    'W' => Ok(self.negated(vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')])),
-                    'S' => Ok(self.negated(vec![(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')])),
-                    'n' => Ok(self.literal('\n')),
-                    't' => Ok(self.literal('\t')),
-                    '1'..='9' => bail!("back-references are not supported in patterns"),
-                    'b' | 'B' => bail!("word boundaries are not supported in patterns"),
-                    other => Ok(self.literal(other)),
-                }
-            }
-            '*' | '+' | '?' => bail!("quantifier {c:?} with nothing to repeat"),
-            '^' | '$' => bail!("anchors are only supported at the start and end of a pattern"),
-            other => Ok(self.literal(other)),
-        }
-    }
-
-    fn class(&mut self) -> Result<Expr> {
-        let negated = self.peek() == Some('^');
-        if negated {
-            self.at += 1;
-        }
-        let mut ranges = Vec::new();
-        let mut first = true;
-        loop {
-            let c = self.peek().ok_or_else(|| anyhow::anyhow!("unterminated character class"))?;
-            self.at += 1;
-            if c == ']' && !first {
-                break;
-            }
-            first = false;
-            let lo = if c == '\\' {
-                let e = self.peek().ok_or_else(|| anyhow::anyhow!("unterminated character class"))?;
-                self.at += 1;
-                match e {
-                    'd' => {
-                        ranges.push(('0', '9'));
-                        continue;
-                    }
-                    'w' => {
-                        ranges.extend([('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')]);
-                        continue;
-                    }
-                    's' => {
-                        ranges.extend([(' ', ' '), ('\t', '\t'), ('\n', '\n'), ('\r', '\r')]);
-                        continue;
-                    }
-                    'n' => '\n',
-                    't' => '\t',
-                    other => other,
-                }
-            } else {
-                c
-            };
-            if self.peek() == Some('-') && self.s.get(self.at + 1).is_some_and(|&n| n != ']') {
-                self.at += 1;
-                let mut hi = self.peek().unwrap();
-                self.at += 1;
-                if hi == '\\' {
-                    hi = self.peek().ok_or_else(|| anyhow::anyhow!("unterminated character class"))?;
-                    self.at += 1;
-                }
-                if hi < lo {
-                    bail!("bad range {lo}-{hi} in character class");
-                }
-                ranges.push((lo, hi));
-            } else {
-                ranges.push((lo, lo));
-            }
-        }
-        if negated {
-            return Ok(self.negated(ranges));
-        }
+    fn class(&self, ranges: Vec<(char, char)>) -> Expr {
         if self.ctx == Context::Json && ranges.iter().any(|&(a, b)| a <= '"' && '"' <= b || a <= '\\' && '\\' <= b) {
             // Quote and backslash need escapes inside JSON strings.
             let mut alts = vec![Expr::Class { negated: false, ranges: ranges.iter().flat_map(|&r| split_out(r, &['"', '\\'])).collect() }];
@@ -235,9 +158,9 @@ impl Parser<'_> {
                     alts.push(self.literal(special));
                 }
             }
-            return Ok(Expr::alt(alts));
+            return Expr::alt(alts);
         }
-        Ok(Expr::Class { negated: false, ranges })
+        Expr::Class { negated: false, ranges }
     }
 }
 
@@ -263,4 +186,20 @@ fn split_out((a, b): (char, char), remove: &[char]) -> Vec<(char, char)> {
             .collect();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_grammar_cannot_express_is_refused_by_name() {
+        let any = Expr::class(&[('a', 'z')]);
+        for (pattern, says) in [("(?=a)b", "look-around"), (r"(a)\1", "backreferences"), ("a^b", "anchors"), (r"\bword", "word boundaries"), (r"\p{Greek}", "Unicode classes"), ("(?i)a", "flags")] {
+            let err = pattern_to_expr(pattern, &any, Context::Plain).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains(&says.to_lowercase()), "{pattern}: {err}");
+        }
+        // ECMA-262's \d is ASCII: one range, not Unicode's dozens.
+        assert_eq!(pattern_to_expr(r"^\d$", &any, Context::Plain).unwrap(), Expr::class(&[('0', '9')]));
+    }
 }
