@@ -1,6 +1,6 @@
-//! Small PNG charts with no dependencies: bar charts (histograms, per-tool accuracy) and line charts
-//! (loss curves). A 5x7 bitmap font labels axes; the PNG is written uncompressed (stored deflate
-//! blocks), which keeps the encoder a few dozen lines.
+//! Small PNG charts: bar charts (histograms, per-tool accuracy) and line charts (loss curves),
+//! drawn on an RGB canvas, labelled with the `font8x8` bitmap font (upper and lower case) and
+//! encoded by the `png` crate (deflate-compressed).
 
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -63,14 +63,13 @@ impl Canvas {
         }
     }
 
-    /// Text in the 5x7 font, scaled by `scale`, left edge at x, top at y.
+    /// Text in the 8x8 font, scaled by `scale`, left edge at x, top at y.
     pub fn text(&mut self, x: i64, y: i64, s: &str, scale: i64, c: [u8; 3]) {
         for (i, ch) in s.chars().enumerate() {
-            let glyph = glyph(ch);
-            for (row, bits) in glyph.iter().enumerate() {
-                for col in 0..5 {
-                    if bits & (0x10 >> col) != 0 {
-                        let (px, py) = (x + (i as i64 * 6 + col) * scale, y + row as i64 * scale);
+            for (row, bits) in glyph(ch).iter().enumerate() {
+                for col in 0..8 {
+                    if bits & (1 << col) != 0 {
+                        let (px, py) = (x + (i as i64 * ADVANCE + col) * scale, y + row as i64 * scale);
                         self.rect(px, py, px + scale - 1, py + scale - 1, c);
                     }
                 }
@@ -81,11 +80,10 @@ impl Canvas {
     /// Text rotated a quarter turn (reading upwards), for y-axis titles.
     pub fn text_up(&mut self, x: i64, y: i64, s: &str, scale: i64, c: [u8; 3]) {
         for (i, ch) in s.chars().enumerate() {
-            let glyph = glyph(ch);
-            for (row, bits) in glyph.iter().enumerate() {
-                for col in 0..5 {
-                    if bits & (0x10 >> col) != 0 {
-                        let (px, py) = (x + row as i64 * scale, y - (i as i64 * 6 + col) * scale);
+            for (row, bits) in glyph(ch).iter().enumerate() {
+                for col in 0..8 {
+                    if bits & (1 << col) != 0 {
+                        let (px, py) = (x + row as i64 * scale, y - (i as i64 * ADVANCE + col) * scale);
                         self.rect(px, py, px + scale - 1, py + scale - 1, c);
                     }
                 }
@@ -95,62 +93,25 @@ impl Canvas {
 
     /// Writes the canvas as an RGB PNG (via a temporary file and a rename).
     pub fn save_png(&self, path: &Path) -> Result<()> {
-        let mut raw = Vec::with_capacity((self.w * 3 + 1) * self.h);
-        for y in 0..self.h {
-            raw.push(0); // filter: none
-            for x in 0..self.w {
-                raw.extend_from_slice(&self.get(x, y));
-            }
-        }
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut ihdr = Vec::new();
-        ihdr.extend_from_slice(&(self.w as u32).to_be_bytes());
-        ihdr.extend_from_slice(&(self.h as u32).to_be_bytes());
-        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-        chunk(&mut png, b"IHDR", &ihdr);
-        chunk(&mut png, b"IDAT", &zlib_stored(&raw));
-        chunk(&mut png, b"IEND", &[]);
-        crate::fsx::write_atomic(path, &png).with_context(|| format!("cannot write {}", path.display()))
+        let mut bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut bytes, self.w as u32, self.h as u32);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::High);
+        let mut writer = encoder.write_header().context("cannot start the PNG")?;
+        writer.write_image_data(self.px.as_flattened()).context("cannot encode the PNG")?;
+        writer.finish().context("cannot finish the PNG")?;
+        crate::fsx::write_atomic(path, &bytes).with_context(|| format!("cannot write {}", path.display()))
     }
 }
 
-fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
-}
+/// Pixels from one character's left edge to the next's.
+const ADVANCE: i64 = 8;
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = 0xffff_ffffu32;
-    for &b in bytes {
-        c ^= u32::from(b);
-        for _ in 0..8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
-        }
-    }
-    !c
-}
-
-/// A zlib stream of stored (uncompressed) deflate blocks.
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = if data.is_empty() { vec![&[][..]] } else { data.chunks(65535).collect() };
-    for (i, b) in blocks.iter().enumerate() {
-        out.push(u8::from(i + 1 == blocks.len()));
-        out.extend_from_slice(&(b.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(!(b.len() as u16)).to_le_bytes());
-        out.extend_from_slice(b);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in data {
-        a = (a + u32::from(x)) % 65521;
-        b = (b + a) % 65521;
-    }
-    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    out
+/// A character's 8x8 bitmap, one byte per row, bit 0 leftmost; a blank for characters the font lacks.
+fn glyph(c: char) -> [u8; 8] {
+    use font8x8::UnicodeFonts;
+    font8x8::BASIC_FONTS.get(c).or_else(|| font8x8::LATIN_FONTS.get(c)).unwrap_or([0; 8])
 }
 
 /// A chart's frame: plot area and value-to-pixel mapping.
@@ -177,22 +138,22 @@ fn axes(c: &mut Canvas, f: &Frame, title: &str, ylabel: &str) {
         let y = f.y(v);
         c.line(f.left, y, f.right, y, GREY);
         let label = short(v);
-        c.text(f.left - 6 - label.len() as i64 * 6, y - 3, &label, 1, BLACK);
+        c.text(f.left - 6 - label.len() as i64 * ADVANCE, y - 4, &label, 1, BLACK);
     }
     c.line(f.left, f.top, f.left, f.bottom, BLACK);
     c.line(f.left, f.bottom, f.right, f.bottom, BLACK);
-    c.text_up(6, (f.top + f.bottom) / 2 + ylabel.len() as i64 * 3, ylabel, 1, BLACK);
+    c.text_up(6, (f.top + f.bottom) / 2 + ylabel.len() as i64 * ADVANCE / 2, ylabel, 1, BLACK);
 }
 
 /// The title above the frame: at twice the font size when it fits, else at the font size, wrapped
 /// at spaces onto at most three lines.
 fn heading(c: &mut Canvas, x: i64, title: &str) {
     let room = c.w as i64 - x - 10;
-    if title.len() as i64 * 12 <= room {
+    if title.len() as i64 * 2 * ADVANCE <= room {
         c.text(x, 10, title, 2, BLACK);
         return;
     }
-    for (i, line) in wrap(title, (room / 6).max(1) as usize).iter().take(3).enumerate() {
+    for (i, line) in wrap(title, (room / ADVANCE).max(1) as usize).iter().take(3).enumerate() {
         c.text(x, 8 + i as i64 * 12, line, 1, BLACK);
     }
 }
@@ -229,7 +190,7 @@ pub fn bar_chart(path: &Path, title: &str, ylabel: &str, labels: &[String], valu
     let n = labels.len().max(1);
     let bar = 18i64;
     let label_len = labels.iter().map(|l| l.len()).max().unwrap_or(0) as i64;
-    let (w, h) = ((120 + n as i64 * (bar + 6) + 40).max(420), 360 + label_len * 6);
+    let (w, h) = ((120 + n as i64 * (bar + 6) + 40).max(420), 360 + label_len * ADVANCE);
     let mut c = Canvas::new(w as usize, h as usize);
     let top_value = ymax.unwrap_or_else(|| values.iter().cloned().fold(0.0, f64::max) * 1.1).max(1e-9);
     let f = Frame { left: 100, right: w - 20, top: 50, bottom: 320, ymin: 0.0, ymax: top_value };
@@ -237,7 +198,7 @@ pub fn bar_chart(path: &Path, title: &str, ylabel: &str, labels: &[String], valu
     for (i, (l, &v)) in labels.iter().zip(values).enumerate() {
         let x = f.left + 8 + i as i64 * (bar + 6);
         c.rect(x, f.y(v), x + bar - 1, f.bottom - 1, BLUE);
-        c.text_up(x + bar / 2 - 3, f.bottom + 8 + l.len() as i64 * 6, l, 1, BLACK);
+        c.text_up(x + bar / 2 - 4, f.bottom + 8 + l.len() as i64 * ADVANCE, l, 1, BLACK);
     }
     c.save_png(path)
 }
@@ -262,8 +223,8 @@ pub fn line_chart(path: &Path, title: &str, xlabel: &str, ylabel: &str, series: 
     axes(&mut c, &f, title, ylabel);
     let xpix = |x: f64| f.left + (((x - xmin) / (xmax - xmin).max(1e-9)) * (f.right - f.left) as f64).round() as i64;
     c.text(f.left, f.bottom + 10, &short(xmin), 1, BLACK);
-    c.text(f.right - 40, f.bottom + 10, &short(xmax), 1, BLACK);
-    c.text((f.left + f.right) / 2 - xlabel.len() as i64 * 3, f.bottom + 25, xlabel, 1, BLACK);
+    c.text(f.right - short(xmax).len() as i64 * ADVANCE, f.bottom + 10, &short(xmax), 1, BLACK);
+    c.text((f.left + f.right) / 2 - xlabel.len() as i64 * ADVANCE / 2, f.bottom + 25, xlabel, 1, BLACK);
     for (k, (name, color, data)) in series.iter().enumerate() {
         for pair in data.windows(2) {
             c.line(xpix(pair[0].0), f.y(pair[0].1), xpix(pair[1].0), f.y(pair[1].1), *color);
@@ -278,82 +239,30 @@ pub fn line_chart(path: &Path, title: &str, xlabel: &str, ylabel: &str, series: 
     c.save_png(path)
 }
 
-/// 5x7 glyphs, one byte per row (low five bits). Lower case is drawn as upper case.
-fn glyph(c: char) -> [u8; 7] {
-    match c.to_ascii_uppercase() {
-        '0' => [0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e],
-        '1' => [0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e],
-        '2' => [0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f],
-        '3' => [0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e],
-        '4' => [0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02],
-        '5' => [0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e],
-        '6' => [0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e],
-        '7' => [0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08],
-        '8' => [0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e],
-        '9' => [0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c],
-        'A' => [0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11],
-        'B' => [0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e],
-        'C' => [0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e],
-        'D' => [0x1c, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1c],
-        'E' => [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x1f],
-        'F' => [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x10],
-        'G' => [0x0e, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0f],
-        'H' => [0x11, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11],
-        'I' => [0x0e, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0e],
-        'J' => [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0c],
-        'K' => [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11],
-        'L' => [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f],
-        'M' => [0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11],
-        'N' => [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11],
-        'O' => [0x0e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
-        'P' => [0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10],
-        'Q' => [0x0e, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0d],
-        'R' => [0x1e, 0x11, 0x11, 0x1e, 0x14, 0x12, 0x11],
-        'S' => [0x0f, 0x10, 0x10, 0x0e, 0x01, 0x01, 0x1e],
-        'T' => [0x1f, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
-        'U' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
-        'V' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x0a, 0x04],
-        'W' => [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0a],
-        'X' => [0x11, 0x11, 0x0a, 0x04, 0x0a, 0x11, 0x11],
-        'Y' => [0x11, 0x11, 0x11, 0x0a, 0x04, 0x04, 0x04],
-        'Z' => [0x1f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f],
-        '.' => [0, 0, 0, 0, 0, 0x0c, 0x0c],
-        ',' => [0, 0, 0, 0, 0x0c, 0x04, 0x08],
-        ':' => [0, 0x0c, 0x0c, 0, 0x0c, 0x0c, 0],
-        '-' => [0, 0, 0, 0x1f, 0, 0, 0],
-        '_' => [0, 0, 0, 0, 0, 0, 0x1f],
-        '%' => [0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03],
-        '/' => [0, 0x01, 0x02, 0x04, 0x08, 0x10, 0],
-        '(' => [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02],
-        ')' => [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
-        '=' => [0, 0, 0x1f, 0, 0x1f, 0, 0],
-        '+' => [0, 0x04, 0x04, 0x1f, 0x04, 0x04, 0],
-        _ => [0; 7],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn png_has_valid_structure_and_checksums() {
+    fn charts_are_compressed_pngs_with_their_bars_and_lower_case_text() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.png");
-        bar_chart(&p, "TEST", "COUNT", &["a".into(), "bb".into()], &[1.0, 3.0], None).unwrap();
-        let b = std::fs::read(&p).unwrap();
-        assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n");
-        // Walk the chunks and check each CRC.
-        let mut at = 8;
-        let mut kinds = Vec::new();
-        while at < b.len() {
-            let len = u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize;
-            let crc = u32::from_be_bytes(b[at + 8 + len..at + 12 + len].try_into().unwrap());
-            assert_eq!(crc, crc32(&b[at + 4..at + 8 + len]));
-            kinds.push(String::from_utf8_lossy(&b[at + 4..at + 8]).into_owned());
-            at += 12 + len;
-        }
-        assert_eq!(kinds, ["IHDR", "IDAT", "IEND"]);
+        let path = dir.path().join("chart.png");
+        let labels: Vec<String> = ["read_file", "search_code", "shell_exec"].map(String::from).to_vec();
+        bar_chart(&path, "Exact calls per tool", "accuracy, %", &labels, &[90.0, 45.0, 10.0], Some(100.0)).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes)).read_info().unwrap();
+        let mut px = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut px).unwrap();
+        assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight));
+        let (w, h) = (info.width as usize, info.height as usize);
+        assert!(bytes.len() * 10 < w * h * 3, "{} bytes for {w}x{h}: not compressed", bytes.len());
+        let at = |x: usize, y: usize| [px[(y * w + x) * 3], px[(y * w + x) * 3 + 1], px[(y * w + x) * 3 + 2]];
+        // Three bars, tallest first, in the bar colour; the title drawn in black above the frame.
+        let bar_heights: Vec<usize> = (0..3).map(|i| (0..h).filter(|&y| at(100 + 8 + i * 24 + 9, y) == BLUE).count()).collect();
+        assert!(bar_heights[0] > bar_heights[1] && bar_heights[1] > bar_heights[2] && bar_heights[2] > 0, "{bar_heights:?}");
+        assert!((0..50).any(|y| (100..300).any(|x| at(x, y) == BLACK)), "a title above the frame");
+        assert_ne!(glyph('a'), glyph('A'), "lower case has its own glyphs");
+        assert_eq!(glyph('\u{1F600}'), [0; 8], "a character the font lacks is blank");
     }
 
     #[test]
@@ -365,14 +274,14 @@ mod tests {
         assert!(inked(&short, 18..24), "a short title is drawn at twice the font size");
         let mut long = Canvas::new(420, 60);
         heading(&mut long, 100, &"word ".repeat(30));
-        assert!(inked(&long, 8..15) && inked(&long, 20..27) && !inked(&long, 15..20), "a long title wraps onto lines of the font size");
+        assert!(inked(&long, 8..16) && inked(&long, 20..28) && !inked(&long, 16..20), "a long title wraps onto lines of the font size");
     }
 
     #[test]
-    fn bars_are_drawn_proportionally() {
+    fn rectangles_cover_their_corners_and_nothing_else() {
         let mut c = Canvas::new(10, 10);
         c.rect(2, 2, 4, 4, BLUE);
-        assert_eq!(c.get(3, 3), BLUE);
-        assert_eq!(c.get(5, 5), WHITE);
+        assert_eq!((c.get(2, 2), c.get(4, 4), c.get(3, 3)), (BLUE, BLUE, BLUE));
+        assert_eq!((c.get(5, 5), c.get(1, 3)), (WHITE, WHITE));
     }
 }

@@ -104,5 +104,5 @@ pub fn histogram_png(path: &std::path::Path, stats: &TokenStats) -> Result<()> {
         counts[(c / width).min(bins - 1)] += 1.0;
     }
     let labels: Vec<String> = (0..bins).map(|i| format!("{}-{}", i * width, (i + 1) * width - 1)).collect();
-    crate::plot::bar_chart(path, "COMPLETION TOKENS PER EXAMPLE", "EXAMPLES", &labels, &counts, None)
+    crate::plot::bar_chart(path, "Completion tokens per example", "examples", &labels, &counts, None)
 }

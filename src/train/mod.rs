@@ -481,7 +481,7 @@ pub fn write_loss_png(metrics: &Path, png: &Path) -> Result<()> {
     let ms: Vec<Metric> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     let train: Vec<(f64, f64)> = ms.iter().filter_map(|m| m.loss.map(|l| (m.step as f64, l))).collect();
     let eval: Vec<(f64, f64)> = ms.iter().filter_map(|m| m.eval_loss.map(|l| (m.step as f64, l))).collect();
-    crate::plot::line_chart(png, "LOSS", "STEP", "LOSS", &[("TRAIN", crate::plot::BLUE, train), ("EVAL", crate::plot::ORANGE, eval)])
+    crate::plot::line_chart(png, "Loss", "step", "loss", &[("train", crate::plot::BLUE, train), ("eval", crate::plot::ORANGE, eval)])
 }
 
 #[cfg(test)]
