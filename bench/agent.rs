@@ -19,11 +19,20 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The agent's prefix cache, time to the first call, and constrained decoding's cost per token.
+#[derive(clap::Parser)]
+struct Args {
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.into());
-    let threads: usize = flag("--threads", "2").parse()?;
-    let runs: usize = flag("--runs", "5").parse()?;
+    let Args { threads, runs, .. } = clap::Parser::parse();
     let tools = Tools::load(&default_tools_path())?;
     let model = fg::paths::default_base_model();
     let lora = fg::paths::default_adapter();

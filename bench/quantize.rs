@@ -13,17 +13,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// fg's quantizer against llama.cpp's on the same input, each in a child process of its own.
+#[derive(clap::Parser)]
+struct Args {
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Threads for both quantizers; default: all cores
+    #[arg(long)]
+    threads: Option<usize>,
+    #[arg(long, default_value = "q4_k_m")]
+    r#type: String,
+    /// One quantization in this process: fg|llama TYPE THREADS IN OUT (what the parent runs)
+    #[arg(long, num_args = 5, hide = true)]
+    child: Option<Vec<String>>,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--child") {
-        return child(&args[2..]);
+    let args: Args = clap::Parser::parse();
+    if let Some(child_args) = &args.child {
+        return child(child_args);
     }
-    let flag = |name: &str, default: &str| -> String {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
-    };
-    let runs: usize = flag("--runs", "3").parse()?;
-    let threads: usize = flag("--threads", &std::thread::available_parallelism().map_or(2, |n| n.get()).to_string()).parse()?;
-    let ty = flag("--type", "q4_k_m");
+    let (runs, ty) = (args.runs, args.r#type.clone());
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     anyhow::ensure!(FileType::from_cli_name(&ty).is_some(), "unknown type {ty}");
 
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

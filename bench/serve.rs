@@ -30,11 +30,20 @@ fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> anyhow::Result<(u
     Ok((status, body))
 }
 
+/// `fg serve` against `fg agent`'s own path on the same requests.
+#[derive(clap::Parser)]
+struct Args {
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str, default: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.into());
-    let threads: usize = flag("--threads", "2").parse()?;
-    let runs: usize = flag("--runs", "5").parse()?;
+    let Args { threads, runs, .. } = clap::Parser::parse();
     let tools_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(default_tools_path())?)?;
     let tools = Tools::load(&default_tools_path())?;
     let (model, lora) = fg::resolve::model_files(None, None, false)?;

@@ -20,10 +20,38 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// fg's LoRA step on the GPU: tokens/s per shape, memory, and attention checks.
+#[derive(clap::Parser)]
+struct Args {
+    /// The base model; default: the installed one
+    #[arg(long)]
+    base: Option<std::path::PathBuf>,
+    /// A JSON file of the Python stacks' figures (scripts/gpu-train.sh), for ratios
+    #[arg(long)]
+    baseline: Option<std::path::PathBuf>,
+    /// Time the parts of one step and attention several ways
+    #[arg(long)]
+    profile: bool,
+    /// Check flash attention and the model against an f32 reference
+    #[arg(long)]
+    check: bool,
+    /// Write a kineto trace of three eager steps here and sum it per kernel
+    #[arg(long)]
+    trace: Option<String>,
+    /// Time eager steps, not CUDA-graph replays
+    #[arg(long)]
+    eager: bool,
+    /// Write the results as JSON here
+    #[arg(long)]
+    out: Option<String>,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let base = flag("--base").map(std::path::PathBuf::from).unwrap_or_else(fg::paths::default_base_model);
+    let args: Args = clap::Parser::parse();
+    let base = args.base.clone().unwrap_or_else(fg::paths::default_base_model);
     let device = fg::device::select(fg::device::DeviceChoice::Cuda)?;
     let gpu = fg::device::gpus().into_iter().next().ok_or_else(|| anyhow::anyhow!("no GPU"))?;
     let lora = LoraConfig::every_projection(16, 32.0, 0.0);
@@ -46,11 +74,11 @@ fn main() -> anyhow::Result<()> {
             }
         })
     };
-    let baseline: Option<serde_json::Value> = flag("--baseline").and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok());
+    let baseline: Option<serde_json::Value> = args.baseline.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok());
     println!("{} ({:.0} GiB), {}", gpu.name, gpu.total_bytes as f64 / (1u64 << 30) as f64, base.display());
     println!("{:<12} {:>14} {:>10} {:>14} {:>10} {:>9} {:>9}", "shape", "fg tokens/s", "fg GiB", "HF tokens/s", "HF GiB", "speed", "memory");
     let mut results = serde_json::Map::new();
-    if args.iter().any(|a| a == "--profile") {
+    if args.profile {
         // Which attention kernel libtorch picks, and where a step's time goes.
         let kind = tch::Kind::BFloat16;
         let q = tch::Tensor::randn([8, 4, 1024, 256], (kind, device));
@@ -138,10 +166,10 @@ fn main() -> anyhow::Result<()> {
             println!("cudnn {cudnn}: 8 x 1024 forward + backward {step:.1} ms");
         }
     }
-    if args.iter().any(|a| a == "--check") {
+    if args.check {
         check_attention(&mut model, device, || base.clone())?;
     }
-    if let Some(trace) = flag("--trace") {
+    if let Some(trace) = &args.trace {
         // Where the GPU's time goes: a kineto trace of three eager 8 x 1024 steps, summed per kernel.
         let examples = random_batch(8, 1024, 64, 7);
         let batch = collate(&examples, &(0..8).collect::<Vec<_>>(), device);
@@ -164,7 +192,7 @@ fn main() -> anyhow::Result<()> {
     }
     // fg's step is a CUDA graph (src/torch_cuda.rs) where the build has the shim; `--eager`, or a
     // build without it, times libtorch's eager dispatch instead.
-    let graphs = !args.iter().any(|a| a == "--eager") && fg::torch_cuda::available().is_ok();
+    let graphs = !args.eager && fg::torch_cuda::available().is_ok();
     println!("fg steps: {}", if graphs { "CUDA graph replays" } else { "eager" });
     model.separate_outputs = graphs;
     for (b, t) in [(8usize, 1024usize), (2, 4096), (16, 512)] {
@@ -234,7 +262,7 @@ fn main() -> anyhow::Result<()> {
     }
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
-    if let Some(out) = flag("--out") {
+    if let Some(out) = &args.out {
         std::fs::write(out, serde_json::to_string_pretty(&results)?)?;
     }
     Ok(())
