@@ -2,11 +2,13 @@
 //! append it without sampling (`call:` after `<start_function_call>`, the rest of a tool name once
 //! its prefix is unique, `{` when an argument must follow, a key when only one can come next (or the
 //! rest of a begun key up to where the candidates part), `<escape>` before a string, the
-//! closing `}<end_function_call>` when no key is left). The grammar still checks every forced
-//! token; this module only has to be right about uniqueness, never about validity.
+//! closing `}<end_function_call>` when no key is left). It reads the unfinished call through the
+//! format's own scanner (`format::scan`). The grammar still checks every forced token; this module
+//! only has to be right about uniqueness, never about validity.
 
 use crate::llama::Forcer;
 use crate::format::functiongemma::{END_FUNCTION_CALL, ESCAPE, START_FUNCTION_CALL};
+use crate::format::scan::{Lexeme, Scanner, CALL};
 use crate::tools::Tools;
 use serde_json::Value;
 
@@ -79,10 +81,10 @@ impl Forcer for FunctionGemmaForcer {
         if call.contains(END_FUNCTION_CALL) {
             return None; // between calls: another call or the response marker
         }
-        if call.len() < "call:".len() {
-            return "call:".strip_prefix(call).filter(|r| !r.is_empty()).map(String::from);
+        if call.len() < CALL.len() {
+            return CALL.strip_prefix(call).filter(|r| !r.is_empty()).map(String::from);
         }
-        let rest = call.strip_prefix("call:")?;
+        let rest = call.strip_prefix(CALL)?;
         let Some(brace) = rest.find('{') else {
             let names: Vec<&str> = self.tools.iter().map(|t| t.name.as_str()).filter(|n| n.starts_with(rest)).collect();
             return match names.as_slice() {
@@ -111,43 +113,32 @@ impl Forcer for FunctionGemmaForcer {
         let args = &rest[brace + 1..];
         // Walk the top level of the arguments: keys written so far, and where we stand.
         let mut keys_done: Vec<&str> = Vec::new();
-        let mut i = 0;
-        let bytes = args.as_bytes();
         let mut depth = 0i32;
         let mut seg_start = 0;
-        while i < args.len() {
-            if args[i..].starts_with(ESCAPE) {
-                // Skip a whole string, or stop inside an open one.
-                match args[i + ESCAPE.len()..].find(ESCAPE) {
-                    Some(e) => i += ESCAPE.len() + e + ESCAPE.len(),
-                    None => {
-                        // Inside a string: only an enum value can be forced.
-                        let written = &args[i + ESCAPE.len()..];
-                        let key = args[seg_start..].split(':').next().unwrap_or("");
-                        let k = tool.keys.iter().find(|k| k.name == key)?;
-                        let fits: Vec<&str> = k.choices.iter().map(String::as_str).filter(|c| c.starts_with(written)).collect();
-                        return match fits.as_slice() {
-                            [one] => Some(format!("{}{ESCAPE}", &one[written.len()..])),
-                            [] => None,
-                            many => {
-                                let p = common_prefix(many.iter().copied());
-                                (p.len() > written.len()).then(|| p[written.len()..].to_string())
-                            }
-                        };
-                    }
+        for (at, lexeme) in Scanner::new(args) {
+            match lexeme {
+                // Inside a string: only an enum value can be forced.
+                Lexeme::Str { text: written, closed: false } => {
+                    let key = args[seg_start..].split(':').next().unwrap_or("");
+                    let k = tool.keys.iter().find(|k| k.name == key)?;
+                    let fits: Vec<&str> = k.choices.iter().map(String::as_str).filter(|c| c.starts_with(written)).collect();
+                    return match fits.as_slice() {
+                        [one] => Some(format!("{}{ESCAPE}", &one[written.len()..])),
+                        [] => None,
+                        many => {
+                            let p = common_prefix(many.iter().copied());
+                            (p.len() > written.len()).then(|| p[written.len()..].to_string())
+                        }
+                    };
                 }
-                continue;
-            }
-            match bytes[i] {
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => depth -= 1,
-                b',' if depth == 0 => {
+                Lexeme::Punct('{' | '[') => depth += 1,
+                Lexeme::Punct('}' | ']') => depth -= 1,
+                Lexeme::Punct(',') if depth == 0 => {
                     keys_done.push(args[seg_start..].split(':').next().unwrap_or(""));
-                    seg_start = i + 1;
+                    seg_start = at + 1;
                 }
                 _ => {}
             }
-            i += 1;
         }
         if depth != 0 {
             return None;

@@ -9,6 +9,7 @@
 //! - A string can hold anything but the `<escape>` marker itself, which the format cannot express:
 //!   rendering such a value is an error, and tool results have the marker defused.
 
+use super::scan::{Lexeme, Scanner, CALL};
 use super::{Call, Message, ParseError, Parsed, Rendered, BOS, END_OF_TURN, START_OF_TURN};
 use crate::tools::Tools;
 use anyhow::{bail, Result};
@@ -141,7 +142,7 @@ fn render_object(o: &Map<String, Value>, out: &mut String) {
 /// `<start_function_call>call:NAME{…}<end_function_call>`.
 pub fn render_call(call: &Call) -> Result<String> {
     check_escapable(&Value::Object(call.arguments.clone()))?;
-    let mut s = format!("{START_FUNCTION_CALL}call:{}", call.name);
+    let mut s = format!("{START_FUNCTION_CALL}{CALL}{}", call.name);
     render_object(&call.arguments, &mut s);
     s.push_str(END_FUNCTION_CALL);
     Ok(s)
@@ -246,23 +247,18 @@ pub fn render(tools: &Tools, system: Option<&str>, messages: &[Message], generat
 /// Parses one model turn: calls (each `<start_function_call>call:NAME{…}<end_function_call>`) and
 /// any text around them. Stop tokens at the end are ignored.
 pub fn parse(output: &str) -> Result<Parsed, ParseError> {
-    let mut p = Parser { s: output, at: 0 };
     let mut calls = Vec::new();
     let mut text = String::new();
-    loop {
-        match p.rest().find(START_FUNCTION_CALL) {
-            None => {
-                text.push_str(p.rest());
-                break;
-            }
-            Some(i) => {
-                text.push_str(&p.rest()[..i]);
-                p.at += i + START_FUNCTION_CALL.len();
-                calls.push(p.call()?);
-                p.expect(END_FUNCTION_CALL)?;
-            }
-        }
+    let mut at = 0;
+    while let Some(i) = output[at..].find(START_FUNCTION_CALL) {
+        text.push_str(&output[at..at + i]);
+        let start = at + i + START_FUNCTION_CALL.len();
+        let mut p = Parser { base: start, s: Scanner::new(&output[start..]) };
+        calls.push(p.call()?);
+        p.raw(END_FUNCTION_CALL)?;
+        at = start + p.s.offset();
     }
+    text.push_str(&output[at..]);
     for stop in [START_FUNCTION_RESPONSE, END_OF_TURN] {
         if let Some(i) = text.find(stop) {
             text.truncate(i);
@@ -274,112 +270,136 @@ pub fn parse(output: &str) -> Result<Parsed, ParseError> {
     Ok(Parsed { calls, text: text.trim().to_string() })
 }
 
+/// Builds one call from the scanner's lexemes.
 struct Parser<'a> {
-    s: &'a str,
-    at: usize,
+    /// Where the scanned text starts in the whole output (for error offsets).
+    base: usize,
+    s: Scanner<'a>,
 }
 
 impl<'a> Parser<'a> {
-    fn rest(&self) -> &'a str {
-        &self.s[self.at..]
-    }
-
     fn err<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
-        Err(ParseError { at: self.at, message: message.into() })
+        Err(ParseError { at: self.base + self.s.offset(), message: message.into() })
     }
 
-    fn expect(&mut self, lit: &str) -> Result<(), ParseError> {
-        if self.rest().starts_with(lit) {
-            self.at += lit.len();
+    fn found(&self) -> String {
+        self.s.rest().chars().take(20).collect()
+    }
+
+    /// Raw text that must come next (`call:`, `<end_function_call>`).
+    fn raw(&mut self, lit: &str) -> Result<(), ParseError> {
+        if self.s.rest().starts_with(lit) {
+            self.s.advance(lit.len());
             Ok(())
         } else {
-            let got: String = self.rest().chars().take(20).collect();
-            self.err(format!("expected {lit:?}, found {got:?}"))
+            self.err(format!("expected {lit:?}, found {:?}", self.found()))
+        }
+    }
+
+    /// Consumes punctuation `c` when it comes next.
+    fn eat(&mut self, c: char) -> bool {
+        let next = matches!(self.s.peek(), Some((_, Lexeme::Punct(p))) if p == c);
+        if next {
+            self.s.next();
+        }
+        next
+    }
+
+    fn punct(&mut self, c: char) -> Result<(), ParseError> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            self.err(format!("expected {:?}, found {:?}", c.to_string(), self.found()))
+        }
+    }
+
+    /// The next lexeme when it is a word.
+    fn word(&mut self) -> Option<&'a str> {
+        match self.s.peek() {
+            Some((_, Lexeme::Word(w))) => {
+                self.s.next();
+                Some(w)
+            }
+            _ => None,
         }
     }
 
     fn call(&mut self) -> Result<Call, ParseError> {
-        self.expect("call:")?;
-        let end = self.rest().find('{').ok_or(ParseError { at: self.at, message: "expected '{' after the tool name".into() })?;
-        let name = &self.rest()[..end];
+        self.raw(CALL)?;
+        let name = self.word().unwrap_or("");
+        if !matches!(self.s.peek(), Some((_, Lexeme::Punct('{')))) {
+            return self.err("expected '{' after the tool name");
+        }
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
             return self.err(format!("invalid tool name {name:?}"));
         }
-        self.at += end;
         let arguments = self.object()?;
         Ok(Call { name: name.to_string(), arguments })
     }
 
     fn object(&mut self) -> Result<Map<String, Value>, ParseError> {
-        self.expect("{")?;
+        self.punct('{')?;
         let mut m = Map::new();
-        if self.rest().starts_with('}') {
-            self.at += 1;
+        if self.eat('}') {
             return Ok(m);
         }
         loop {
-            let end = self.rest().find(':').ok_or(ParseError { at: self.at, message: "expected ':' after a key".into() })?;
-            let key = &self.rest()[..end];
-            if key.is_empty() || key.contains(['{', '}', ',', '[', ']', '<']) {
+            let key = self.word().unwrap_or("");
+            if !self.eat(':') {
+                return self.err("expected ':' after a key");
+            }
+            if key.is_empty() || key.contains('<') {
                 return self.err(format!("invalid key {key:?}"));
             }
-            let key = key.to_string();
-            self.at += end + 1;
             let v = self.value()?;
-            if m.insert(key.clone(), v).is_some() {
+            if m.insert(key.to_string(), v).is_some() {
                 return self.err(format!("key {key:?} appears twice"));
             }
-            if self.rest().starts_with(',') {
-                self.at += 1;
-            } else {
-                self.expect("}")?;
+            if !self.eat(',') {
+                self.punct('}')?;
                 return Ok(m);
             }
         }
     }
 
     fn value(&mut self) -> Result<Value, ParseError> {
-        let r = self.rest();
-        if r.starts_with(ESCAPE) {
-            self.at += ESCAPE.len();
-            let end = self.rest().find(ESCAPE).ok_or(ParseError { at: self.at, message: "unterminated <escape> string".into() })?;
-            let s = self.rest()[..end].to_string();
-            self.at += end + ESCAPE.len();
-            return Ok(Value::String(s));
-        }
-        if r.starts_with('{') {
-            return Ok(Value::Object(self.object()?));
-        }
-        if r.starts_with('[') {
-            self.at += 1;
-            let mut a = Vec::new();
-            if self.rest().starts_with(']') {
-                self.at += 1;
-                return Ok(Value::Array(a));
+        match self.s.peek() {
+            Some((_, Lexeme::Str { text, closed: true })) => {
+                self.s.next();
+                Ok(Value::String(text.to_string()))
             }
-            loop {
-                a.push(self.value()?);
-                if self.rest().starts_with(',') {
-                    self.at += 1;
-                } else {
-                    self.expect("]")?;
+            Some((_, Lexeme::Str { closed: false, .. })) => self.err("unterminated <escape> string"),
+            Some((_, Lexeme::Punct('{'))) => Ok(Value::Object(self.object()?)),
+            Some((_, Lexeme::Punct('['))) => {
+                self.s.next();
+                let mut a = Vec::new();
+                if self.eat(']') {
                     return Ok(Value::Array(a));
                 }
+                loop {
+                    a.push(self.value()?);
+                    if !self.eat(',') {
+                        self.punct(']')?;
+                        return Ok(Value::Array(a));
+                    }
+                }
             }
+            Some((_, Lexeme::Word(atom))) => {
+                let v = match atom {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    "null" => Value::Null,
+                    _ if atom.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => match serde_json::from_str::<serde_json::Number>(atom) {
+                        Ok(n) => Value::Number(n),
+                        Err(_) => return self.err(format!("invalid number {atom:?}")),
+                    },
+                    _ => return self.err(format!("expected a value, found {:?}", atom.chars().take(20).collect::<String>())),
+                };
+                self.s.next();
+                Ok(v)
+            }
+            _ => self.err(format!("expected a value, found {:?}", self.found())),
         }
-        let end = r.find([',', '}', ']']).unwrap_or(r.len());
-        let atom = &r[..end];
-        let v = match atom {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            "null" => Value::Null,
-            _ if atom.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => match serde_json::from_str::<serde_json::Number>(atom) {
-                Ok(n) => Value::Number(n),
-                Err(_) => return self.err(format!("invalid number {atom:?}")),
-            },
-            _ => return self.err(format!("expected a value, found {:?}", atom.chars().take(20).collect::<String>())),
-        };
-        self.at += end;
-        Ok(v)
     }
 }
+

@@ -11,6 +11,7 @@
 
 pub mod functiongemma;
 pub mod json;
+pub mod scan;
 pub mod vocab;
 
 use crate::tools::Tools;

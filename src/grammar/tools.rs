@@ -5,6 +5,7 @@ use super::functiongemma::{token_id, FgConverter};
 use super::json_schema::{JsonConverter, KeyOrder};
 use super::{Expr, Grammar};
 use crate::format::functiongemma::{END_FUNCTION_CALL, START_FUNCTION_CALL, START_FUNCTION_RESPONSE};
+use crate::format::scan::CALL;
 use crate::format::Format;
 use crate::tools::Tools;
 use anyhow::{Context, Result};
@@ -44,7 +45,7 @@ pub fn turn_grammar(tools: &Tools, format: Format, choice: Choice) -> Result<Str
             Format::FunctionGemma => {
                 let mut c = FgConverter { g: &mut g };
                 let body = c.object_body(&t.parameters, &super::sanitize(&t.name)).with_context(|| format!("tool `{}`", t.name))?;
-                Expr::seq(vec![Expr::Token(token_id(START_FUNCTION_CALL)), Expr::lit(format!("call:{}{{", t.name)), body, Expr::lit("}"), Expr::Token(token_id(END_FUNCTION_CALL))])
+                Expr::seq(vec![Expr::Token(token_id(START_FUNCTION_CALL)), Expr::lit(format!("{CALL}{}{{", t.name)), body, Expr::lit("}"), Expr::Token(token_id(END_FUNCTION_CALL))])
             }
             Format::Json => {
                 let mut c = JsonConverter { g: &mut g, order: KeyOrder::Sorted };
