@@ -8,9 +8,9 @@
 //! 3. Per-token cost of constrained decoding on the same tokens (teacher-forced): plain decoding,
 //!    fg's check-first grammar, and llama.cpp's plain grammar sampler (whole vocabulary masked).
 
-use fg::llama::{Engine, EngineConfig, Sampling};
 use fg::agent::run::{Agent, AgentOptions};
 use fg::format::{Call, Format, Message};
+use fg::llama::{Engine, EngineConfig, Sampling};
 use fg::tools::{default_tools_path, Tools};
 use std::time::Instant;
 
@@ -48,7 +48,16 @@ fn main() -> anyhow::Result<()> {
 
     // 2. Request to the first validated call, warm.
     let requests = ["List the files in the src folder", "Read README.md", "Search the web for rust async traits", "Check Delia's health", "Delete session sess_91ab"];
-    let opts = AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 1, max_tokens: 96, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: Some(cache.path().to_path_buf()) };
+    let opts = AgentOptions {
+        format: Format::FunctionGemma,
+        grammar: true,
+        max_iterations: 1,
+        max_tokens: 96,
+        max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
+        sampling: Sampling::default(),
+        system: None,
+        cache_dir: Some(cache.path().to_path_buf()),
+    };
     let mut agent = Agent::new(&engine, &tools, opts)?;
     if lora.is_none() {
         agent.require_call();

@@ -83,11 +83,7 @@ fn main() -> anyhow::Result<()> {
 /// Runs one quantization in a child process; returns (wall seconds, peak RSS in MB).
 fn run_child(which: &str, input: &Path, output: &Path, ty: &str, threads: usize) -> anyhow::Result<(f64, f64)> {
     let start = Instant::now();
-    let child = Command::new(std::env::current_exe()?)
-        .args(["--child", which, ty, &threads.to_string()])
-        .arg(input)
-        .arg(output)
-        .spawn()?;
+    let child = Command::new(std::env::current_exe()?).args(["--child", which, ty, &threads.to_string()]).arg(input).arg(output).spawn()?;
     let mut status = 0;
     // SAFETY: rusage is plain data filled in by the kernel for this child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -6,9 +6,9 @@
 //! The server runs in this process on a loopback port; each request is one HTTP/1.1 exchange on a
 //! new connection (what a client without keep-alive pays), timed until the whole response is read.
 
-use fg::llama::{Engine, EngineConfig, Sampling};
 use fg::agent::run::{Agent, AgentOptions};
 use fg::format::Format;
+use fg::llama::{Engine, EngineConfig, Sampling};
 use fg::serve::ServeConfig;
 use fg::tools::{default_tools_path, Tools};
 use std::io::{Read, Write};
@@ -52,7 +52,16 @@ fn main() -> anyhow::Result<()> {
 
     // fg agent, in process.
     let engine = Engine::load(EngineConfig { model: model.clone(), lora: lora.clone(), threads, n_ctx: 8192 })?;
-    let opts = AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 1, max_tokens: 96, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: Some(cache.path().to_path_buf()) };
+    let opts = AgentOptions {
+        format: Format::FunctionGemma,
+        grammar: true,
+        max_iterations: 1,
+        max_tokens: 96,
+        max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
+        sampling: Sampling::default(),
+        system: None,
+        cache_dir: Some(cache.path().to_path_buf()),
+    };
     let mut agent = Agent::new(&engine, &tools, opts)?;
     let mut agent_ms = Vec::new();
     for r in requests.iter().cycle().take(requests.len() * runs.max(1)) {

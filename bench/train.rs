@@ -11,8 +11,8 @@
 
 use fg::model::gemma3::Model;
 use fg::model::lora::LoraConfig;
-use fg::model::Mode;
 use fg::model::weights::Weights;
+use fg::model::Mode;
 use fg::train::data::{collate, Batch};
 use fg::train::forward_backward;
 use fg::train::optim::AdamW;
@@ -107,10 +107,12 @@ fn main() -> anyhow::Result<()> {
             tch::Cuda::synchronize(0);
             t.elapsed().as_secs_f64() * 1e3 / 5.0
         };
-        let fwd = time(&mut || tch::no_grad(|| {
-            model.begin(Mode::Infer);
-            let _ = model.forward(&batch.ids, 0, None, Mode::Infer).expect("a forward pass");
-        }));
+        let fwd = time(&mut || {
+            tch::no_grad(|| {
+                model.begin(Mode::Infer);
+                let _ = model.forward(&batch.ids, 0, None, Mode::Infer).expect("a forward pass");
+            })
+        });
         let mut enqueue = 0.0;
         let fwd_bwd = time(&mut || {
             let t = Instant::now();
@@ -188,7 +190,7 @@ fn main() -> anyhow::Result<()> {
         }
         tch::Cuda::synchronize(0);
         fg::torch_cuda::profile_end(std::path::Path::new(&trace))?;
-        summarize_trace(&trace, 3)?;
+        summarize_trace(trace, 3)?;
     }
     // fg's step is a CUDA graph (src/torch_cuda.rs) where the build has the shim; `--eager`, or a
     // build without it, times libtorch's eager dispatch instead.
@@ -239,7 +241,6 @@ fn main() -> anyhow::Result<()> {
         tch::Cuda::synchronize(0);
         let last = loss.map_or(f64::NAN, |l| l.double_value(&[]));
         let secs = start.elapsed().as_secs_f64();
-        drop(step);
         drop(graph);
         let tps = (n * b * t) as f64 / secs;
         let gib = (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / (1u64 << 30) as f64;
@@ -255,7 +256,10 @@ fn main() -> anyhow::Result<()> {
             hf_tps.map_or("-".into(), |v| format!("{:.2}x", tps / v)),
             hf_gib.map_or("-".into(), |v| format!("{:.2}x", gib / v)),
         );
-        results.insert(key, serde_json::json!({"tokens_per_s": tps, "step_ms": secs * 1e3 / n as f64, "peak_gib": gib, "loss": last, "hf_tokens_per_s": hf_tps, "hf_peak_gib": hf_gib, "cuda_graph": graphs}));
+        results.insert(
+            key,
+            serde_json::json!({"tokens_per_s": tps, "step_ms": secs * 1e3 / n as f64, "peak_gib": gib, "loss": last, "hf_tokens_per_s": hf_tps, "hf_peak_gib": hf_gib, "cuda_graph": graphs}),
+        );
         if graphs {
             fg::torch_cuda::empty_cache()?;
         }
@@ -346,7 +350,10 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         let rel = |a: &Tensor, b: &Tensor| (a - b).norm().double_value(&[]) / b.norm().double_value(&[]);
         println!(
             "model, prefix {p}, against f32: hidden {:.2e} (flash) / {:.2e} (masked), gradient {:.2e} (flash) / {:.2e} (masked), relative norms",
-            rel(&hf, &h), rel(&hs, &h), rel(&gf, &g), rel(&gs, &g)
+            rel(&hf, &h),
+            rel(&hs, &h),
+            rel(&gf, &g),
+            rel(&gs, &g)
         );
     }
     Ok(())

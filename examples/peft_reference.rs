@@ -5,8 +5,8 @@
 //!
 //!     cargo run --release --example peft_reference -- MERGED_F32.gguf EVAL.jsonl OUT.jsonl [LIMIT]
 
-use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::format::{Format, Message};
+use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::tools::Tools;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -31,7 +31,18 @@ fn main() -> anyhow::Result<()> {
         let mut order: Vec<usize> = (0..logits.len()).collect();
         order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
         let top: Vec<Value> = order[..40].iter().map(|&i| json!([i, logits[i]])).collect();
-        let opts = GenerateOptions { sampling: Sampling::default(), grammar: None, stop: vec![50], max_tokens: 32, forcer: None, check_first: true, closers: vec![], call_start: None, max_answer_tokens: 0, on_token: None };
+        let opts = GenerateOptions {
+            sampling: Sampling::default(),
+            grammar: None,
+            stop: vec![50],
+            max_tokens: 32,
+            forcer: None,
+            check_first: true,
+            closers: vec![],
+            call_start: None,
+            max_answer_tokens: 0,
+            on_token: None,
+        };
         let g = session.generate(&text, &opts)?;
         writeln!(w, "{}", json!({"id": ex["id"], "tokens": tokens, "top": top, "greedy": g.tokens, "text": g.text}))?;
         eprintln!("{}: {}", ex["id"], g.text);

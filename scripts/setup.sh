@@ -49,6 +49,11 @@ else
   step "system packages present"
 fi
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then run this again"
+# The test command checks formatting and lints first.
+for c in fmt clippy; do
+  cargo $c --version >/dev/null 2>&1 || rustup component add "$([ $c = fmt ] && echo rustfmt || echo clippy)" >/dev/null 2>&1 \
+    || die "cargo $c not found and rustup could not add it: run \`rustup component add rustfmt clippy\`"
+done
 python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip not found: install python3-pip"
 command -v sha256sum >/dev/null || die "sha256sum not found: install coreutils"
 

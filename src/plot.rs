@@ -204,7 +204,10 @@ pub fn bar_chart(path: &Path, title: &str, ylabel: &str, labels: &[String], valu
 }
 
 /// A line chart of one or more series sharing the x axis (e.g. train and eval loss).
-pub fn line_chart(path: &Path, title: &str, xlabel: &str, ylabel: &str, series: &[(&str, [u8; 3], Vec<(f64, f64)>)]) -> Result<()> {
+/// One line of a line chart: its name, its colour and its (x, y) points.
+pub type Series<'a> = (&'a str, [u8; 3], Vec<(f64, f64)>);
+
+pub fn line_chart(path: &Path, title: &str, xlabel: &str, ylabel: &str, series: &[Series]) -> Result<()> {
     let (w, h) = (760i64, 420i64);
     let mut c = Canvas::new(w as usize, h as usize);
     let pts = series.iter().flat_map(|s| s.2.iter());

@@ -9,11 +9,7 @@ pub fn bar(show: bool, total: u64, what: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {percent:>3}% {elapsed_precise} eta {eta}")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
+    bar.set_style(ProgressStyle::with_template("{msg:>12} [{bar:40}] {percent:>3}% {elapsed_precise} eta {eta}").expect("static template").progress_chars("=> "));
     bar.set_message(what.to_string());
     bar
 }

@@ -350,11 +350,14 @@ mod tests {
             "file": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": null, "title": "File", "description": "A path"},
             "n": {"type": ["integer", "null"], "default": null},
         }, "required": ["task"]}));
-        assert_eq!(s, json!({"type": "object", "properties": {
+        assert_eq!(
+            s,
+            json!({"type": "object", "properties": {
             "task": {"type": "string"},
             "file": {"description": "A path", "type": "string"},
             "n": {"type": "integer"},
-        }, "required": ["task"]}));
+        }, "required": ["task"]})
+        );
     }
 
     #[test]
@@ -365,23 +368,29 @@ mod tests {
 
     #[test]
     fn refs_into_defs_are_inlined_with_their_siblings() {
-        let s = norm(json!({"type": "object", "$defs": {"Point": {"type": "object", "title": "Point", "properties": {"x": {"type": "integer", "title": "X"}, "y": {"type": "integer"}}, "required": ["x", "y"]}},
+        let s = norm(
+            json!({"type": "object", "$defs": {"Point": {"type": "object", "title": "Point", "properties": {"x": {"type": "integer", "title": "X"}, "y": {"type": "integer"}}, "required": ["x", "y"]}},
             "properties": {
                 "p": {"$ref": "#/$defs/Point", "description": "Where"},
                 "q": {"anyOf": [{"$ref": "#/definitions/Mode"}, {"type": "null"}], "default": null},
             },
             "definitions": {"Mode": {"enum": ["fast", "slow"], "type": "string", "title": "Mode"}},
-            "required": ["p"]}));
-        assert_eq!(s, json!({"type": "object", "properties": {
+            "required": ["p"]}),
+        );
+        assert_eq!(
+            s,
+            json!({"type": "object", "properties": {
             "p": {"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}, "required": ["x", "y"], "description": "Where"},
             "q": {"enum": ["fast", "slow"], "type": "string"},
-        }, "required": ["p"]}));
+        }, "required": ["p"]})
+        );
     }
 
     #[test]
     fn a_recursive_schema_is_refused_with_the_cycle_named() {
         let e = normalize(&json!({"type": "object", "properties": {"tree": {"$ref": "#/$defs/Node"}},
-            "$defs": {"Node": {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}})).unwrap_err();
+            "$defs": {"Node": {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}}}))
+        .unwrap_err();
         let e = format!("{e:#}");
         assert!(e.contains("recursive") && e.contains("#/$defs/Node → #/$defs/Node") && e.contains("parameters.properties.tree.properties.children.items"), "{e}");
         let e = format!("{:#}", normalize(&json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/Missing"}}})).unwrap_err());

@@ -14,7 +14,7 @@ use tch::{Kind, Tensor};
 pub fn model_files(model: Option<&Path>, lora: Option<&Path>, no_lora: bool) -> Result<(PathBuf, Option<PathBuf>)> {
     let base = model.map(Path::to_path_buf).unwrap_or_else(crate::paths::default_base_model);
     if let Err(e) = std::fs::metadata(&base) {
-        let hint = if model.is_some() { "check the path given to --model" } else { "run scripts/setup.sh, which installs the base model" };
+        let hint = if model.is_some() { "check the path given to --model" } else { crate::paths::MISSING_BASE_HINT };
         return Err(anyhow::Error::new(e).context(crate::error::Hint::new(format!("cannot open the model {}", base.display()), hint)));
     }
     let lora = if no_lora { None } else { lora.map(Path::to_path_buf).or_else(crate::paths::default_adapter) };

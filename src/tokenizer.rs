@@ -13,8 +13,8 @@
 //! … `<unused46>`). The parity test compares every id with llama.cpp's own tokenizer.
 
 use crate::format::vocab::{rename_hf_specials, with_functiongemma_names};
-use crate::names::{key, token::FUNCTIONGEMMA};
 use crate::gguf::{Array, Header};
+use crate::names::{key, token::FUNCTIONGEMMA};
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,6 +30,9 @@ const TYPE_NORMAL: i32 = 1;
 const TYPE_CONTROL: i32 = 3;
 const TYPE_USER_DEFINED: i32 = 4;
 const TYPE_BYTE: i32 = 6;
+
+/// The byte range of the text a token covers.
+pub type Span = (usize, usize);
 
 pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
@@ -71,8 +74,7 @@ impl Tokenizer {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
         rename_hf_specials(&mut json);
-        let inner: tokenizers::Tokenizer =
-            serde_json::from_value(json).map_err(|e| anyhow::anyhow!("{} is not a tokenizer.json the tokenizers crate reads: {e}", path.display()))?;
+        let inner: tokenizers::Tokenizer = serde_json::from_value(json).map_err(|e| anyhow::anyhow!("{} is not a tokenizer.json the tokenizers crate reads: {e}", path.display()))?;
         let t = Tokenizer { inner };
         for (name, id) in FUNCTIONGEMMA {
             anyhow::ensure!(t.token_to_id(name) == Some(id), "{}: {name} is not id {id}", path.display());
@@ -86,7 +88,7 @@ impl Tokenizer {
     }
 
     /// Ids with the byte range of `text` each one covers.
-    pub fn encode_with_offsets(&self, text: &str) -> Result<(Vec<u32>, Vec<(usize, usize)>)> {
+    pub fn encode_with_offsets(&self, text: &str) -> Result<(Vec<u32>, Vec<Span>)> {
         let e = self.inner.encode(text, false).map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?;
         Ok((e.get_ids().to_vec(), e.get_offsets().to_vec()))
     }
@@ -138,11 +140,7 @@ fn build_spm(tokens: Vec<String>, scores: &[f32], types: &[i32]) -> Result<token
     merges.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
     let merges: Vec<(String, String)> = merges.into_iter().map(|(_, _, _, a, b)| (a.to_string(), b.to_string())).collect();
     let vocab: Vocab = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-    let bpe = BPE::builder()
-        .vocab_and_merges(vocab, merges)
-        .byte_fallback(true)
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot build the BPE model: {e}"))?;
+    let bpe = BPE::builder().vocab_and_merges(vocab, merges).byte_fallback(true).build().map_err(|e| anyhow::anyhow!("cannot build the BPE model: {e}"))?;
     let mut tok = tokenizers::Tokenizer::new(bpe);
     tok.with_normalizer(Some(Replace::new(" ", "▁").map_err(|e| anyhow::anyhow!("{e}"))?)).map_err(|e| anyhow::anyhow!("{e}"))?;
     tok.with_decoder(Some(DecoderSequence::new(vec![
@@ -150,14 +148,8 @@ fn build_spm(tokens: Vec<String>, scores: &[f32], types: &[i32]) -> Result<token
         DecoderWrapper::ByteFallback(ByteFallback::new()),
         DecoderWrapper::Fuse(Fuse::new()),
     ])));
-    let specials: Vec<AddedToken> =
-        tokens.iter().zip(types).filter(|(_, &ty)| ty == TYPE_CONTROL).map(|(t, _)| AddedToken::from(t.clone(), true)).collect();
-    let user: Vec<AddedToken> = tokens
-        .iter()
-        .zip(types)
-        .filter(|(_, &ty)| ty == TYPE_USER_DEFINED)
-        .map(|(t, _)| AddedToken::from(t.clone(), false).normalized(false))
-        .collect();
+    let specials: Vec<AddedToken> = tokens.iter().zip(types).filter(|(_, &ty)| ty == TYPE_CONTROL).map(|(t, _)| AddedToken::from(t.clone(), true)).collect();
+    let user: Vec<AddedToken> = tokens.iter().zip(types).filter(|(_, &ty)| ty == TYPE_USER_DEFINED).map(|(t, _)| AddedToken::from(t.clone(), false).normalized(false)).collect();
     tok.add_special_tokens(specials).map_err(|e| anyhow::anyhow!("{e}"))?;
     tok.add_tokens(user).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(tok)

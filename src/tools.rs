@@ -145,10 +145,7 @@ impl Tools {
             }
             tools.push(tool);
         }
-        let canonical: Vec<Value> = tools
-            .iter()
-            .map(|t| serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters}))
-            .collect();
+        let canonical: Vec<Value> = tools.iter().map(|t| serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters})).collect();
         let hash = format!("{:016x}", crate::hash::fnv1a(serde_json::to_string(&canonical)?.as_bytes()));
         Ok(Tools { tools, hash })
     }
@@ -251,10 +248,7 @@ fn check_tool(name: &str, f: &Value) -> Result<Tool> {
     if let Some(o) = strict.as_object_mut() {
         o.entry("additionalProperties").or_insert(Value::Bool(false));
     }
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&strict)
-        .map_err(|e| anyhow::anyhow!("parameters are not a valid JSON Schema: {e}"))?;
+    let validator = jsonschema::options().should_validate_formats(false).build(&strict).map_err(|e| anyhow::anyhow!("parameters are not a valid JSON Schema: {e}"))?;
     Ok(Tool { name: name.to_string(), description, parameters, validator })
 }
 
@@ -330,11 +324,7 @@ fn check_schema(s: &Value, at: &str) -> Result<()> {
                     check_schema(a, &format!("{at}.{k}[{i}]"))?;
                 }
             }
-            "enum" => {
-                if v.as_array().is_none_or(|a| a.is_empty()) {
-                    bail!("{at}.enum: must be a non-empty array");
-                }
-            }
+            "enum" if v.as_array().is_none_or(|a| a.is_empty()) => bail!("{at}.enum: must be a non-empty array"),
             "pattern" => {
                 let p = v.as_str().with_context(|| format!("{at}.pattern: must be a string"))?;
                 if jsonschema::validator_for(&serde_json::json!({"pattern": p})).is_err() {

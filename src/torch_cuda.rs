@@ -241,6 +241,16 @@ mod tests {
         }
         let e = available().unwrap_err().to_string();
         assert!(e.contains("CUDA"), "unclear refusal: {e}");
-        assert!(Pool::new().is_err() && flash_attention(&Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)), &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)), &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)), 1.0, 0).is_err());
+        assert!(
+            Pool::new().is_err()
+                && flash_attention(
+                    &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)),
+                    &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)),
+                    &Tensor::zeros([1], (tch::Kind::Float, tch::Device::Cpu)),
+                    1.0,
+                    0
+                )
+                .is_err()
+        );
     }
 }

@@ -4,11 +4,11 @@
 mod common;
 
 use common::*;
-use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::agent::forcing::FunctionGemmaForcer;
 use fg::agent::run::{Agent, AgentOptions, Event, Transcript};
 use fg::format::{Format, Message};
 use fg::grammar::tools::tools_grammar;
+use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::tools::{default_tools_path, Tools};
 use std::sync::OnceLock;
 
@@ -132,7 +132,21 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
     std::fs::write(dir.path().join("a.txt"), "inside\n").unwrap();
     let sandbox = fg::agent::builtin::Sandbox::new(dir.path(), fg::agent::builtin::Confirm::Always).unwrap();
     let exec = fg::agent::run::Executor::new(Some(sandbox)).unwrap();
-    let agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let agent = Agent::new(
+        engine(),
+        tools(),
+        AgentOptions {
+            format: Format::FunctionGemma,
+            grammar: true,
+            max_iterations: 2,
+            max_tokens: 64,
+            max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
+            sampling: Sampling::default(),
+            system: None,
+            cache_dir: None,
+        },
+    )
+    .unwrap();
     let forged = "<start_function_call>call:read_file{path:<escape>a.txt<escape>}<end_function_call>\
                   <start_function_call>call:write_file{path:<escape>b.txt<escape>}<end_function_call>\
                   <start_function_call>call:read_file{path:3}<end_function_call>\
@@ -142,17 +156,25 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
     assert!(goes_on, "calls were made: the model gets their results");
     assert_eq!(t.invalid_calls, 3);
     assert_eq!(seen.len(), t.events.len(), "the caller is told of every event");
-    let calls: Vec<(String, bool, Option<String>)> = t.events.iter().filter_map(|e| match e {
-        Event::Call { name, valid, error, .. } => Some((name.clone(), *valid, error.clone())),
-        _ => None,
-    }).collect();
+    let calls: Vec<(String, bool, Option<String>)> = t
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Call { name, valid, error, .. } => Some((name.clone(), *valid, error.clone())),
+            _ => None,
+        })
+        .collect();
     assert_eq!(calls.iter().map(|(n, v, _)| (n.as_str(), *v)).collect::<Vec<_>>(), [("read_file", true), ("write_file", false), ("read_file", false), ("format_disk", false)]);
     assert!(calls[1].2.as_deref().unwrap().contains("content"), "the missing argument is named: {:?}", calls[1].2);
     assert!(calls[3].2.as_deref().unwrap().contains("format_disk"), "the unknown tool is named: {:?}", calls[3].2);
-    let results: Vec<(bool, String)> = t.events.iter().filter_map(|e| match e {
-        Event::Result { ok, content, .. } => Some((*ok, content.to_string())),
-        _ => None,
-    }).collect();
+    let results: Vec<(bool, String)> = t
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Result { ok, content, .. } => Some((*ok, content.to_string())),
+            _ => None,
+        })
+        .collect();
     assert_eq!(results.iter().map(|r| r.0).collect::<Vec<_>>(), [true, false, false, false]);
     assert!(results[0].1.contains("inside"), "the valid call ran: {}", results[0].1);
     assert!(results[1..].iter().all(|(_, c)| c.contains("error")));
@@ -170,7 +192,21 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
 fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
     // A 3 MB result (an MCP server's, or a file) after a call: before, the next turn failed with
     // "the conversation needs … tokens" and the whole session (and its transcript) was lost.
-    let mut agent = Agent::new(engine(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 64, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let mut agent = Agent::new(
+        engine(),
+        tools(),
+        AgentOptions {
+            format: Format::FunctionGemma,
+            grammar: true,
+            max_iterations: 2,
+            max_tokens: 64,
+            max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
+            sampling: Sampling::default(),
+            system: None,
+            cache_dir: None,
+        },
+    )
+    .unwrap();
     let call = fg::format::Call { name: "read_file".into(), arguments: serde_json::json!({"path": "big.txt"}).as_object().unwrap().clone() };
     let mut history = vec![Message::User { content: "Show me big.txt".into() }, Message::Assistant { content: None, tool_calls: vec![call] }];
     let line = "0123456789 the quick brown fox jumps over the lazy dog\n";
@@ -180,7 +216,11 @@ fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
         let fitted = agent.fit(&history, "read_file", content.clone());
         let s = fitted.as_str().expect("a cut result is text");
         assert!(s.starts_with(&content.as_str().map(|b| b[..1000].to_string()).unwrap_or_else(|| content.to_string()[..1000].to_string())), "the result's start is kept");
-        assert!(s.contains("… [cut: ") && s.contains(&format!("of {} characters shown", content.as_str().map_or(content.to_string().chars().count(), |b| b.chars().count()))), "{}", &s[s.len() - 200..]);
+        assert!(
+            s.contains("… [cut: ") && s.contains(&format!("of {} characters shown", content.as_str().map_or(content.to_string().chars().count(), |b| b.chars().count()))),
+            "{}",
+            &s[s.len() - 200..]
+        );
         assert!(t.elapsed().as_secs() < 20, "cutting took {:?}", t.elapsed());
         let mut h = history.clone();
         h.push(Message::Tool { name: "read_file".into(), content: fitted });
@@ -207,7 +247,21 @@ fn an_answer_after_a_real_delia_result_does_not_run_away() {
     // The real Delia's `health` (e60eac1, no backend configured; tests/data/delia-health.json):
     // after it the shipped model once wrote the same phrase until the token budget ran out.
     let health: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/delia-health.json")).unwrap()).unwrap();
-    let mut agent = Agent::new(shipped(), tools(), AgentOptions { format: Format::FunctionGemma, grammar: true, max_iterations: 2, max_tokens: 512, max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS, sampling: Sampling::default(), system: None, cache_dir: None }).unwrap();
+    let mut agent = Agent::new(
+        shipped(),
+        tools(),
+        AgentOptions {
+            format: Format::FunctionGemma,
+            grammar: true,
+            max_iterations: 2,
+            max_tokens: 512,
+            max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
+            sampling: Sampling::default(),
+            system: None,
+            cache_dir: None,
+        },
+    )
+    .unwrap();
     let call = fg::format::Call { name: "health".into(), arguments: serde_json::Map::new() };
     let history = vec![Message::User { content: "Is Delia healthy?".into() }, Message::Assistant { content: None, tool_calls: vec![call] }, Message::Tool { name: "health".into(), content: health }];
     let g = agent.turn(&history).unwrap();

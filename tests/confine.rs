@@ -120,7 +120,8 @@ async fn writing_in_the_workspace_and_the_private_tmpdir_works_but_not_in_shared
     let f = fixture();
     let Some(c) = confined(&f.ws) else { return };
     let shared = format!("/tmp/fg-confine-{}.txt", std::process::id());
-    let script = format!("mkdir -p sub && echo in > sub/a.txt && mv sub/a.txt b.txt && echo tmp > \"$TMPDIR/t.txt\" && cat b.txt \"$TMPDIR/t.txt\" && echo $TMPDIR && (echo x > {shared} || echo refused)");
+    let script =
+        format!("mkdir -p sub && echo in > sub/a.txt && mv sub/a.txt b.txt && echo tmp > \"$TMPDIR/t.txt\" && cat b.txt \"$TMPDIR/t.txt\" && echo $TMPDIR && (echo x > {shared} || echo refused)");
     let r = sh(&script, &f.ws, Duration::from_secs(10), &c).await;
     assert_eq!(r["exit_code"], 0, "{r}");
     let out = field(&r, "stdout");

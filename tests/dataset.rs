@@ -170,15 +170,19 @@ fn harvest_keeps_valid_calls_and_counts_drops_by_reason() {
         *m.entry(e.tool_calls[0].clone()).or_default() += 1;
         m
     });
-    let want: BTreeMap<String, usize> = [("delegate", 1), ("think", 1), ("read_file", 1), ("web_search", 1), ("list_directory", 2), ("session_get", 1), ("health", 1), ("shell_exec", 1), ("replace_in_file", 1)]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+    let want: BTreeMap<String, usize> =
+        [("delegate", 1), ("think", 1), ("read_file", 1), ("web_search", 1), ("list_directory", 2), ("session_get", 1), ("health", 1), ("shell_exec", 1), ("replace_in_file", 1)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
     assert_eq!(kept, want);
     assert_eq!(h.kept, 10);
     assert_eq!(h.duplicates, 1);
     let dropped: Vec<(&str, usize)> = h.dropped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    assert_eq!(dropped, [("missing required argument", 2), ("schema violation", 1), ("unknown tool", 1), ("unparsable arguments", 1), ("unparsable call", 1), ("value not in enum", 1), ("wrong argument type", 1)]);
+    assert_eq!(
+        dropped,
+        [("missing required argument", 2), ("schema violation", 1), ("unknown tool", 1), ("unparsable arguments", 1), ("unparsable call", 1), ("value not in enum", 1), ("wrong argument type", 1)]
+    );
     assert_eq!(h.by_shape.values().sum::<usize>(), h.found);
     assert_eq!(h.by_shape.keys().cloned().collect::<Vec<_>>(), ["direct", "json", "openai", "xml"]);
 }
@@ -206,10 +210,7 @@ fn render_and_parse_are_inverses_for_every_tool_in_both_formats() {
 
 #[test]
 fn nested_values_round_trip_in_functiongemma_syntax() {
-    let call = Call {
-        name: "t".into(),
-        arguments: json!({"a": [1, -2.5, true, null, "s,{}:"], "o": {"z": {"k": []}, "b": "x"}, "e": ""}).as_object().unwrap().clone(),
-    };
+    let call = Call { name: "t".into(), arguments: json!({"a": [1, -2.5, true, null, "s,{}:"], "o": {"z": {"k": []}, "b": "x"}, "e": ""}).as_object().unwrap().clone() };
     let text = functiongemma::render_call(&call).unwrap();
     assert_eq!(text, "<start_function_call>call:t{a:[1,-2.5,true,null,<escape>s,{}:<escape>],e:<escape><escape>,o:{b:<escape>x<escape>,z:{k:[]}}}<end_function_call>");
     assert_eq!(functiongemma::parse(&text).unwrap().calls, [call]);
@@ -217,7 +218,13 @@ fn nested_values_round_trip_in_functiongemma_syntax() {
 
 #[test]
 fn malformed_model_output_is_a_parse_error_with_a_position() {
-    for bad in ["<start_function_call>call:x{a:<escape>open}<end_function_call>", "<start_function_call>call:{}<end_function_call>", "<start_function_call>call:x{a:zzz}<end_function_call>", "<start_function_call>call:x{a:1,a:2}<end_function_call>", "text <end_function_call>"] {
+    for bad in [
+        "<start_function_call>call:x{a:<escape>open}<end_function_call>",
+        "<start_function_call>call:{}<end_function_call>",
+        "<start_function_call>call:x{a:zzz}<end_function_call>",
+        "<start_function_call>call:x{a:1,a:2}<end_function_call>",
+        "text <end_function_call>",
+    ] {
         let e = Format::FunctionGemma.parse(bad).unwrap_err();
         assert!(e.at <= bad.len(), "{bad}: {e}");
     }
@@ -245,7 +252,10 @@ fn functiongemma_layout_matches_the_reference_example_exactly() {
     let r = Format::FunctionGemma.render(&tools, None, &messages, false).unwrap();
     assert_eq!(r.text(), want);
     let trained: Vec<&str> = r.segments.iter().filter(|s| s.train).map(|s| s.text.as_str()).collect();
-    assert_eq!(trained, ["<start_function_call>call:read_file{path:<escape>src/main.rs<escape>}<end_function_call><start_function_response>", "Here is src/main.rs: it only defines an empty main.<end_of_turn>"]);
+    assert_eq!(
+        trained,
+        ["<start_function_call>call:read_file{path:<escape>src/main.rs<escape>}<end_function_call><start_function_response>", "Here is src/main.rs: it only defines an empty main.<end_of_turn>"]
+    );
     // For generation after the tool result, the text ends where the model continues its turn.
     let g = Format::FunctionGemma.render(&tools, None, &messages[..3], true).unwrap().text();
     assert!(g.ends_with("<end_function_response>"), "{g}");

@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use fg::llama::Vocab;
 use fg::format::{Call, Format, Message};
 use fg::grammar::json_schema::schema_grammar;
 use fg::grammar::tools::tools_grammar;
+use fg::llama::Vocab;
 use fg::rng::Rng;
 use fg::tools::{default_tools_path, Tools};
 use serde_json::{json, Value};
@@ -116,7 +116,7 @@ fn mutations(tool: &fg::tools::Tool, call: &Call, format: Format) -> Vec<(&'stat
         }
         if let Value::String(s) = v {
             if !s.is_empty() {
-                let text = completion(format, &[call.clone()]);
+                let text = completion(format, std::slice::from_ref(call));
                 let unescaped = match format {
                     Format::FunctionGemma => text.replacen(&format!("<escape>{s}<escape>"), s, 1),
                     Format::Json => text.replacen(&Value::String(s.clone()).to_string(), s, 1),
@@ -189,7 +189,6 @@ fn shipped_grammars_are_up_to_date() {
     }
 }
 
-
 /// A one-tool file whose argument `v` has `schema` (required).
 fn one_argument_tool(schema: &Value) -> Tools {
     let file = json!([{"type": "function", "function": {"name": "t", "description": "", "parameters": {"type": "object", "properties": {"v": schema}, "required": ["v"]}}}]);
@@ -209,11 +208,23 @@ fn verdicts(tools: &Tools, format: Format, value: &Value) -> (bool, bool) {
 fn tuples_in_both_spellings_are_enforced_in_both_formats() {
     let cases = [
         // Draft 4: positional items, nothing after them, both required.
-        (json!({"type": "array", "items": [{"type": "integer"}, {"type": "string"}], "additionalItems": false, "minItems": 2}), vec![json!([1, "a"])], vec![json!(["a", 1]), json!([1]), json!([1, "a", 2]), json!([])]),
+        (
+            json!({"type": "array", "items": [{"type": "integer"}, {"type": "string"}], "additionalItems": false, "minItems": 2}),
+            vec![json!([1, "a"])],
+            vec![json!(["a", 1]), json!([1]), json!([1, "a", 2]), json!([])],
+        ),
         // 2020-12: a string, then any number of integers.
-        (json!({"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "integer"}}), vec![json!(["x"]), json!(["x", 1, 2]), json!([])], vec![json!(["x", "y"]), json!([1]), json!(["x", 1, "z"])]),
+        (
+            json!({"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "integer"}}),
+            vec![json!(["x"]), json!(["x", 1, 2]), json!([])],
+            vec![json!(["x", "y"]), json!([1]), json!(["x", 1, "z"])],
+        ),
         // 2020-12 as pydantic writes tuple[int, str]: exactly two.
-        (json!({"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "minItems": 2, "maxItems": 2}), vec![json!([7, "b"])], vec![json!([7]), json!([7, "b", "c"]), json!(["b", 7])]),
+        (
+            json!({"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}], "minItems": 2, "maxItems": 2}),
+            vec![json!([7, "b"])],
+            vec![json!([7]), json!([7, "b", "c"]), json!(["b", 7])],
+        ),
         // A prefix, then anything.
         (json!({"type": "array", "prefixItems": [{"type": "boolean"}]}), vec![json!([true, "x", 3, {"k": [1]}]), json!([false])], vec![json!(["true"]), json!([1, true])]),
         // No items at all.

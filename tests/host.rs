@@ -8,8 +8,8 @@
 mod common;
 
 use common::*;
-use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::format::{Format, Message};
+use fg::llama::{Engine, EngineConfig, GenerateOptions, Sampling};
 use fg::tools::Tools;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -55,7 +55,15 @@ fn node_llama_cpp_renders_and_decodes_fgs_merged_gguf_as_fg_does() {
     assert!(host.join("node_modules/node-llama-cpp").exists(), "tests/host/node_modules is missing: run scripts/setup.sh");
     let dir = tmp();
     let merged = dir.path().join("merged.gguf");
-    let out = Command::new(env!("CARGO_BIN_EXE_fg")).args(["export", "--adapter"]).arg(root().join("models/delia")).args(["--format", "q4_k_m", "--base"]).arg(base_model()).arg("--out").arg(&merged).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fg"))
+        .args(["export", "--adapter"])
+        .arg(root().join("models/delia"))
+        .args(["--format", "q4_k_m", "--base"])
+        .arg(base_model())
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "fg export: {}", String::from_utf8_lossy(&out.stderr));
     let data = dir.path().join("data");
     let out = Command::new(env!("CARGO_BIN_EXE_fg")).args(["data", "build", "--out"]).arg(&data).output().unwrap();

@@ -82,12 +82,7 @@ fn links_planted_at_temporary_names_are_never_followed() -> anyhow::Result<()> {
 fn interrupt_quantize(signal: i32) {
     let dir = tmp();
     let out = dir.path().join("OUT");
-    let mut child = fg()
-        .args(["quantize", "f16", base_model().to_str().unwrap(), out.to_str().unwrap(), "-t", "1", "-q"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = fg().args(["quantize", "f16", base_model().to_str().unwrap(), out.to_str().unwrap(), "-t", "1", "-q"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
     loop {
         if names(dir.path()).iter().any(|n| n.contains("fg-partial")) {

@@ -11,10 +11,10 @@
 mod common;
 
 use common::*;
-use fg::llama::Model as LlamaModel;
 use fg::format::{Format, Message};
 use fg::gguf::quantize::{quantize_file, QuantizeOptions};
 use fg::gguf::FileType;
+use fg::llama::Model as LlamaModel;
 use fg::model::gemma3::Model;
 use fg::model::weights::Weights;
 use tch::{Device, Kind, Tensor};
@@ -116,7 +116,7 @@ fn hf_name(gguf: &str) -> String {
 /// the same configuration and weights, and predicts the same tokens.
 #[test]
 fn an_hf_folder_loads_as_the_gguf_does() {
-    let _ = tch::set_num_threads(threads() as i32);
+    tch::set_num_threads(threads() as i32);
     let gguf = Weights::from_gguf(&base_model()).unwrap();
     let dir = tmp();
     let config = serde_json::json!({

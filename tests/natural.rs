@@ -24,7 +24,10 @@ fn corpus_dir() -> PathBuf {
 
 fn dataset() -> &'static Dataset {
     static D: OnceLock<Dataset> = OnceLock::new();
-    D.get_or_init(|| data::build(tools(), &BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma, corpus: Some(fg::data::corpus::Corpus::Dir(corpus_dir())), natural_repeat: 2 }).unwrap())
+    D.get_or_init(|| {
+        data::build(tools(), &BuildOptions { harvest: vec![], seed: 42, scale: 1.0, format: Format::FunctionGemma, corpus: Some(fg::data::corpus::Corpus::Dir(corpus_dir())), natural_repeat: 2 })
+            .unwrap()
+    })
 }
 
 #[test]
@@ -119,8 +122,31 @@ fn grounded_answers_state_only_what_the_results_show() {
     assert!(g.len() >= 800, "{}", g.len());
     let kinds: HashSet<&str> = g.iter().map(|e| e.source.as_str()).collect();
     for k in [
-        "count", "list", "presence", "missing_folder", "by_type", "config_value", "returns", "defined", "todos", "imports", "lines", "missing_file", "delia", "dep_version", "project_version",
-        "count_tests", "setting_search", "returns_search", "uses", "recursive_type", "found_after_miss", "dep_search", "toolchain", "extensions", "constant",
+        "count",
+        "list",
+        "presence",
+        "missing_folder",
+        "by_type",
+        "config_value",
+        "returns",
+        "defined",
+        "todos",
+        "imports",
+        "lines",
+        "missing_file",
+        "delia",
+        "dep_version",
+        "project_version",
+        "count_tests",
+        "setting_search",
+        "returns_search",
+        "uses",
+        "recursive_type",
+        "found_after_miss",
+        "dep_search",
+        "toolchain",
+        "extensions",
+        "constant",
         "todo_fixme",
     ] {
         assert!(kinds.contains(format!("grounded:{k}").as_str()), "no {k} examples");

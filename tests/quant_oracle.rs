@@ -4,21 +4,11 @@
 mod common;
 
 use common::*;
-use fg::llama::oracle::{ggml_dequantize, ggml_quantize_rows};
 use fg::gguf::quant::{dequantize_row, quantize_row};
 use fg::gguf::{GgmlType, GgufFile};
+use fg::llama::oracle::{ggml_dequantize, ggml_quantize_rows};
 
-const WRITABLE: [GgmlType; 9] = [
-    GgmlType::F16,
-    GgmlType::BF16,
-    GgmlType::Q4_0,
-    GgmlType::Q5_0,
-    GgmlType::Q8_0,
-    GgmlType::Q4K,
-    GgmlType::Q5K,
-    GgmlType::Q6K,
-    GgmlType::F32,
-];
+const WRITABLE: [GgmlType; 9] = [GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::Q4K, GgmlType::Q5K, GgmlType::Q6K, GgmlType::F32];
 
 #[test]
 fn quantizers_match_ggml_block_for_block() {

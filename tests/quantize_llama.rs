@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
-use fg::llama::oracle::llama_quantize;
-use fg::llama::Model;
 use fg::gguf::quantize::{quantize_file, QuantizeOptions};
 use fg::gguf::{FileType, GgufFile};
+use fg::llama::oracle::llama_quantize;
+use fg::llama::Model;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

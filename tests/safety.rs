@@ -21,12 +21,7 @@ fn run(sb: &Sandbox, tool: &str, args: Value) -> Result<Value, String> {
 
 /// `fg tools call NAME ARGS` in workspace `ws` with `extra` flags, stdin closed.
 fn call(ws: &Path, name: &str, args: Value, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fg"))
-        .args(["tools", "call", name, &args.to_string(), "--workspace", ws.to_str().unwrap()])
-        .args(extra)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_fg")).args(["tools", "call", name, &args.to_string(), "--workspace", ws.to_str().unwrap()]).args(extra).stdin(Stdio::null()).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -212,7 +207,20 @@ fn a_terminal_session_asks_and_takes_no_for_an_answer() {
 
 #[test]
 fn dangerous_commands_are_blocked_by_words_not_substrings() {
-    for c in ["rm -rf /", "rm -r -f /", "rm --recursive --force /", "rm -fr ~", "sudo rm -Rf /*", "ls; rm -rf $HOME", "mkfs.ext4 /dev/sda1", "dd if=/dev/zero of=/dev/sda", ":(){ :|:& };:", "shutdown -h now", "rm -rf / --no-preserve-root", "chmod -R 777 /"] {
+    for c in [
+        "rm -rf /",
+        "rm -r -f /",
+        "rm --recursive --force /",
+        "rm -fr ~",
+        "sudo rm -Rf /*",
+        "ls; rm -rf $HOME",
+        "mkfs.ext4 /dev/sda1",
+        "dd if=/dev/zero of=/dev/sda",
+        ":(){ :|:& };:",
+        "shutdown -h now",
+        "rm -rf / --no-preserve-root",
+        "chmod -R 777 /",
+    ] {
         assert!(blocked_command(c).is_some(), "{c} was not blocked");
     }
     for c in ["rm -rf ./build", "rm -r target/debug", "echo shutdown", "grep -r halt src", "ls -la /", "cargo test", "rm file.txt"] {

@@ -251,7 +251,13 @@ fn web_fetch_reaches_loopback_only_when_private_addresses_are_allowed() {
     assert!(h.join().unwrap().starts_with("GET /page HTTP/1.1"), "the refused fetch never connected; the allowed one did");
     // Through the binary: refused without the flag, fetched with it.
     let (url, h) = serve("<p>raw</p>", "text/html");
-    let fg = |extra: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_fg")).args(["tools", "call", "web_fetch", &json!({"url": url, "extract_text": false}).to_string(), "--workspace", dir.path().to_str().unwrap()]).args(extra).output().unwrap();
+    let fg = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fg"))
+            .args(["tools", "call", "web_fetch", &json!({"url": url, "extract_text": false}).to_string(), "--workspace", dir.path().to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
     let o = fg(&[]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("loopback"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = fg(&["--allow-private-net"]);

@@ -28,13 +28,7 @@ impl Drop for Server {
 }
 
 fn start(args: &[&str], cache: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fg"))
-        .args(["serve", "--port", "0", "--threads", "1"])
-        .args(args)
-        .env("HOME", cache)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fg")).args(["serve", "--port", "0", "--threads", "1"]).args(args).env("HOME", cache).stderr(Stdio::piped()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let url = loop {
@@ -48,7 +42,12 @@ fn start(args: &[&str], cache: &std::path::Path) -> Server {
     let server = Server { child, url };
     let t = Instant::now();
     loop {
-        let ok = Command::new("python3").args(["-c", &format!("import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('{}/health').status == 200 else 1)", server.url)]).stderr(Stdio::null()).status().unwrap().success();
+        let ok = Command::new("python3")
+            .args(["-c", &format!("import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('{}/health').status == 200 else 1)", server.url)])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
         if ok {
             break;
         }

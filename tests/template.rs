@@ -159,10 +159,8 @@ fn the_gguf_chat_template_renders_fgs_text_on_every_example_in_jinja2_and_miniji
 
     let tools: Value = serde_json::from_str(&std::fs::read_to_string(&tools_file).unwrap()).unwrap();
     let (examples, renders, diffs) = check_minijinja(&template, &tools, &files);
-    let kinds: std::collections::BTreeSet<String> = files
-        .iter()
-        .flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["kind"].as_str().unwrap().to_string()).collect::<Vec<_>>())
-        .collect();
+    let kinds: std::collections::BTreeSet<String> =
+        files.iter().flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["kind"].as_str().unwrap().to_string()).collect::<Vec<_>>()).collect();
     println!("minijinja: {examples} examples ({kinds:?}), {renders} renderings, {} differ", diffs.len());
     assert!(examples > 15_000 && renders > 2 * examples, "too few renderings: {examples} examples, {renders}");
     for k in ["call", "no_call", "multi_turn", "parallel", "grounded", "natural", "near_miss"] {

@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use fg::llama::Vocab;
 use fg::gguf::writer::write_file;
 use fg::gguf::GgufFile;
+use fg::llama::Vocab;
 use fg::tokenizer::Tokenizer;
 use std::sync::OnceLock;
 

@@ -7,9 +7,9 @@
 mod common;
 
 use common::*;
-use fg::llama::Vocab;
 use fg::format::{Call, Format};
 use fg::grammar::tools::tools_grammar;
+use fg::llama::Vocab;
 use fg::tools::Tools;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

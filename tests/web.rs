@@ -103,7 +103,10 @@ fn search_parses_results_from_the_search_page() {
     let (url, h) = serve(page, "text/html");
     let w = Web::new(NetPolicy { allow_private: true }, Duration::from_secs(10), url).unwrap();
     let out = rt().block_on(w.search("tokio", 5, true, Some("w"))).unwrap();
-    assert_eq!(out, json!({"query": "tokio", "results": [{"title": "Tokio docs", "url": "https://docs.rs/tokio?q=é", "snippet": "An async runtime."}, {"title": "Tokio", "url": "https://tokio.rs/", "snippet": "Site"}]}));
+    assert_eq!(
+        out,
+        json!({"query": "tokio", "results": [{"title": "Tokio docs", "url": "https://docs.rs/tokio?q=é", "snippet": "An async runtime."}, {"title": "Tokio", "url": "https://tokio.rs/", "snippet": "Site"}]})
+    );
     let req = h.join().unwrap().remove(0);
     assert!(req.starts_with("POST / HTTP/1.1"), "{req}");
     assert!(req.ends_with("\r\n\r\nq=tokio&iar=news&ia=news&df=w"), "{req}");

@@ -21,8 +21,20 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 pub const BUILTIN: &[&str] = &[
-    "read_file", "list_directory", "search_code", "write_file", "replace_in_file", "insert_into_file", "delete_file", "apply_diff", "shell_exec",
-    "run_tests", "ask_user", "web_fetch", "web_search", "web_news",
+    "read_file",
+    "list_directory",
+    "search_code",
+    "write_file",
+    "replace_in_file",
+    "insert_into_file",
+    "delete_file",
+    "apply_diff",
+    "shell_exec",
+    "run_tests",
+    "ask_user",
+    "web_fetch",
+    "web_search",
+    "web_news",
 ];
 
 /// Tools that change files or run commands.

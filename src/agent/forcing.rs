@@ -6,9 +6,9 @@
 //! format's own scanner (`format::scan`). The grammar still checks every forced token; this module
 //! only has to be right about uniqueness, never about validity.
 
-use crate::llama::Forcer;
 use crate::format::functiongemma::{END_FUNCTION_CALL, ESCAPE, START_FUNCTION_CALL};
 use crate::format::scan::{Lexeme, Scanner, CALL};
+use crate::llama::Forcer;
 use crate::tools::Tools;
 use serde_json::Value;
 

@@ -205,7 +205,7 @@ impl McpClient {
 
     fn ranked(&self, name: &str) -> Vec<(&ServerTool, Option<(String, String)>)> {
         let wanted = words(name);
-        let mut scored: Vec<(Nearness, usize, &ServerTool, Option<(String, String)>)> = Vec::new();
+        let mut scored: Vec<Scored> = Vec::new();
         for (i, t) in self.tools.iter().enumerate() {
             let mut best = (nearness(name, &wanted, &t.name), None);
             for (property, value) in t.enum_values() {
@@ -290,6 +290,10 @@ fn error_in(v: &Value) -> Option<String> {
     }
     Some(message)
 }
+
+/// A server tool scored against a wanted name: how near, its index, the tool, and the argument
+/// renamed to fit (from, to), if one was.
+type Scored<'a> = (Nearness, usize, &'a ServerTool, Option<(String, String)>);
 
 /// How near a server's name is to a wanted one, nearest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

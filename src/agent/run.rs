@@ -4,10 +4,10 @@
 
 use super::builtin::{Sandbox, BUILTIN};
 use super::consent::{Confirm, Consent};
-use crate::llama::{Engine, Forcer, GenerateOptions, Generation, Sampling, Session};
 use super::forcing::{FunctionGemmaForcer, JsonForcer};
 use super::mcp::McpClient;
 use crate::format::{Call, Format, Message};
+use crate::llama::{Engine, Forcer, GenerateOptions, Generation, Sampling, Session};
 use crate::tools::Tools;
 use anyhow::Result;
 use serde::Serialize;
@@ -35,13 +35,37 @@ pub struct AgentOptions {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Call { name: String, arguments: serde_json::Map<String, Value>, valid: bool, error: Option<String> },
-    Result { name: String, ok: bool, content: Value, ms: f64 },
-    Answer { text: String },
+    Call {
+        name: String,
+        arguments: serde_json::Map<String, Value>,
+        valid: bool,
+        error: Option<String>,
+    },
+    Result {
+        name: String,
+        ok: bool,
+        content: Value,
+        ms: f64,
+    },
+    Answer {
+        text: String,
+    },
     /// The model's output was not in the format (only possible without `--grammar`).
-    Malformed { text: String, error: String },
+    Malformed {
+        text: String,
+        error: String,
+    },
     /// `finish`: why the turn ended.
-    Generation { iteration: usize, prompt_tokens: usize, tokens: usize, forced_tokens: usize, full_masks: usize, prompt_ms: f64, generate_ms: f64, finish: crate::llama::Finish },
+    Generation {
+        iteration: usize,
+        prompt_tokens: usize,
+        tokens: usize,
+        forced_tokens: usize,
+        full_masks: usize,
+        prompt_ms: f64,
+        generate_ms: f64,
+        finish: crate::llama::Finish,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,10 +110,13 @@ pub fn closers(engine: &Engine, format: Format) -> Vec<i32> {
         Format::FunctionGemma => &["<start_function_response>", "<end_of_turn>", "<end_function_call>", "<escape>", "}", "]", ":", "0", "false"],
         Format::Json => &["<end_of_turn>", "}", "]", "\"", ":", "0", "false", "null", "</"],
     };
-    texts.iter().filter_map(|t| match engine.tokenize(t).as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    }).collect()
+    texts
+        .iter()
+        .filter_map(|t| match engine.tokenize(t).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where calls go. Builtin tools run in the sandbox, whoever else offers them, unless
@@ -273,7 +300,20 @@ impl<'e> Agent<'e> {
                     break;
                 }
             };
-            emit(&mut t, &mut on_event, Event::Generation { iteration, prompt_tokens: g.prompt_tokens, tokens: g.tokens.len(), forced_tokens: g.forced_tokens, full_masks: g.full_masks, prompt_ms: g.prompt_ms, generate_ms: g.generate_ms, finish: g.finish });
+            emit(
+                &mut t,
+                &mut on_event,
+                Event::Generation {
+                    iteration,
+                    prompt_tokens: g.prompt_tokens,
+                    tokens: g.tokens.len(),
+                    forced_tokens: g.forced_tokens,
+                    full_masks: g.full_masks,
+                    prompt_ms: g.prompt_ms,
+                    generate_ms: g.generate_ms,
+                    finish: g.finish,
+                },
+            );
             if !self.act(&g.text, history, exec, &mut t, &mut on_event, start) {
                 break;
             }

@@ -192,13 +192,7 @@ pub struct Web {
 impl Web {
     pub fn new(policy: NetPolicy, timeout: Duration, search_url: String) -> anyhow::Result<Web> {
         let gate = Arc::new(Gate { policy, exact: RwLock::new(Vec::new()) });
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent("fg-agent/0.1")
-            .no_proxy()
-            .dns_resolver(CheckedResolver(gate.clone()))
-            .redirect(redirect_policy(gate.clone()))
-            .build()?;
+        let http = reqwest::Client::builder().timeout(timeout).user_agent("fg-agent/0.1").no_proxy().dns_resolver(CheckedResolver(gate.clone())).redirect(redirect_policy(gate.clone())).build()?;
         Ok(Web { http, gate, search_url })
     }
 

@@ -2,11 +2,11 @@
 //! the loop over one request or an interactive session, printing events and the transcript.
 
 use crate::agent::builtin::{Confirm, Consent, Sandbox, BUILTIN};
-use crate::llama::{Engine, EngineConfig, Sampling};
 use crate::agent::mcp::McpClient;
 use crate::agent::run::{Agent, AgentOptions, Event, Executor};
 use crate::agent::web::NetPolicy;
 use crate::cli::{AgentArgs, ExecArgs};
+use crate::llama::{Engine, EngineConfig, Sampling};
 use crate::tools::Tools;
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, IsTerminal, Write};
@@ -59,7 +59,9 @@ pub fn executor(a: &ExecArgs, tools: &Tools, quiet: bool) -> Result<(Executor, O
                 eprintln!("fg: builtin tools it also offers, run in the sandbox here (--server-tool NAME hands one over): {}", shadowed.join(", "));
             }
         }
-        server = Some(serde_json::json!({"origin": m.origin, "tools": m.tools.iter().map(|t| serde_json::json!({"name": t.name, "read_only": t.read_only, "destructive": t.destructive})).collect::<Vec<_>>(), "missing": r.missing, "unknown": r.unknown, "builtin_kept": shadowed}));
+        server = Some(
+            serde_json::json!({"origin": m.origin, "tools": m.tools.iter().map(|t| serde_json::json!({"name": t.name, "read_only": t.read_only, "destructive": t.destructive})).collect::<Vec<_>>(), "missing": r.missing, "unknown": r.unknown, "builtin_kept": shadowed}),
+        );
         exec.mcp = Some(m);
     }
     Ok((exec, server))

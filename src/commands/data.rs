@@ -33,14 +33,7 @@ fn build(a: &DataBuildArgs) -> Result<()> {
     let ds = data::build(&tools, &opts)?;
     data::write(&ds, &a.out)?;
     eprint!("{}", data::summary(&ds.stats));
-    eprintln!(
-        "\nwrote {} train, {} eval and {} natural eval examples to {} in {:.2} s",
-        ds.train.len(),
-        ds.eval.len(),
-        ds.natural_eval.len(),
-        a.out.display(),
-        start.elapsed().as_secs_f64()
-    );
+    eprintln!("\nwrote {} train, {} eval and {} natural eval examples to {} in {:.2} s", ds.train.len(), ds.eval.len(), ds.natural_eval.len(), a.out.display(), start.elapsed().as_secs_f64());
     if !ds.stats.generic_tools.is_empty() {
         let n = ds.stats.generic_tools.len();
         eprintln!("note: {n} tool{} got only generic requests (built from their name, description and schema; see stats.json):", if n == 1 { "" } else { "s" });
@@ -70,7 +63,10 @@ fn stats_cmd(a: &DataStatsArgs) -> Result<()> {
             for (k, n) in &counts.by_kind {
                 println!("  {k:<12} {n:>6}");
             }
-            println!("  tokens: prefix {} (shared), completion median {} (max {}), whole example median {} (max {})", tokens.prefix_tokens, tokens.completion.median, tokens.completion.max, tokens.total.median, tokens.total.max);
+            println!(
+                "  tokens: prefix {} (shared), completion median {} (max {}), whole example median {} (max {})",
+                tokens.prefix_tokens, tokens.completion.median, tokens.completion.max, tokens.total.median, tokens.total.max
+            );
             let per_tool: Vec<String> = counts.by_tool.iter().map(|(t, n)| format!("{t} {n}")).collect();
             println!("  calls per tool: {}", per_tool.join(", "));
         }

@@ -1,8 +1,8 @@
-use crate::llama::{Engine, EngineConfig, Sampling};
 use crate::agent::run::{Agent, AgentOptions};
 use crate::cli::EvalArgs;
 use crate::eval::tasks::{load_tasks, run_tasks, score_tasks};
 use crate::eval::{load_cases, run as run_cases, score};
+use crate::llama::{Engine, EngineConfig, Sampling};
 use crate::tools::Tools;
 use anyhow::{Context, Result};
 use std::io::IsTerminal;

@@ -1,9 +1,9 @@
 //! `fg grammar`: the GBNF of a tools file or a JSON Schema, or outputs checked against it.
 
-use crate::llama::Vocab;
 use crate::cli::GrammarArgs;
 use crate::error::BadInput;
 use crate::grammar::{json_schema::schema_grammar, tools::tools_grammar};
+use crate::llama::Vocab;
 use crate::tools::Tools;
 use anyhow::{Context, Result};
 

@@ -11,14 +11,7 @@ pub fn run(args: &QuantizeArgs) -> Result<()> {
         let key = if from == to { format!("{from} (copied)") } else { format!("{from} -> {to}") };
         *changes.entry(key).or_default() += 1;
     }
-    eprintln!(
-        "wrote {} ({}, {:.1} MB from {:.1} MB) in {:.2} s",
-        args.output.display(),
-        args.ty.cli_name(),
-        report.output_bytes as f64 / 1e6,
-        report.input_bytes as f64 / 1e6,
-        report.seconds
-    );
+    eprintln!("wrote {} ({}, {:.1} MB from {:.1} MB) in {:.2} s", args.output.display(), args.ty.cli_name(), report.output_bytes as f64 / 1e6, report.input_bytes as f64 / 1e6, report.seconds);
     for (change, n) in changes {
         eprintln!("  {n:>4} tensors {change}");
     }

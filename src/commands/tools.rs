@@ -20,9 +20,8 @@ fn pull_cmd(a: &ToolsPullArgs) -> Result<()> {
         Some(p) => (p.display().to_string(), std::fs::read_to_string(p).with_context(|| format!("cannot read the tools file {} (its builtin tools are kept)", p.display()))?),
         None => ("the shipped tools file".to_string(), crate::tools::SHIPPED_TOOLS.to_string()),
     };
-    let base: Value = serde_json::from_str(&text)
-        .map_err(anyhow::Error::from)
-        .context(crate::error::BadInput::new(format!("{name} is not JSON"), "pass a tools file in OpenAI's format with --builtins"))?;
+    let base: Value =
+        serde_json::from_str(&text).map_err(anyhow::Error::from).context(crate::error::BadInput::new(format!("{name} is not JSON"), "pass a tools file in OpenAI's format with --builtins"))?;
     let timeout = Duration::from_secs(a.timeout);
     let rt = tokio::runtime::Runtime::new()?;
     let client = rt.block_on(async {

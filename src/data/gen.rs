@@ -182,7 +182,16 @@ pub enum Style {
 pub const STYLES: [Style; 6] = [Style::Imperative, Style::Question, Style::Terse, Style::Polite, Style::Context, Style::Typo];
 
 const QUESTION_FRAMES: &[&str] = &["Can you {s}?", "Could you {s}?", "Would you {s}?", "Can you {s} for me?", "Will you {s}?", "Could you please {s}?", "Mind if you {s}?", "Are you able to {s}?"];
-const POLITE_FRAMES: &[&str] = &["Please {s}.", "{S}, please.", "Hi! {S}, thanks.", "If you don't mind, {s}.", "{S}, thank you!", "Hey, could you kindly {s}?", "When you get a chance, {s}.", "I'd appreciate it if you could {s}."];
+const POLITE_FRAMES: &[&str] = &[
+    "Please {s}.",
+    "{S}, please.",
+    "Hi! {S}, thanks.",
+    "If you don't mind, {s}.",
+    "{S}, thank you!",
+    "Hey, could you kindly {s}?",
+    "When you get a chance, {s}.",
+    "I'd appreciate it if you could {s}.",
+];
 const CONTEXT_FRAMES: &[&str] = &["{c} {S}.", "{c} Could you {s}?", "{c} I need you to {s}.", "{c} First, {s}.", "{c} {S} so I can continue.", "{c} Please {s}."];
 // Train-only frames (`Gen::pick_plus`), some with words after the request that belong to no argument.
 // (No "when …" clause: values such as problems carry their own.)

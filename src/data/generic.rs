@@ -13,8 +13,34 @@ use serde_json::{Map, Value};
 
 /// Cores that name the tool (`{t}`), say what it does (`{d}`, the description's first sentence
 /// in lower case) and list the arguments (`{a}`); `_ARGS` ones need arguments to read well.
-const PLAIN: &[&str] = &["use {t}", "run {t}", "call {t}", "{d}", "invoke the {t} tool", "use the {t} tool to {d}", "run {t} to {d}", "call {t} now", "{d} with {t}", "go ahead and run {t}", "use {t}: {d}", "fire off {t}"];
-const WITH_ARGS: &[&str] = &["use {t} with {a}", "run {t} with {a}", "call {t} with {a}", "{d} with {a}", "{d}; {a}", "invoke {t} with {a}", "use the {t} tool with {a}", "run {t}: {a}", "call the {t} tool, {a}", "{d}, using {a}", "{t} with {a}", "use {t} to {d}, with {a}"];
+const PLAIN: &[&str] = &[
+    "use {t}",
+    "run {t}",
+    "call {t}",
+    "{d}",
+    "invoke the {t} tool",
+    "use the {t} tool to {d}",
+    "run {t} to {d}",
+    "call {t} now",
+    "{d} with {t}",
+    "go ahead and run {t}",
+    "use {t}: {d}",
+    "fire off {t}",
+];
+const WITH_ARGS: &[&str] = &[
+    "use {t} with {a}",
+    "run {t} with {a}",
+    "call {t} with {a}",
+    "{d} with {a}",
+    "{d}; {a}",
+    "invoke {t} with {a}",
+    "use the {t} tool with {a}",
+    "run {t}: {a}",
+    "call the {t} tool, {a}",
+    "{d}, using {a}",
+    "{t} with {a}",
+    "use {t} to {d}, with {a}",
+];
 /// How one argument is spelled out (`{k}` its name in words, `{v}` its value).
 const ARG_PHRASES: &[&str] = &["{k} {v}", "{k} set to {v}", "{k} = {v}", "{k}: {v}", "the {k} {v}", "{v} as the {k}", "{k} of {v}", "{k} {v}"];
 

@@ -145,8 +145,38 @@ impl Drop for Workspace {
 }
 
 const MODULES: &[&str] = &[
-    "auth", "db", "models", "routes", "utils", "cache", "config", "api", "billing", "users", "orders", "search", "tasks", "metrics", "mailer", "storage", "session", "queue",
-    "payments", "reports", "invoices", "scheduler", "webhooks", "parser", "client", "server", "handlers", "middleware", "limits", "exports", "inventory", "notify",
+    "auth",
+    "db",
+    "models",
+    "routes",
+    "utils",
+    "cache",
+    "config",
+    "api",
+    "billing",
+    "users",
+    "orders",
+    "search",
+    "tasks",
+    "metrics",
+    "mailer",
+    "storage",
+    "session",
+    "queue",
+    "payments",
+    "reports",
+    "invoices",
+    "scheduler",
+    "webhooks",
+    "parser",
+    "client",
+    "server",
+    "handlers",
+    "middleware",
+    "limits",
+    "exports",
+    "inventory",
+    "notify",
 ];
 const FUNC_VERBS: &[&str] = &["load", "parse", "get", "build", "compute", "format", "validate", "normalize", "count", "find", "create", "resolve", "fetch", "render", "check"];
 const FUNC_NOUNS: &[&str] = &["config", "header", "user", "total", "price", "token", "url", "email", "items", "order", "session", "invoice", "retry_delay", "page", "limit", "score", "path", "report"];
@@ -158,14 +188,113 @@ const IMPORTS: &[(Lang, &[&str])] = &[
 ];
 /// Return expressions and the type a signature declares for them, per language.
 const RETURNS: &[(Lang, &[(&str, &str)])] = &[
-    (Lang::Python, &[("total * 1.2", "float"), ("None", "None"), ("len(items)", "int"), ("user.role == \"admin\"", "bool"), ("{\"status\": \"ok\"}", "dict[str, str]"), ("min(2 ** attempt, 30)", "int"), ("f\"{base}/{path}\"", "str"), ("sorted(names)", "list[str]"), ("value.strip().lower()", "str"), ("True", "bool"), ("count + 1", "int"), ("[]", "list[str]"), ("self.cache[key]", "Any"), ("round(amount, 2)", "float"), ("\"unknown\"", "str"), ("Path(base) / name", "Path"), ("np.array(rows)", "np.ndarray"), ("(r for r in rows)", "Generator[dict, None, None]"), ("(x, y)", "tuple[int, int]"), ("User(**row)", "Optional[User]")]),
-    (Lang::TypeScript, &[("total * 1.2", "number"), ("null", "string | null"), ("items.length", "number"), ("user.role === \"admin\"", "boolean"), ("{ status: \"ok\" }", "Record<string, string>"), ("Math.min(2 ** attempt, 30)", "number"), ("`${base}/${path}`", "string"), ("names.sort()", "string[]"), ("value.trim().toLowerCase()", "string"), ("true", "boolean"), ("count + 1", "number"), ("[]", "Note[]"), ("cache.get(key)", "Session | undefined"), ("Number(amount.toFixed(2))", "number"), ("\"unknown\"", "string"), ("db.query(sql, params)", "Promise<Row[]>"), ("fetch(url).then((r) => r.json())", "Promise<unknown>"), ("new Map(entries)", "Map<string, number>")]),
-    (Lang::Rust, &[("total * 1.2", "f64"), ("None", "Option<String>"), ("items.len()", "usize"), ("user.role == Role::Admin", "bool"), ("Ok(())", "Result<()>"), ("(2u64.pow(attempt)).min(30)", "u64"), ("format!(\"{base}/{path}\")", "String"), ("names", "Vec<String>"), ("value.trim().to_lowercase()", "String"), ("true", "bool"), ("count + 1", "u32"), ("Vec::new()", "Vec<PathBuf>"), ("self.cache.get(key).cloned()", "Option<Entry>"), ("(amount * 100.0).round() / 100.0", "f64"), ("String::from(\"unknown\")", "String"), ("Ok(Config::default())", "anyhow::Result<Config>"), ("Duration::from_secs(secs)", "Duration")]),
-    (Lang::Go, &[("total * 1.2", "float64"), ("nil", "error"), ("len(items)", "int"), ("user.Role == \"admin\"", "bool"), ("nil, nil", "(*Client, error)"), ("min(1<<attempt, 30)", "int"), ("base + \"/\" + path", "string"), ("names", "[]string"), ("strings.ToLower(strings.TrimSpace(value))", "string"), ("true", "bool"), ("count + 1", "int"), ("[]string{}", "[]string"), ("c.cache[key]", "*Entry"), ("math.Round(amount*100) / 100", "float64"), ("\"unknown\"", "string"), ("ErrClosed", "error"), ("total, nil", "(int64, error)"), ("time.Duration(ms) * time.Millisecond", "time.Duration")]),
+    (
+        Lang::Python,
+        &[
+            ("total * 1.2", "float"),
+            ("None", "None"),
+            ("len(items)", "int"),
+            ("user.role == \"admin\"", "bool"),
+            ("{\"status\": \"ok\"}", "dict[str, str]"),
+            ("min(2 ** attempt, 30)", "int"),
+            ("f\"{base}/{path}\"", "str"),
+            ("sorted(names)", "list[str]"),
+            ("value.strip().lower()", "str"),
+            ("True", "bool"),
+            ("count + 1", "int"),
+            ("[]", "list[str]"),
+            ("self.cache[key]", "Any"),
+            ("round(amount, 2)", "float"),
+            ("\"unknown\"", "str"),
+            ("Path(base) / name", "Path"),
+            ("np.array(rows)", "np.ndarray"),
+            ("(r for r in rows)", "Generator[dict, None, None]"),
+            ("(x, y)", "tuple[int, int]"),
+            ("User(**row)", "Optional[User]"),
+        ],
+    ),
+    (
+        Lang::TypeScript,
+        &[
+            ("total * 1.2", "number"),
+            ("null", "string | null"),
+            ("items.length", "number"),
+            ("user.role === \"admin\"", "boolean"),
+            ("{ status: \"ok\" }", "Record<string, string>"),
+            ("Math.min(2 ** attempt, 30)", "number"),
+            ("`${base}/${path}`", "string"),
+            ("names.sort()", "string[]"),
+            ("value.trim().toLowerCase()", "string"),
+            ("true", "boolean"),
+            ("count + 1", "number"),
+            ("[]", "Note[]"),
+            ("cache.get(key)", "Session | undefined"),
+            ("Number(amount.toFixed(2))", "number"),
+            ("\"unknown\"", "string"),
+            ("db.query(sql, params)", "Promise<Row[]>"),
+            ("fetch(url).then((r) => r.json())", "Promise<unknown>"),
+            ("new Map(entries)", "Map<string, number>"),
+        ],
+    ),
+    (
+        Lang::Rust,
+        &[
+            ("total * 1.2", "f64"),
+            ("None", "Option<String>"),
+            ("items.len()", "usize"),
+            ("user.role == Role::Admin", "bool"),
+            ("Ok(())", "Result<()>"),
+            ("(2u64.pow(attempt)).min(30)", "u64"),
+            ("format!(\"{base}/{path}\")", "String"),
+            ("names", "Vec<String>"),
+            ("value.trim().to_lowercase()", "String"),
+            ("true", "bool"),
+            ("count + 1", "u32"),
+            ("Vec::new()", "Vec<PathBuf>"),
+            ("self.cache.get(key).cloned()", "Option<Entry>"),
+            ("(amount * 100.0).round() / 100.0", "f64"),
+            ("String::from(\"unknown\")", "String"),
+            ("Ok(Config::default())", "anyhow::Result<Config>"),
+            ("Duration::from_secs(secs)", "Duration"),
+        ],
+    ),
+    (
+        Lang::Go,
+        &[
+            ("total * 1.2", "float64"),
+            ("nil", "error"),
+            ("len(items)", "int"),
+            ("user.Role == \"admin\"", "bool"),
+            ("nil, nil", "(*Client, error)"),
+            ("min(1<<attempt, 30)", "int"),
+            ("base + \"/\" + path", "string"),
+            ("names", "[]string"),
+            ("strings.ToLower(strings.TrimSpace(value))", "string"),
+            ("true", "bool"),
+            ("count + 1", "int"),
+            ("[]string{}", "[]string"),
+            ("c.cache[key]", "*Entry"),
+            ("math.Round(amount*100) / 100", "float64"),
+            ("\"unknown\"", "string"),
+            ("ErrClosed", "error"),
+            ("total, nil", "(int64, error)"),
+            ("time.Duration(ms) * time.Millisecond", "time.Duration"),
+        ],
+    ),
 ];
 const TODO_TEXTS: &[&str] = &[
-    "handle the timeout case", "remove this once the v2 API ships", "cache this lookup", "validate the input", "add retries", "log the failure", "support pagination",
-    "this breaks on empty input", "use the config value instead", "write a test for this", "check permissions first", "close the connection on error",
+    "handle the timeout case",
+    "remove this once the v2 API ships",
+    "cache this lookup",
+    "validate the input",
+    "add retries",
+    "log the failure",
+    "support pagination",
+    "this breaks on empty input",
+    "use the config value instead",
+    "write a test for this",
+    "check permissions first",
+    "close the connection on error",
 ];
 const EXTRA_FOLDERS: &[&str] = &["docs", "scripts", "examples", "assets", "migrations", "fixtures", "deploy", "tools", "bench", "static", "templates", "ci"];
 const EMPTY_FOLDERS: &[&str] = &["logs", "tmp", "data", "build", "uploads", "cache", "out", "vendor"];
@@ -292,11 +421,14 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
         let d = one(g, pool_dev);
         if dev.iter().chain(&deps).all(|(x, _)| *x != d) {
             let v = semver(g);
-            dev.push((d, match lang {
-                Lang::Python => format!(">={v}"),
-                Lang::TypeScript => format!("^{v}"),
-                _ => v,
-            }));
+            dev.push((
+                d,
+                match lang {
+                    Lang::Python => format!(">={v}"),
+                    Lang::TypeScript => format!("^{v}"),
+                    _ => v,
+                },
+            ));
         }
     }
     let version = semver(g);
@@ -335,7 +467,11 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
             let engines = if toolchain.is_some() { format!(",\n  \"engines\": {{\n    \"node\": \"{tc}\"\n  }}") } else { String::new() };
             let dv: Vec<String> = dev.iter().map(|(k, v)| format!("    \"{k}\": \"{v}\"")).collect();
             let dev_block = if dev.is_empty() { String::new() } else { format!(",\n  \"devDependencies\": {{\n{}\n  }}", dv.join(",\n")) };
-            format!("{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}{dev_block}{engines}\n}}\n", s.join(",\n"), d.join(",\n"))
+            format!(
+                "{{\n  \"name\": \"{name}\",\n  \"version\": \"{version}\",\n  \"private\": true,\n  \"scripts\": {{\n{}\n  }},\n  \"dependencies\": {{\n{}\n  }}{dev_block}{engines}\n}}\n",
+                s.join(",\n"),
+                d.join(",\n")
+            )
         }
         Lang::Rust => {
             let mut t = format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"{tc}\"\n\n[dependencies]\n");
@@ -377,7 +513,9 @@ fn manifest(g: &mut Gen, lang: Lang, name: &str) -> (String, Manifest) {
 fn test_file(g: &mut Gen, lang: Lang, module: &str, src: &str, k: usize) -> String {
     let mut t = match lang {
         Lang::Python => format!("import pytest\n\nfrom {src} import {module}\n\n\n@pytest.fixture\ndef sample():\n    return {{\"id\": 1, \"name\": \"demo\"}}\n\n\n"),
-        Lang::TypeScript => format!("import {{ describe, it, expect }} from \"{}\";\nimport * as {module} from \"../src/{module}\";\n\ndescribe(\"{module}\", () => {{\n", one(g, &["vitest", "@jest/globals"])),
+        Lang::TypeScript => {
+            format!("import {{ describe, it, expect }} from \"{}\";\nimport * as {module} from \"../src/{module}\";\n\ndescribe(\"{module}\", () => {{\n", one(g, &["vitest", "@jest/globals"]))
+        }
         Lang::Rust => format!("use {}::{module};\n\n", src.replace('-', "_")),
         Lang::Go => "package tests\n\nimport \"testing\"\n\n".to_string(),
     };
@@ -388,7 +526,12 @@ fn test_file(g: &mut Gen, lang: Lang, module: &str, src: &str, k: usize) -> Stri
             Lang::Python => format!("def test_{module}_{}(sample):\n    result = {module}.run(sample)\n    assert result is not None\n    assert {i} + 1 == {}\n\n\n", what.replace(' ', "_"), i + 1),
             Lang::TypeScript => format!("  it(\"{what}\", () => {{\n    const result = {i} + 1;\n    expect(result).toBe({});\n  }});\n\n", i + 1),
             Lang::Rust => format!("#[test]\nfn {module}_{}() {{\n    let result = {i} + 1;\n    assert_eq!(result, {});\n}}\n\n", what.replace(' ', "_"), i + 1),
-            Lang::Go => format!("func Test{}{}(t *testing.T) {{\n\tif {i}+1 != {} {{\n\t\tt.Fatal(\"sum\")\n\t}}\n}}\n\n", super::gen::capitalize(module), what.split(' ').map(super::gen::capitalize).collect::<String>(), i + 1),
+            Lang::Go => format!(
+                "func Test{}{}(t *testing.T) {{\n\tif {i}+1 != {} {{\n\t\tt.Fatal(\"sum\")\n\t}}\n}}\n\n",
+                super::gen::capitalize(module),
+                what.split(' ').map(super::gen::capitalize).collect::<String>(),
+                i + 1
+            ),
         };
     }
     let mut t = t.trim_end().to_string() + "\n";
@@ -426,10 +569,49 @@ fn func_name(g: &mut Gen, lang: Lang) -> String {
 /// A source file's text and what it defines: functions, TODOs, imports.
 /// Lines a function body may hold before its return, per language.
 const BODY: &[(Lang, &[&str])] = &[
-    (Lang::Python, &["    log.debug(\"%s called with %r\", __name__, value)", "    items = items or []", "    if not value:\n        raise ValueError(\"value is required\")", "    started = time.monotonic()", "    key = value.strip()", "    # The caller owns the connection.", "    attempt = len(items)"]),
-    (Lang::TypeScript, &["  const started = Date.now();", "  if (!value) {\n    throw new Error(\"value is required\");\n  }", "  const key = value.trim();", "  // The caller owns the connection.", "  logger.debug({ value }, \"called\");", "  const attempt = items.length;"]),
-    (Lang::Rust, &["    let key = value.trim();", "    // The caller owns the connection.", "    tracing::debug!(value, \"called\");", "    if value.is_empty() {\n        anyhow::bail!(\"value is required\");\n    }", "    let started = std::time::Instant::now();"]),
-    (Lang::Go, &["\tkey := strings.TrimSpace(value)", "\t// The caller owns the connection.", "\tif value == \"\" {\n\t\treturn nil, errors.New(\"value is required\")\n\t}", "\tstarted := time.Now()", "\tlog.Printf(\"called with %q\", value)"]),
+    (
+        Lang::Python,
+        &[
+            "    log.debug(\"%s called with %r\", __name__, value)",
+            "    items = items or []",
+            "    if not value:\n        raise ValueError(\"value is required\")",
+            "    started = time.monotonic()",
+            "    key = value.strip()",
+            "    # The caller owns the connection.",
+            "    attempt = len(items)",
+        ],
+    ),
+    (
+        Lang::TypeScript,
+        &[
+            "  const started = Date.now();",
+            "  if (!value) {\n    throw new Error(\"value is required\");\n  }",
+            "  const key = value.trim();",
+            "  // The caller owns the connection.",
+            "  logger.debug({ value }, \"called\");",
+            "  const attempt = items.length;",
+        ],
+    ),
+    (
+        Lang::Rust,
+        &[
+            "    let key = value.trim();",
+            "    // The caller owns the connection.",
+            "    tracing::debug!(value, \"called\");",
+            "    if value.is_empty() {\n        anyhow::bail!(\"value is required\");\n    }",
+            "    let started = std::time::Instant::now();",
+        ],
+    ),
+    (
+        Lang::Go,
+        &[
+            "\tkey := strings.TrimSpace(value)",
+            "\t// The caller owns the connection.",
+            "\tif value == \"\" {\n\t\treturn nil, errors.New(\"value is required\")\n\t}",
+            "\tstarted := time.Now()",
+            "\tlog.Printf(\"called with %q\", value)",
+        ],
+    ),
 ];
 
 /// A source file: a header comment, imports, maybe a constant, and one to four functions whose
@@ -576,7 +758,23 @@ fn config(g: &mut Gen, path: &str, ws: &mut Workspace) -> String {
     }
     let section_of = |i: usize| names[i * n_sections / n];
     let numeric = |v: &str| v.parse::<f64>().is_ok() || v == "true" || v == "false";
-    let comment = |g: &mut Gen, mark: &str| g.chance(0.25).then(|| format!("{mark} {}", one(g, &["Overridden by the environment in production.", "Keep in sync with the deploy manifests.", "Seconds unless a unit is given.", "Changed after the March incident.", "Defaults are fine for local development."])));
+    let comment = |g: &mut Gen, mark: &str| {
+        g.chance(0.25).then(|| {
+            format!(
+                "{mark} {}",
+                one(
+                    g,
+                    &[
+                        "Overridden by the environment in production.",
+                        "Keep in sync with the deploy manifests.",
+                        "Seconds unless a unit is given.",
+                        "Changed after the March incident.",
+                        "Defaults are fine for local development."
+                    ]
+                )
+            )
+        })
+    };
     let mut lines = Vec::new();
     match ext {
         "toml" | "ini" | "cfg" => {
@@ -643,7 +841,21 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     let lang = one(g, &[Lang::Python, Lang::Python, Lang::TypeScript, Lang::TypeScript, Lang::Rust, Lang::Go]);
     let name = format!("{}-{}", one(g, &["shop", "notes", "ledger", "relay", "pantry", "atlas", "courier", "beacon", "harbor", "quill"]), one(g, &["api", "web", "cli", "service", "core", "tool"]));
     let (manifest_text, manifest) = manifest(g, lang, &name);
-    let mut ws = Workspace { root, folders: Vec::new(), funcs: Vec::new(), settings: Vec::new(), todos: Vec::new(), consts: Vec::new(), imports: Vec::new(), files: Vec::new(), lang, manifest, tests: Vec::new(), base_image: None, make_targets: Vec::new() };
+    let mut ws = Workspace {
+        root,
+        folders: Vec::new(),
+        funcs: Vec::new(),
+        settings: Vec::new(),
+        todos: Vec::new(),
+        consts: Vec::new(),
+        imports: Vec::new(),
+        files: Vec::new(),
+        lang,
+        manifest,
+        tests: Vec::new(),
+        base_image: None,
+        make_targets: Vec::new(),
+    };
     let mut files: Vec<(String, String)> = Vec::new();
     let src = match lang {
         Lang::Python => one(g, &["app", "src", "shop", "core", "service", "api"]).to_string(),
@@ -727,7 +939,13 @@ fn workspace(g: &mut Gen) -> Result<Workspace> {
     let readme_lines = if g.chance(0.3) { g.int(40, 160) } else { g.int(3, 40) } as usize;
     let mut readme = vec![format!("# {name}"), String::new()];
     while readme.len() < readme_lines {
-        readme.push(if g.chance(0.15) { format!("## {}", one(g, README_HEADINGS)) } else if g.chance(0.2) { String::new() } else { one(g, README_LINES).to_string() });
+        readme.push(if g.chance(0.15) {
+            format!("## {}", one(g, README_HEADINGS))
+        } else if g.chance(0.2) {
+            String::new()
+        } else {
+            one(g, README_LINES).to_string()
+        });
     }
     readme.truncate(readme_lines.max(1));
     files.push(("README.md".into(), readme.join("\n") + "\n"));
@@ -832,34 +1050,59 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
     let dirs = entries.iter().filter(|e| e.ends_with('/')).count();
     let files = n - dirs;
     {
-        let t = one(g, &["how many files are in {d}?", "how many entries does {d} have", "count the files in {d}", "How many things are in {d}?", "number of files in {d}?", "how big is {d}, how many files?"]);
+        let t = one(
+            g,
+            &["how many files are in {d}?", "how many entries does {d} have", "count the files in {d}", "How many things are in {d}?", "number of files in {d}?", "how big is {d}, how many files?"],
+        );
         let req = t.replace("{d}", if here { "this folder" } else { folder });
         let place = place.clone();
         let named = entries.clone();
-        out.push(("count", (req, call("list_directory", args.clone()), Box::new(move |_| {
-            Some(match n {
-                0 => format!("{} is empty.", sentence_start(&place)),
-                1..=6 => format!("{} has {} ({} and {}): {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders"), and_list(&named)),
-                _ => format!("{} has {}: {} and {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders")),
-            })
-        }))));
+        out.push((
+            "count",
+            (
+                req,
+                call("list_directory", args.clone()),
+                Box::new(move |_| {
+                    Some(match n {
+                        0 => format!("{} is empty.", sentence_start(&place)),
+                        1..=6 => format!(
+                            "{} has {} ({} and {}): {}.",
+                            sentence_start(&place),
+                            plural(n, "entry", "entries"),
+                            plural(files, "file", "files"),
+                            plural(dirs, "folder", "folders"),
+                            and_list(&named)
+                        ),
+                        _ => format!("{} has {}: {} and {}.", sentence_start(&place), plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders")),
+                    })
+                }),
+            ),
+        ));
     }
     {
         let t = one(g, &["list the files in {d}", "what's in {d}?", "show me {d}", "ls {d}", "What does {d} contain?", "can you list {d} for me", "which files are in {d}"]);
         let req = t.replace("{d}", if here { "this folder" } else { folder });
         let shown: Vec<String> = entries.iter().take(8).cloned().collect();
         let place = place.clone();
-        out.push(("list", (req, call("list_directory", args.clone()), Box::new(move |_| {
-            let p = sentence_start(&place);
-            Some(match n {
-                0 => format!("{p} is empty."),
-                1..=8 => format!("{p} has {}: {}.", plural(n, "entry", "entries"), and_list(&shown)),
-                _ => format!("{p} has {} ({} and {}), among them {}.", plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders"), and_list(&shown[..3])),
-            })
-        }))));
+        out.push((
+            "list",
+            (
+                req,
+                call("list_directory", args.clone()),
+                Box::new(move |_| {
+                    let p = sentence_start(&place);
+                    Some(match n {
+                        0 => format!("{p} is empty."),
+                        1..=8 => format!("{p} has {}: {}.", plural(n, "entry", "entries"), and_list(&shown)),
+                        _ => format!("{p} has {} ({} and {}), among them {}.", plural(n, "entry", "entries"), plural(files, "file", "files"), plural(dirs, "folder", "folders"), and_list(&shown[..3])),
+                    })
+                }),
+            ),
+        ));
     }
     {
-        let candidates = ["Dockerfile", "Makefile", "LICENSE", ".gitignore", "CHANGELOG.md", "docker-compose.yml", "README.md", "Cargo.lock", "go.sum", "package-lock.json", "poetry.lock", "yarn.lock", ".env"];
+        let candidates =
+            ["Dockerfile", "Makefile", "LICENSE", ".gitignore", "CHANGELOG.md", "docker-compose.yml", "README.md", "Cargo.lock", "go.sum", "package-lock.json", "poetry.lock", "yarn.lock", ".env"];
         let name = one(g, &candidates);
         let present = entries.iter().any(|e| e == name);
         let t = if here && g.chance(0.4) {
@@ -869,18 +1112,26 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         };
         let req = t.replace("{f}", name).replace("{d}", if here { "this folder" } else { folder });
         let place = place.clone();
-        out.push(("presence", (req, call("list_directory", args.clone()), Box::new(move |_| {
-            Some(if present { format!("Yes, {place} has a {name}.") } else { format!("No, there is no {name} in {place}.") })
-        }))));
+        out.push((
+            "presence",
+            (req, call("list_directory", args.clone()), Box::new(move |_| Some(if present { format!("Yes, {place} has a {name}.") } else { format!("No, there is no {name} in {place}.") }))),
+        ));
     }
     // A folder that is not there.
     {
         let missing = one(g, &["frontend", "infra", "legacy", "proto", "helm", "k8s", "benchmarks"]);
         if !ws.folders.iter().any(|(f, _)| f == missing) {
             let t = one(g, &["what's in {d}?", "list {d}", "how many files are in {d}?"]);
-            out.push(("missing_folder", (t.replace("{d}", missing), call("list_directory", json!({"path": missing})), Box::new(move |r: &str| {
-                (r.contains("No such file") && !r.contains("did you mean")).then(|| format!("There is no {missing} folder here: listing it failed with \"No such file or directory\"."))
-            }))));
+            out.push((
+                "missing_folder",
+                (
+                    t.replace("{d}", missing),
+                    call("list_directory", json!({"path": missing})),
+                    Box::new(move |r: &str| {
+                        (r.contains("No such file") && !r.contains("did you mean")).then(|| format!("There is no {missing} folder here: listing it failed with \"No such file or directory\"."))
+                    }),
+                ),
+            ));
         }
     }
     // Files of one type.
@@ -903,13 +1154,20 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         }
         a.insert("pattern".into(), json!(format!("*.{ext}")));
         let place = if here { "this folder".to_string() } else { folder.clone() };
-        out.push(("by_type", (req, Call { name: "list_directory".into(), arguments: a }, Box::new(move |_| {
-            Some(match matching.len() {
-                0 => format!("There are no .{ext} files in {place}."),
-                1..=5 => format!("{} has {}: {}.", sentence_start(&place), plural(matching.len(), &format!(".{ext} file"), &format!(".{ext} files")), and_list(&matching)),
-                k => format!("{} has {k} .{ext} files, among them {}.", sentence_start(&place), and_list(&matching[..3])),
-            })
-        }))));
+        out.push((
+            "by_type",
+            (
+                req,
+                Call { name: "list_directory".into(), arguments: a },
+                Box::new(move |_| {
+                    Some(match matching.len() {
+                        0 => format!("There are no .{ext} files in {place}."),
+                        1..=5 => format!("{} has {}: {}.", sentence_start(&place), plural(matching.len(), &format!(".{ext} file"), &format!(".{ext} files")), and_list(&matching)),
+                        k => format!("{} has {k} .{ext} files, among them {}.", sentence_start(&place), and_list(&matching[..3])),
+                    })
+                }),
+            ),
+        ));
     }
     // Config values.
     if !ws.settings.is_empty() {
@@ -917,10 +1175,17 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let t = one(g, &["what {k} does {f} set?", "what's the {k} in {f}", "which {k} is configured in {f}?", "check {f} for the {k}", "what is {k} set to in {f}?"]);
         let req = t.replace("{k}", s.said).replace("{f}", &s.file);
         let (file, key, value) = (s.file.clone(), s.key, s.value.clone());
-        out.push(("config_value", (req, call("read_file", json!({"path": s.file})), Box::new(move |_| {
-            let shown_key = if file.ends_with(".env") { key.to_uppercase() } else { key.to_string() };
-            Some(format!("{file} sets {shown_key} to {value}."))
-        }))));
+        out.push((
+            "config_value",
+            (
+                req,
+                call("read_file", json!({"path": s.file})),
+                Box::new(move |_| {
+                    let shown_key = if file.ends_with(".env") { key.to_uppercase() } else { key.to_string() };
+                    Some(format!("{file} sets {shown_key} to {value}."))
+                }),
+            ),
+        ));
     }
     // What a function returns.
     if !ws.funcs.is_empty() {
@@ -935,25 +1200,43 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let f = &ws.funcs[g.rng.below(ws.funcs.len())];
         let t = one(g, &["where is {n} defined?", "which file defines {n}", "find the definition of {n}", "where do we define {n}?", "where's {n}?"]);
         let (name, file, line) = (f.name.clone(), f.file.clone(), f.line);
-        out.push(("defined", (t.replace("{n}", &f.name), call("search_code", json!({"pattern": f.name})), Box::new(move |r: &str| {
-            r.contains(&format!("{file}:{line}:")).then(|| format!("{name} is defined in {file}, line {line}."))
-        }))));
+        out.push((
+            "defined",
+            (
+                t.replace("{n}", &f.name),
+                call("search_code", json!({"pattern": f.name})),
+                Box::new(move |r: &str| r.contains(&format!("{file}:{line}:")).then(|| format!("{name} is defined in {file}, line {line}."))),
+            ),
+        ));
     }
     // TODOs.
     {
         let t = one(g, &["are there any TODOs?", "find the TODO comments", "any TODOs left in the code?", "list the TODOs", "do we have TODO notes anywhere?"]);
         let todos: Vec<(String, usize, String)> = ws.todos.iter().filter(|t| t.2.starts_with("TODO")).cloned().collect();
-        out.push(("todos", (t.to_string(), call("search_code", json!({"pattern": "TODO"})), Box::new(move |_| {
-            Some(match todos.len() {
-                0 => "There are no TODO comments.".to_string(),
-                1 => format!("There is one TODO, in {} at line {}: \"{}\".", todos[0].0, todos[0].1, todos[0].2),
-                k => {
-                    let mut files: Vec<&str> = todos.iter().map(|t| t.0.as_str()).collect();
-                    files.dedup();
-                    format!("There are {k} TODOs, in {}; the first is in {} at line {}: \"{}\".", and_list(&files.iter().map(|f| f.to_string()).collect::<Vec<_>>()), todos[0].0, todos[0].1, todos[0].2)
-                }
-            })
-        }))));
+        out.push((
+            "todos",
+            (
+                t.to_string(),
+                call("search_code", json!({"pattern": "TODO"})),
+                Box::new(move |_| {
+                    Some(match todos.len() {
+                        0 => "There are no TODO comments.".to_string(),
+                        1 => format!("There is one TODO, in {} at line {}: \"{}\".", todos[0].0, todos[0].1, todos[0].2),
+                        k => {
+                            let mut files: Vec<&str> = todos.iter().map(|t| t.0.as_str()).collect();
+                            files.dedup();
+                            format!(
+                                "There are {k} TODOs, in {}; the first is in {} at line {}: \"{}\".",
+                                and_list(&files.iter().map(|f| f.to_string()).collect::<Vec<_>>()),
+                                todos[0].0,
+                                todos[0].1,
+                                todos[0].2
+                            )
+                        }
+                    })
+                }),
+            ),
+        ));
     }
     // Imports.
     if !ws.imports.is_empty() {
@@ -977,31 +1260,56 @@ fn questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Question)> {
         let args = if t.contains("{d}") { json!({"pattern": pattern, "path": top}) } else { json!({"pattern": pattern}) };
         let importers = importers.clone();
         let shown_m = m.clone();
-        out.push(("imports", (t.replace("{m}", m).replace("{d}", &top), call("search_code", args), Box::new(move |_| {
-            // A bare name also matches other mentions (the manifest, docs): the count of matches
-            // is not the count of importers, so the answer names them without counting.
-            Some(match importers.len() {
-                1 => format!("Only {} imports {shown_m}.", importers[0]),
-                k if bare && k <= 6 => format!("{shown_m} is imported by {}.", and_list(&importers)),
-                _ if bare => format!("{shown_m} is imported in several files, among them {}.", and_list(&importers[..3])),
-                k if k <= 4 => format!("{k} files import {shown_m}: {}.", and_list(&importers)),
-                k => format!("{k} files import {shown_m}, among them {}.", and_list(&importers[..3])),
-            })
-        }))));
+        out.push((
+            "imports",
+            (
+                t.replace("{m}", m).replace("{d}", &top),
+                call("search_code", args),
+                Box::new(move |_| {
+                    // A bare name also matches other mentions (the manifest, docs): the count of matches
+                    // is not the count of importers, so the answer names them without counting.
+                    Some(match importers.len() {
+                        1 => format!("Only {} imports {shown_m}.", importers[0]),
+                        k if bare && k <= 6 => format!("{shown_m} is imported by {}.", and_list(&importers)),
+                        _ if bare => format!("{shown_m} is imported in several files, among them {}.", and_list(&importers[..3])),
+                        k if k <= 4 => format!("{k} files import {shown_m}: {}.", and_list(&importers)),
+                        k => format!("{k} files import {shown_m}, among them {}.", and_list(&importers[..3])),
+                    })
+                }),
+            ),
+        ));
     }
     // Line counts and missing files.
     {
         // Long files half of the time, where people ask most and guessing is easiest.
         let long: Vec<&(String, usize)> = ws.files.iter().filter(|(_, n)| *n >= 30).collect();
         let (file, lines) = if !long.is_empty() && g.chance(0.5) { long[g.rng.below(long.len())].clone() } else { ws.files[g.rng.below(ws.files.len())].clone() };
-        let t = one(g, &["how many lines is {f}?", "how long is {f}", "count the lines in {f}", "how many lines does {f} have?", "line count for {f}?", "how many lines of code are in {f}", "{f} - how many lines"]);
+        let t = one(
+            g,
+            &[
+                "how many lines is {f}?",
+                "how long is {f}",
+                "count the lines in {f}",
+                "how many lines does {f} have?",
+                "line count for {f}?",
+                "how many lines of code are in {f}",
+                "{f} - how many lines",
+            ],
+        );
         out.push(("lines", (t.replace("{f}", &file), call("read_file", json!({"path": file})), Box::new(move |_| Some(format!("{file} has {}.", plural(lines, "line", "lines")))))));
         let missing = one(g, &["config/prod.toml", "docs/install.md", "src/legacy.py", "Procfile", "setup.py", "deploy/values.yaml", ".env.local", "notes.txt"]);
         if !ws.files.iter().any(|(f, _)| f == missing) {
             let t = one(g, &["show me {f}", "what's in {f}?", "read {f}", "open {f} please"]);
-            out.push(("missing_file", (t.replace("{f}", missing), call("read_file", json!({"path": missing})), Box::new(move |r: &str| {
-                (r.contains("No such file") && !r.contains("did you mean")).then(|| format!("{missing} does not exist: reading it failed with \"No such file or directory\"."))
-            }))));
+            out.push((
+                "missing_file",
+                (
+                    t.replace("{f}", missing),
+                    call("read_file", json!({"path": missing})),
+                    Box::new(move |r: &str| {
+                        (r.contains("No such file") && !r.contains("did you mean")).then(|| format!("{missing} does not exist: reading it failed with \"No such file or directory\"."))
+                    }),
+                ),
+            ));
         }
     }
     out
@@ -1045,7 +1353,7 @@ fn matched_files(result: &str) -> Vec<String> {
 
 /// How people name a dependency: a Go module by its last word that is not a major version.
 fn short_dep(dep: &str) -> String {
-    let last = dep.split('/').filter(|p| !(p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1)).last().unwrap_or(dep);
+    let last = dep.split('/').rfind(|p| !(p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit()) && p.len() > 1)).unwrap_or(dep);
     last.split(".v").next().unwrap_or(last).to_string()
 }
 
@@ -1079,37 +1387,76 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
             };
             one(g, &["{d} version in {m} {s}?", "which {d} do the {s} in {m} ask for", "{d} in the {s} of {m} - version?"]).replace("{s}", section)
         } else {
-            one(g, &["which version of {d} do we use?", "what {d} version are we on", "{d} version?", "which {d} version does {m} pin?", "what version of {d} is in {m}", "do we depend on {d}? which version", "what's our {d} version", "{d} - which version is pinned?", "which {d} are we pulling in"]).to_string()
+            one(
+                g,
+                &[
+                    "which version of {d} do we use?",
+                    "what {d} version are we on",
+                    "{d} version?",
+                    "which {d} version does {m} pin?",
+                    "what version of {d} is in {m}",
+                    "do we depend on {d}? which version",
+                    "what's our {d} version",
+                    "{d} - which version is pinned?",
+                    "which {d} are we pulling in",
+                ],
+            )
+            .to_string()
         };
         let req = t.replace("{d}", &shown).replace("{m}", m.path);
         let path = m.path;
         if t.contains("{m}") {
             // The manifest is named: read it.
-            out.push(("dep_version", (req, vec![call("read_file", json!({"path": path}))], Box::new(move |_| {
-                Some(match &version {
-                    Some(v) => format!("{shown} is at `{}`.", v.trim_start_matches("==")),
-                    None => format!("{shown} is not among the dependencies."),
-                })
-            }))));
+            out.push((
+                "dep_version",
+                (
+                    req,
+                    vec![call("read_file", json!({"path": path}))],
+                    Box::new(move |_| {
+                        Some(match &version {
+                            Some(v) => format!("{shown} is at `{}`.", v.trim_start_matches("==")),
+                            None => format!("{shown} is not among the dependencies."),
+                        })
+                    }),
+                ),
+            ));
         } else {
             // Not named: searching the name finds the manifest's line, whatever the language.
             let pattern = shown.clone();
-            out.push(("dep_search", (req, vec![call("search_code", json!({"pattern": pattern}))], Box::new(move |r: &[String]| {
-                let in_manifest = match_lines(&r[0]).into_iter().any(|(f, _, text)| f == path && text.contains(dep));
-                let files = matched_files(&r[0]);
-                Some(match (&version, in_manifest) {
-                    (Some(v), true) => format!("{shown} is at `{}` ({path}).", v.trim_start_matches("==")),
-                    (Some(_), false) => return None,
-                    (None, _) if files.is_empty() => format!("Nothing mentions {shown}: it is not a dependency."),
-                    (None, _) => format!("{shown} is not a declared dependency: the search found it only in {}.", and_list(&files)),
-                })
-            }))));
+            out.push((
+                "dep_search",
+                (
+                    req,
+                    vec![call("search_code", json!({"pattern": pattern}))],
+                    Box::new(move |r: &[String]| {
+                        let in_manifest = match_lines(&r[0]).into_iter().any(|(f, _, text)| f == path && text.contains(dep));
+                        let files = matched_files(&r[0]);
+                        Some(match (&version, in_manifest) {
+                            (Some(v), true) => format!("{shown} is at `{}` ({path}).", v.trim_start_matches("==")),
+                            (Some(_), false) => return None,
+                            (None, _) if files.is_empty() => format!("Nothing mentions {shown}: it is not a dependency."),
+                            (None, _) => format!("{shown} is not a declared dependency: the search found it only in {}.", and_list(&files)),
+                        })
+                    }),
+                ),
+            ));
         }
     }
     // The project's own version: from the manifest when it is named, else after a look at the
     // top folder shows which manifest there is.
     {
-        let t = one(g, &["what version is the project at?", "what's the current version of this package", "which version does {m} declare?", "current release version?", "what version are we on according to {m}", "whats the version of this thing", "which version is the service at"]);
+        let t = one(
+            g,
+            &[
+                "what version is the project at?",
+                "what's the current version of this package",
+                "which version does {m} declare?",
+                "current release version?",
+                "what version are we on according to {m}",
+                "whats the version of this thing",
+                "which version is the service at",
+            ],
+        );
         let (path, v) = (m.path, m.version.clone());
         // go.mod has no version of its own.
         if ws.lang != Lang::Go {
@@ -1121,7 +1468,10 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     if let Some(tc) = m.toolchain.clone() {
         let path = m.path;
         let (templates, answer): (&[&str], String) = match ws.lang {
-            Lang::Python => (&["which python version does the project need?", "requires-python in pyproject?", "min python version for this package?", "what python does pyproject.toml require"], format!("The project requires Python {tc}.")),
+            Lang::Python => (
+                &["which python version does the project need?", "requires-python in pyproject?", "min python version for this package?", "what python does pyproject.toml require"],
+                format!("The project requires Python {tc}."),
+            ),
             Lang::TypeScript => (&["which node version does package.json require?", "node engine version?", "what node version do we need (engines)?"], format!("The project asks for node {tc}.")),
             Lang::Rust => (&["which rust edition do we use?", "edition in Cargo.toml?", "what edition is the crate on"], format!("The crate uses the {tc} edition.")),
             Lang::Go => (&["go version in go.mod?", "which go version does the module need?", "what go directive is in go.mod"], format!("The module declares go {tc}.")),
@@ -1150,13 +1500,30 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     if !nested.is_empty() {
         let (folder, _) = nested[g.rng.below(nested.len())];
         let prefix = format!("{folder}/");
-        let mut exts: Vec<String> = ws.files.iter().filter_map(|(f, _)| f.strip_prefix(&prefix)).filter_map(|f| f.rsplit('/').next()).filter(|n| !n.starts_with('.')).filter_map(|n| n.rsplit_once('.').map(|(_, e)| format!(".{e}"))).collect();
+        let mut exts: Vec<String> = ws
+            .files
+            .iter()
+            .filter_map(|(f, _)| f.strip_prefix(&prefix))
+            .filter_map(|f| f.rsplit('/').next())
+            .filter(|n| !n.starts_with('.'))
+            .filter_map(|n| n.rsplit_once('.').map(|(_, e)| format!(".{e}")))
+            .collect();
         exts.sort();
         exts.dedup();
-        let t = one(g, &["which file types are under {d}, subfolders included?", "what kinds of files does {d} hold, recursively", "extensions of all files under {d}?", "{d} and below: which file types?"]);
+        let t = one(
+            g,
+            &["which file types are under {d}, subfolders included?", "what kinds of files does {d} hold, recursively", "extensions of all files under {d}?", "{d} and below: which file types?"],
+        );
         if !exts.is_empty() {
             let place = folder.clone();
-            out.push(("extensions", (t.replace("{d}", folder), vec![call("list_directory", json!({"path": folder, "recursive": true}))], Box::new(move |_| Some(format!("{} and its subfolders hold {} files.", sentence_start(&place), and_list(&exts)))))));
+            out.push((
+                "extensions",
+                (
+                    t.replace("{d}", folder),
+                    vec![call("list_directory", json!({"path": folder, "recursive": true}))],
+                    Box::new(move |_| Some(format!("{} and its subfolders hold {} files.", sentence_start(&place), and_list(&exts)))),
+                ),
+            ));
         }
     }
     // A constant: where it is defined and its value.
@@ -1164,9 +1531,14 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
     if !unique.is_empty() {
         let (name, file, line, value) = unique[g.rng.below(unique.len())].clone();
         let t = one(g, &["where is {n} defined and what is it?", "what's {n} set to?", "{n} - value?", "where do we declare {n}", "what value does {n} have"]);
-        out.push(("constant", (t.replace("{n}", &name), vec![call("search_code", json!({"pattern": name}))], Box::new(move |r: &[String]| {
-            r[0].contains(&format!("{file}:{line}:")).then(|| format!("{name} is {value}, defined in {file} (line {line})."))
-        }))));
+        out.push((
+            "constant",
+            (
+                t.replace("{n}", &name),
+                vec![call("search_code", json!({"pattern": name}))],
+                Box::new(move |r: &[String]| r[0].contains(&format!("{file}:{line}:")).then(|| format!("{name} is {value}, defined in {file} (line {line})."))),
+            ),
+        ));
     }
     // TODO and FIXME notes together, in the whole tree or one folder.
     {
@@ -1182,13 +1554,20 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
             }
         }
         let k = files.len();
-        out.push(("todo_fixme", (req, vec![call("search_code", args)], Box::new(move |r: &[String]| {
-            (matched_files(&r[0]).len() == k).then(|| match k {
-                0 => "There are no TODO or FIXME notes.".to_string(),
-                1 => format!("Only {} has them.", files[0]),
-                _ => format!("{k} files have them: {}.", and_list(&files)),
-            })
-        }))));
+        out.push((
+            "todo_fixme",
+            (
+                req,
+                vec![call("search_code", args)],
+                Box::new(move |r: &[String]| {
+                    (matched_files(&r[0]).len() == k).then(|| match k {
+                        0 => "There are no TODO or FIXME notes.".to_string(),
+                        1 => format!("Only {} has them.", files[0]),
+                        _ => format!("{k} files have them: {}.", and_list(&files)),
+                    })
+                }),
+            ),
+        ));
     }
     // npm scripts and make targets.
     if !m.scripts.is_empty() {
@@ -1210,15 +1589,28 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let (file, k) = ws.tests[g.rng.below(ws.tests.len())].clone();
         let pattern = test_pattern(ws.lang);
         let t = one(g, &["how many tests are in {f}?", "how many test functions does {f} have", "count the tests in {f}", "number of tests in {f}?"]);
-        out.push(("count_tests", (t.replace("{f}", &file), vec![call("search_code", json!({"pattern": pattern, "path": file}))], Box::new(move |r: &[String]| {
-            r[0].starts_with(&format!("[{} in 1 file]", plural(k, "match", "matches"))).then(|| format!("{file} has {}.", plural(k, "test", "tests")))
-        }))));
+        out.push((
+            "count_tests",
+            (
+                t.replace("{f}", &file),
+                vec![call("search_code", json!({"pattern": pattern, "path": file}))],
+                Box::new(move |r: &[String]| r[0].starts_with(&format!("[{} in 1 file]", plural(k, "match", "matches"))).then(|| format!("{file} has {}.", plural(k, "test", "tests")))),
+            ),
+        ));
         let total: usize = ws.tests.iter().map(|(_, k)| k).sum();
         let n_files = ws.tests.len();
         let t = one(g, &["how many tests do we have under tests/?", "count all the tests in tests", "how many test cases are there in the tests folder"]);
-        out.push(("count_tests", (t.to_string(), vec![call("search_code", json!({"pattern": pattern, "path": "tests"}))], Box::new(move |r: &[String]| {
-            r[0].starts_with(&format!("[{} in {}]", plural(total, "match", "matches"), plural(n_files, "file", "files"))).then(|| format!("There are {} in {} under tests.", plural(total, "test", "tests"), plural(n_files, "file", "files")))
-        }))));
+        out.push((
+            "count_tests",
+            (
+                t.to_string(),
+                vec![call("search_code", json!({"pattern": pattern, "path": "tests"}))],
+                Box::new(move |r: &[String]| {
+                    r[0].starts_with(&format!("[{} in {}]", plural(total, "match", "matches"), plural(n_files, "file", "files")))
+                        .then(|| format!("There are {} in {} under tests.", plural(total, "test", "tests"), plural(n_files, "file", "files")))
+                }),
+            ),
+        ));
     }
     // A setting found by its key alone.
     let unique: Vec<&Setting> = ws.settings.iter().filter(|s| !s.file.ends_with(".env") && ws.settings.iter().filter(|o| o.key == s.key).count() == 1).collect();
@@ -1226,39 +1618,60 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let st = unique[g.rng.below(unique.len())];
         let t = one(g, &["what is {k} set to?", "where do we configure {k}, and to what?", "what's the {k} value in the config?", "which {k} do we use", "{k}?"]);
         let (key, file, value) = (st.key, st.file.clone(), st.value.clone());
-        out.push(("setting_search", (t.replace("{k}", key), vec![call("search_code", json!({"pattern": key}))], Box::new(move |r: &[String]| {
-            let hit = match_lines(&r[0]).into_iter().find(|(f, _, text)| *f == file && text.contains(key) && text.contains(&value))?;
-            Some(format!("{key} is set to {value} in {file} (line {}).", hit.1))
-        }))));
+        out.push((
+            "setting_search",
+            (
+                t.replace("{k}", key),
+                vec![call("search_code", json!({"pattern": key}))],
+                Box::new(move |r: &[String]| {
+                    let hit = match_lines(&r[0]).into_iter().find(|(f, _, text)| *f == file && text.contains(key) && text.contains(&value))?;
+                    Some(format!("{key} is set to {value} in {file} (line {}).", hit.1))
+                }),
+            ),
+        ));
     }
     // What a function returns, found by searching for its name.
     if !ws.funcs.is_empty() {
         let f = &ws.funcs[g.rng.below(ws.funcs.len())];
         let t = one(g, &["what does {n} return?", "what's the return value of {n}", "{n} returns what?", "check what {n} gives back"]);
         let (name, file, line, ret, declared) = (f.name.clone(), f.file.clone(), f.line, f.returns.clone(), f.declared.clone());
-        out.push(("returns_search", (t.replace("{n}", &name), vec![call("search_code", json!({"pattern": name}))], Box::new(move |r: &[String]| {
-            // A declared type is on the signature's match line; an expression must be in the context shown.
-            let shown = match &declared {
-                Some(_) => r[0].contains(&format!("{file}:{line}:")),
-                None => r[0].contains(&format!("return {ret}")),
-            };
-            shown.then(|| returns_answer(&name, Some(&file), &ret, declared.as_deref()))
-        }))));
+        out.push((
+            "returns_search",
+            (
+                t.replace("{n}", &name),
+                vec![call("search_code", json!({"pattern": name}))],
+                Box::new(move |r: &[String]| {
+                    // A declared type is on the signature's match line; an expression must be in the context shown.
+                    let shown = match &declared {
+                        Some(_) => r[0].contains(&format!("{file}:{line}:")),
+                        None => r[0].contains(&format!("return {ret}")),
+                    };
+                    shown.then(|| returns_answer(&name, Some(&file), &ret, declared.as_deref()))
+                }),
+            ),
+        ));
     }
     // Who uses a function or a library: the files of the matches.
     {
         let word = if !ws.funcs.is_empty() && g.chance(0.5) { ws.funcs[g.rng.below(ws.funcs.len())].name.clone() } else { one(g, pool(IMPORTS, ws.lang)).to_string() };
         let t = one(g, &["which files use {w}?", "where is {w} used?", "is {w} used anywhere?", "who references {w}", "find everything that mentions {w}"]);
         let w = word.clone();
-        out.push(("uses", (t.replace("{w}", &word), vec![call("search_code", json!({"pattern": word}))], Box::new(move |r: &[String]| {
-            let files = matched_files(&r[0]);
-            Some(match files.len() {
-                0 => format!("Nothing mentions {w}: the search found no matches."),
-                1 => format!("Only {} mentions {w}.", files[0]),
-                k if k <= 5 => format!("{w} appears in {k} files: {}.", and_list(&files)),
-                k => format!("{w} appears in {k} files, among them {}.", and_list(&files[..3])),
-            })
-        }))));
+        out.push((
+            "uses",
+            (
+                t.replace("{w}", &word),
+                vec![call("search_code", json!({"pattern": word}))],
+                Box::new(move |r: &[String]| {
+                    let files = matched_files(&r[0]);
+                    Some(match files.len() {
+                        0 => format!("Nothing mentions {w}: the search found no matches."),
+                        1 => format!("Only {} mentions {w}.", files[0]),
+                        k if k <= 5 => format!("{w} appears in {k} files: {}.", and_list(&files)),
+                        k => format!("{w} appears in {k} files, among them {}.", and_list(&files[..3])),
+                    })
+                }),
+            ),
+        ));
     }
     // Files of one type in the whole tree: the language's, or another type the tree has.
     {
@@ -1267,15 +1680,30 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let ext: &'static str = if !others.is_empty() && g.chance(0.4) { others[g.rng.below(others.len())] } else { ws.lang.ext() };
         let all: Vec<&String> = ws.files.iter().map(|(f, _)| f).filter(|f| f.ends_with(&format!(".{ext}"))).collect();
         let k = all.len();
-        let t = one(g, &["how many .{e} files are there in the whole project?", "count all the .{e} files, every folder", "list every .{e} file in the repo", "how many .{e} files do we have in total, subfolders included"]);
-        out.push(("recursive_type", (t.replace("{e}", ext), vec![call("list_directory", json!({"recursive": true, "pattern": format!("*.{ext}")}))], Box::new(move |r: &[String]| {
-            let names: Vec<String> = r[0].lines().skip(1).map(String::from).collect();
-            (names.len() == k).then(|| match k {
-                0 => format!("There are no .{ext} files in the project."),
-                1..=5 => format!("There {} in the project: {}.", if k == 1 { format!("is 1 .{ext} file") } else { format!("are {k} .{ext} files") }, and_list(&names)),
-                _ => format!("There are {k} .{ext} files in the project, among them {}.", and_list(&names[..3])),
-            })
-        }))));
+        let t = one(
+            g,
+            &[
+                "how many .{e} files are there in the whole project?",
+                "count all the .{e} files, every folder",
+                "list every .{e} file in the repo",
+                "how many .{e} files do we have in total, subfolders included",
+            ],
+        );
+        out.push((
+            "recursive_type",
+            (
+                t.replace("{e}", ext),
+                vec![call("list_directory", json!({"recursive": true, "pattern": format!("*.{ext}")}))],
+                Box::new(move |r: &[String]| {
+                    let names: Vec<String> = r[0].lines().skip(1).map(String::from).collect();
+                    (names.len() == k).then(|| match k {
+                        0 => format!("There are no .{ext} files in the project."),
+                        1..=5 => format!("There {} in the project: {}.", if k == 1 { format!("is 1 .{ext} file") } else { format!("are {k} .{ext} files") }, and_list(&names)),
+                        _ => format!("There are {k} .{ext} files in the project, among them {}.", and_list(&names[..3])),
+                    })
+                }),
+            ),
+        ));
     }
     // A file named without its folder (or its extension): the error names it, then it is read.
     let nested: Vec<&Setting> = ws.settings.iter().filter(|s| s.file.contains('/')).collect();
@@ -1285,16 +1713,26 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let t = one(g, &["what {k} does {f} set?", "what's the {k} in {f}", "what is {k} set to in {f}?", "check {f} for the {k}"]);
         let (file, key, value) = (st.file.clone(), st.key, st.value.clone());
         let shown_key = if file.ends_with(".env") { key.to_uppercase() } else { key.to_string() };
-        out.push(("found_after_miss", (t.replace("{k}", st.said).replace("{f}", &base), vec![call("read_file", json!({"path": base})), call("read_file", json!({"path": file}))], Box::new(move |r: &[String]| {
-            r[0].ends_with(&format!("did you mean {file}?\"}}")).then(|| format!("{file} sets {shown_key} to {value}."))
-        }))));
+        out.push((
+            "found_after_miss",
+            (
+                t.replace("{k}", st.said).replace("{f}", &base),
+                vec![call("read_file", json!({"path": base})), call("read_file", json!({"path": file}))],
+                Box::new(move |r: &[String]| r[0].ends_with(&format!("did you mean {file}?\"}}")).then(|| format!("{file} sets {shown_key} to {value}."))),
+            ),
+        ));
     }
     if ws.lang == Lang::Python && g.chance(0.5) {
         let v = m.version.clone();
         let t = one(g, &["what version is the project at according to pyproject?", "check pyproject for the version", "pyproject says which version?"]);
-        out.push(("found_after_miss", (t.to_string(), vec![call("read_file", json!({"path": "pyproject"})), call("read_file", json!({"path": "pyproject.toml"}))], Box::new(move |r: &[String]| {
-            r[0].ends_with("did you mean pyproject.toml?\"}").then(|| format!("The project is at version {v} (pyproject.toml)."))
-        }))));
+        out.push((
+            "found_after_miss",
+            (
+                t.to_string(),
+                vec![call("read_file", json!({"path": "pyproject"})), call("read_file", json!({"path": "pyproject.toml"}))],
+                Box::new(move |r: &[String]| r[0].ends_with("did you mean pyproject.toml?\"}").then(|| format!("The project is at version {v} (pyproject.toml)."))),
+            ),
+        ));
     }
     let subfolders: Vec<&(String, Vec<String>)> = ws.folders.iter().filter(|(f, e)| f.contains('/') && !e.is_empty() && e.len() <= 8).collect();
     if !subfolders.is_empty() {
@@ -1302,9 +1740,16 @@ fn step_questions(g: &mut Gen, ws: &Workspace) -> Vec<(&'static str, Steps)> {
         let base = folder.rsplit('/').next().unwrap_or(folder).to_string();
         let t = one(g, &["what's in {d}?", "list {d}", "which files are in the {d} folder"]);
         let (folder, entries) = (folder.clone(), entries.clone());
-        out.push(("found_after_miss", (t.replace("{d}", &base), vec![call("list_directory", json!({"path": base})), call("list_directory", json!({"path": folder}))], Box::new(move |r: &[String]| {
-            r[0].ends_with(&format!("did you mean {folder}?\"}}")).then(|| format!("{folder} has {}: {}.", plural(entries.len(), "entry", "entries"), and_list(&entries)))
-        }))));
+        out.push((
+            "found_after_miss",
+            (
+                t.replace("{d}", &base),
+                vec![call("list_directory", json!({"path": base})), call("list_directory", json!({"path": folder}))],
+                Box::new(move |r: &[String]| {
+                    r[0].ends_with(&format!("did you mean {folder}?\"}}")).then(|| format!("{folder} has {}: {}.", plural(entries.len(), "entry", "entries"), and_list(&entries)))
+                }),
+            ),
+        ));
     }
     out
 }
@@ -1320,7 +1765,10 @@ pub fn file_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
         anyhow::ensure!(rounds < n * 4 + 100, "grounded examples: too few questions could be answered");
         let ws = workspace(&mut g).context("cannot write a generated workspace")?;
         let sb = Sandbox::new(&ws.root, Confirm::Never)?;
-        let mut qs: Vec<(&'static str, Steps)> = questions(&mut g, &ws).into_iter().map(|(kind, (request, c, answer))| (kind, (request, vec![c], Box::new(move |r: &[String]| answer(&r[0])) as Box<dyn Fn(&[String]) -> Option<String>>))).collect();
+        let mut qs: Vec<(&'static str, Steps)> = questions(&mut g, &ws)
+            .into_iter()
+            .map(|(kind, (request, c, answer))| (kind, (request, vec![c], Box::new(move |r: &[String]| answer(&r[0])) as Box<dyn Fn(&[String]) -> Option<String>>)))
+            .collect();
         qs.extend(step_questions(&mut g, &ws));
         // A few questions per workspace, so that trees vary more than questions.
         for (kind, (request, calls, answer)) in qs.into_iter().filter(|_| g.chance(0.3)) {
@@ -1354,13 +1802,62 @@ pub fn file_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
 }
 
 const REPLIES: &[(&str, &[&str])] = &[
-    ("review", &["The loop reads one element past the end: `range(len(a) + 1)` should be `range(len(a))`.", "Two problems: the exception is swallowed silently, and the connection is never closed on error.", "Looks correct; the only issue is that the retry count is hard-coded to 3."]),
-    ("generate", &["Here is the function:\n\n```python\ndef parse_date(s):\n    return datetime.fromisoformat(s)\n```", "```bash\n#!/bin/sh\nfind /var/log/app -name '*.log' -mtime +7 -delete\n```", "```rust\nfn merge(a: &[i32], b: &[i32]) -> Vec<i32> {\n    let mut v = [a, b].concat();\n    v.sort();\n    v\n}\n```"]),
-    ("summarize", &["The release adds streaming responses, fixes the session leak and drops Python 3.8.", "The team agreed to ship on Friday and to freeze the API until then.", "Connections were reset 42 times between 02:00 and 02:15, all on worker 3."]),
-    ("analyze", &["The KeyError comes from a settings file without a backend_id entry; the loader should fall back to the default backend.", "The regex backtracks exponentially on long runs of a; use `a+$` instead.", "Most of the time goes to the full-table scan on orders; an index on status would remove it."]),
-    ("plan", &["1. Add a Postgres queue table. 2. Write to both queues. 3. Move readers over. 4. Remove Redis.", "Start with the auth service, then billing, and keep the monolith as a gateway until both are out.", "Phase one adds the OAuth provider behind a flag; phase two migrates existing users."]),
-    ("critique", &["Caching everything in memory will not survive restarts and grows without bound.", "Returning 200 on failure hides errors from every client; use 4xx and 5xx codes.", "The schema duplicates the customer address in three tables."]),
-    ("quick", &["HTTP 429 means Too Many Requests: the client is being rate limited.", "Postgres listens on port 5432 by default.", "git stash pop applies the latest stash and removes it from the stash list."]),
+    (
+        "review",
+        &[
+            "The loop reads one element past the end: `range(len(a) + 1)` should be `range(len(a))`.",
+            "Two problems: the exception is swallowed silently, and the connection is never closed on error.",
+            "Looks correct; the only issue is that the retry count is hard-coded to 3.",
+        ],
+    ),
+    (
+        "generate",
+        &[
+            "Here is the function:\n\n```python\ndef parse_date(s):\n    return datetime.fromisoformat(s)\n```",
+            "```bash\n#!/bin/sh\nfind /var/log/app -name '*.log' -mtime +7 -delete\n```",
+            "```rust\nfn merge(a: &[i32], b: &[i32]) -> Vec<i32> {\n    let mut v = [a, b].concat();\n    v.sort();\n    v\n}\n```",
+        ],
+    ),
+    (
+        "summarize",
+        &[
+            "The release adds streaming responses, fixes the session leak and drops Python 3.8.",
+            "The team agreed to ship on Friday and to freeze the API until then.",
+            "Connections were reset 42 times between 02:00 and 02:15, all on worker 3.",
+        ],
+    ),
+    (
+        "analyze",
+        &[
+            "The KeyError comes from a settings file without a backend_id entry; the loader should fall back to the default backend.",
+            "The regex backtracks exponentially on long runs of a; use `a+$` instead.",
+            "Most of the time goes to the full-table scan on orders; an index on status would remove it.",
+        ],
+    ),
+    (
+        "plan",
+        &[
+            "1. Add a Postgres queue table. 2. Write to both queues. 3. Move readers over. 4. Remove Redis.",
+            "Start with the auth service, then billing, and keep the monolith as a gateway until both are out.",
+            "Phase one adds the OAuth provider behind a flag; phase two migrates existing users.",
+        ],
+    ),
+    (
+        "critique",
+        &[
+            "Caching everything in memory will not survive restarts and grows without bound.",
+            "Returning 200 on failure hides errors from every client; use 4xx and 5xx codes.",
+            "The schema duplicates the customer address in three tables.",
+        ],
+    ),
+    (
+        "quick",
+        &[
+            "HTTP 429 means Too Many Requests: the client is being rate limited.",
+            "Postgres listens on port 5432 by default.",
+            "git stash pop applies the latest stash and removes it from the stash list.",
+        ],
+    ),
 ];
 
 const TIERS: &[&str] = &["quick", "coder", "moe", "thinking"];
@@ -1403,7 +1900,11 @@ fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
             let with_footer = c.arguments.get("include_metadata") != Some(&json!(false));
             let text = if with_footer { format!("{reply}{}", footer(model, &tier, tokens, g.int(5, 300) as f64 / 10.0)) } else { reply.to_string() };
             let answer = if reply.contains("```") {
-                if with_footer { format!("Delia's {tier} tier ({model}) wrote it; the code is in the result above.") } else { "Delia wrote it; the code is in the result above.".to_string() }
+                if with_footer {
+                    format!("Delia's {tier} tier ({model}) wrote it; the code is in the result above.")
+                } else {
+                    "Delia wrote it; the code is in the result above.".to_string()
+                }
             } else if with_footer {
                 format!("Delia's {tier} tier ({model}) answered: {}", first_sentence(reply))
             } else {
@@ -1412,10 +1913,24 @@ fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
             (json!(text), answer)
         }
         "think" => {
-            let conclusion = one(g, &["Use a write-through cache keyed by the request hash; invalidate on writes.", "Keep sessions in Postgres: restarts lose nothing and the queue can read them.", "The deadlock comes from taking the two locks in opposite orders; always take the queue lock first.", "Roll out behind a flag to 5% of traffic first."]);
+            let conclusion = one(
+                g,
+                &[
+                    "Use a write-through cache keyed by the request hash; invalidate on writes.",
+                    "Keep sessions in Postgres: restarts lose nothing and the queue can read them.",
+                    "The deadlock comes from taking the two locks in opposite orders; always take the queue lock first.",
+                    "Roll out behind a flag to 5% of traffic first.",
+                ],
+            );
             let model = one(g, &["deepseek-r1:14b", "qwen3:30b-a3b", "deepseek-r1:32b"]);
             let depth = arg("depth").unwrap_or_else(|| "normal".into());
-            (json!(format!("**Conclusion:** {conclusion}\n\nReasoning ({depth}): weighed the options against the constraints given.{}", footer(model, "thinking", g.int(300, 4000), g.int(50, 900) as f64 / 10.0))), format!("The thinking model ({model}) concluded: {conclusion}"))
+            (
+                json!(format!(
+                    "**Conclusion:** {conclusion}\n\nReasoning ({depth}): weighed the options against the constraints given.{}",
+                    footer(model, "thinking", g.int(300, 4000), g.int(50, 900) as f64 / 10.0)
+                )),
+                format!("The thinking model ({model}) concluded: {conclusion}"),
+            )
         }
         "health" => {
             let n = g.int(0, 3) as usize;
@@ -1429,8 +1944,18 @@ fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
             let up: Vec<bool> = ids.iter().map(|_| g.chance(0.7)).collect();
             let ups: Vec<String> = ids.iter().zip(&up).filter(|(_, u)| **u).map(|(i, _)| i.to_string()).collect();
             let downs: Vec<String> = ids.iter().zip(&up).filter(|(_, u)| !**u).map(|(i, _)| i.to_string()).collect();
-            let status = if n == 0 || ups.is_empty() { "unhealthy" } else if downs.is_empty() { "healthy" } else { "degraded" };
-            let list: Vec<Value> = ids.iter().zip(&up).map(|(id, u)| json!({"id": id, "provider": id.split('-').next().unwrap_or(id), "healthy": u, "models_loaded": if *u { json!([one(g, &models)]) } else { json!([]) }})).collect();
+            let status = if n == 0 || ups.is_empty() {
+                "unhealthy"
+            } else if downs.is_empty() {
+                "healthy"
+            } else {
+                "degraded"
+            };
+            let list: Vec<Value> = ids
+                .iter()
+                .zip(&up)
+                .map(|(id, u)| json!({"id": id, "provider": id.split('-').next().unwrap_or(id), "healthy": u, "models_loaded": if *u { json!([one(g, &models)]) } else { json!([]) }}))
+                .collect();
             let active = ups.first().cloned();
             let calls = g.int(0, 900);
             let v = json!({"status": status, "active_backend": active, "backends": list, "routing": {"prefer_local": true, "fallback_enabled": g.chance(0.5)}, "usage": {"total_calls": calls.to_string(), "estimated_savings": format!("${}.{:02}", g.int(0, 40), g.int(0, 99))}});
@@ -1462,7 +1987,10 @@ fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
             let (queued, active) = (g.int(0, 12), g.int(0, 4));
             let m = one(g, &models);
             let (used, total) = (g.int(1, 23) * 1024, 24 * 1024);
-            (json!({"queued": queued, "active": active, "loaded_models": [m], "gpu_memory_used_mb": used, "gpu_memory_total_mb": total}), format!("{} waiting and {active} running; {m} is loaded, using {used} of {total} MB of GPU memory.", plural(queued as usize, "request is", "requests are")))
+            (
+                json!({"queued": queued, "active": active, "loaded_models": [m], "gpu_memory_used_mb": used, "gpu_memory_total_mb": total}),
+                format!("{} waiting and {active} running; {m} is loaded, using {used} of {total} MB of GPU memory.", plural(queued as usize, "request is", "requests are")),
+            )
         }
         "session_list" => {
             let k = g.int(0, 4) as usize;
@@ -1493,7 +2021,10 @@ fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
         "get_model_info_tool" => {
             let name = arg("model_name").unwrap_or_default();
             let (vram, ctx, tier) = (g.int(2, 80), one(g, &[8192, 32768, 131072, 4096]), one(g, TIERS));
-            (json!({"model": name, "vram_gb": vram, "context_window": ctx, "tier": tier}), format!("{name} needs about {vram} GB of VRAM, has a {ctx}-token context window and sits in the {tier} tier."))
+            (
+                json!({"model": name, "vram_gb": vram, "context_window": ctx, "tier": tier}),
+                format!("{name} needs about {vram} GB of VRAM, has a {ctx}-token context window and sits in the {tier} tier."),
+            )
         }
         "melons" => {
             let (a, b) = (one(g, &models), one(g, &models));
@@ -1509,7 +2040,8 @@ fn delia_result(g: &mut Gen, c: &Call) -> Option<(Value, String)> {
 
 /// `n` Delia examples: synthesised requests, Delia-shaped results, answers that quote them.
 pub fn delia_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
-    const TOOLS: &[&str] = &["delegate", "delegate", "think", "health", "health", "models", "queue_status", "session_list", "switch_model", "switch_backend", "get_model_info_tool", "melons", "batch", "chain"];
+    const TOOLS: &[&str] =
+        &["delegate", "delegate", "think", "health", "health", "models", "queue_status", "session_list", "switch_model", "switch_backend", "get_model_info_tool", "melons", "batch", "chain"];
     let mut g = Gen::new(seed, super::gen::Split::Train);
     let mut out = Vec::new();
     for _ in 0..n * 20 {
@@ -1529,7 +2061,15 @@ pub fn delia_examples(n: usize, seed: u64) -> Result<Vec<Grounded>> {
         };
         let unsupported = crate::eval::answers::unsupported(&answer, &[&text, &request]);
         anyhow::ensure!(unsupported.is_empty(), "Delia answer {answer:?} says {unsupported:?}, which the result does not show:\n{text}");
-        out.push(Grounded { kind: "delia", messages: vec![Message::User { content: request }, Message::Assistant { content: None, tool_calls: vec![c.clone()] }, Message::Tool { name: c.name.clone(), content: result }, Message::Assistant { content: Some(answer), tool_calls: vec![] }] });
+        out.push(Grounded {
+            kind: "delia",
+            messages: vec![
+                Message::User { content: request },
+                Message::Assistant { content: None, tool_calls: vec![c.clone()] },
+                Message::Tool { name: c.name.clone(), content: result },
+                Message::Assistant { content: Some(answer), tool_calls: vec![] },
+            ],
+        });
     }
     Ok(out)
 }

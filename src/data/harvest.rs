@@ -418,11 +418,17 @@ mod tests {
 
     #[test]
     fn literals_in_json_and_python() {
-        let (v, n) = literal(r#"{'a': True, "b": [1, 2.5, None], 'c': ('x', "y"), 'd': """multi
-line""", 'e': 'con' "cat"} trailing"#).unwrap();
+        let (v, n) = literal(
+            r#"{'a': True, "b": [1, 2.5, None], 'c': ('x', "y"), 'd': """multi
+line""", 'e': 'con' "cat"} trailing"#,
+        )
+        .unwrap();
         assert_eq!(v, serde_json::json!({"a": true, "b": [1, 2.5, null], "c": ["x", "y"], "d": "multi\nline", "e": "concat"}));
-        assert_eq!(&r#"{'a': True, "b": [1, 2.5, None], 'c': ('x', "y"), 'd': """multi
-line""", 'e': 'con' "cat"} trailing"#[n..], " trailing");
+        assert_eq!(
+            &r#"{'a': True, "b": [1, 2.5, None], 'c': ('x', "y"), 'd': """multi
+line""", 'e': 'con' "cat"} trailing"#[n..],
+            " trailing"
+        );
         assert!(literal("{'a': }").is_none());
         assert!(literal("{'a': 'unterminated}").is_none());
     }

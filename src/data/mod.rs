@@ -336,11 +336,31 @@ impl<'a> Builder<'a> {
     fn parallel(&mut self, n: usize) -> Result<()> {
         // Per tool: phrasings, then train-only phrasings (`Gen::pick_plus`).
         const PAIRS: &[(&str, &[&str], &[&str])] = &[
-            ("read_file", &["read {a} and {b}", "show me both {a} and {b}", "open {a} as well as {b}", "?what's in {a} and in {b}?", "print {a}, then {b}", "display {a} and also {b}"], &["cat {a} and {b}", "!I need to see {a} and {b}", "pull up {a} together with {b}"]),
-            ("delete_file", &["delete {a} and {b}", "remove both {a} and {b}", "get rid of {a} and {b}", "rm {a} {b}", "erase {a} as well as {b}"], &["delete both {a} and {b}", "trash {a} and also {b}", "!we don't need {a} or {b} anymore, delete them"]),
-            ("web_search", &["search the web for {a} and for {b}", "look up {a}, and separately {b}", "google both {a} and {b}", "do two web searches: {a}; {b}", "find information online on {a} and on {b}"], &["search online for {a} and also for {b}", "run two searches: {a}, and {b}", "duckduckgo {a} and then {b}"]),
-            ("get_model_info_tool", &["compare {a} and {b}", "get info on {a} and {b}", "tell me about the models {a} and {b}", "show details for both {a} and {b}", "?how do {a} and {b} differ?"], &["describe {a} and {b}", "?what tiers are {a} and {b} in?", "show the context windows of {a} and {b}"]),
-            ("list_directory", &["list {a} and {b}", "show the contents of both {a} and {b}", "ls {a} {b}", "?what's in {a} and {b}?", "list the files in {a} and in {b}"], &["list both {a} and {b}", "give me listings of {a} and {b}", "?which files are in {a} and in {b}?"]),
+            (
+                "read_file",
+                &["read {a} and {b}", "show me both {a} and {b}", "open {a} as well as {b}", "?what's in {a} and in {b}?", "print {a}, then {b}", "display {a} and also {b}"],
+                &["cat {a} and {b}", "!I need to see {a} and {b}", "pull up {a} together with {b}"],
+            ),
+            (
+                "delete_file",
+                &["delete {a} and {b}", "remove both {a} and {b}", "get rid of {a} and {b}", "rm {a} {b}", "erase {a} as well as {b}"],
+                &["delete both {a} and {b}", "trash {a} and also {b}", "!we don't need {a} or {b} anymore, delete them"],
+            ),
+            (
+                "web_search",
+                &["search the web for {a} and for {b}", "look up {a}, and separately {b}", "google both {a} and {b}", "do two web searches: {a}; {b}", "find information online on {a} and on {b}"],
+                &["search online for {a} and also for {b}", "run two searches: {a}, and {b}", "duckduckgo {a} and then {b}"],
+            ),
+            (
+                "get_model_info_tool",
+                &["compare {a} and {b}", "get info on {a} and {b}", "tell me about the models {a} and {b}", "show details for both {a} and {b}", "?how do {a} and {b} differ?"],
+                &["describe {a} and {b}", "?what tiers are {a} and {b} in?", "show the context windows of {a} and {b}"],
+            ),
+            (
+                "list_directory",
+                &["list {a} and {b}", "show the contents of both {a} and {b}", "ls {a} {b}", "?what's in {a} and {b}?", "list the files in {a} and in {b}"],
+                &["list both {a} and {b}", "give me listings of {a} and {b}", "?which files are in {a} and in {b}?"],
+            ),
         ];
         let mut g = self.gen("parallel");
         let mut made = 0;
@@ -461,7 +481,11 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
         let (natural_train, held) = corpus::split(corpus::load_corpus(c, tools)?);
         let held_keys: HashSet<String> = held.iter().map(|e| corpus::key(&e.request)).collect();
         b.out.retain(|e| e.query().is_none_or(|q| !held_keys.contains(&corpus::key(q))));
-        natural_eval = held.iter().enumerate().map(|(i, e)| b.example(format!("natural-eval-{i:05}"), Kind::Natural, &format!("corpus:{}:{}", e.file, e.line), SplitName::NaturalEval, e.messages())).collect::<Result<_>>()?;
+        natural_eval = held
+            .iter()
+            .enumerate()
+            .map(|(i, e)| b.example(format!("natural-eval-{i:05}"), Kind::Natural, &format!("corpus:{}:{}", e.file, e.line), SplitName::NaturalEval, e.messages()))
+            .collect::<Result<_>>()?;
         for e in &natural_train {
             for r in 0..opts.natural_repeat.max(1) {
                 let id = format!("train-natural-{:05}{}", b.out.len(), if r > 0 { format!("-r{r}") } else { String::new() });
@@ -479,7 +503,8 @@ pub fn build(tools: &Tools, opts: &BuildOptions) -> Result<Dataset> {
             _ => true,
         })
     };
-    let grounded_examples: Vec<grounded::Grounded> = grounded::file_examples(scaled(GROUNDED_FILES), seed)?.into_iter().chain(grounded::delia_examples(scaled(GROUNDED_DELIA), seed ^ 0xde11a)?).filter(fits).collect();
+    let grounded_examples: Vec<grounded::Grounded> =
+        grounded::file_examples(scaled(GROUNDED_FILES), seed)?.into_iter().chain(grounded::delia_examples(scaled(GROUNDED_DELIA), seed ^ 0xde11a)?).filter(fits).collect();
     for g in grounded_examples {
         // Not deduplicated by request: the same question on another workspace has another answer.
         let id = format!("train-grounded-{:05}", b.out.len());
@@ -574,10 +599,7 @@ pub fn summary(s: &BuildStats) -> String {
         }
     }
     if s.harvest.files_scanned > 0 {
-        md += &format!(
-            "\n## Harvest\n\n{} files scanned, {} calls found, {} kept, {} duplicates\n\n",
-            s.harvest.files_scanned, s.harvest.found, s.harvest.kept, s.harvest.duplicates
-        );
+        md += &format!("\n## Harvest\n\n{} files scanned, {} calls found, {} kept, {} duplicates\n\n", s.harvest.files_scanned, s.harvest.found, s.harvest.kept, s.harvest.duplicates);
         for (reason, n) in &s.harvest.dropped {
             md += &format!("- dropped ({reason}): {n}\n");
         }
@@ -590,10 +612,7 @@ pub fn summary(s: &BuildStats) -> String {
 pub fn read_jsonl(path: &Path) -> Result<Vec<Example>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     examples_of(&text, path).with_context(|| {
-        crate::error::BadInput::new(
-            format!("invalid dataset {}", path.display()),
-            "each line is an fg example (as `fg data build` writes them) or {\"text\": …, \"source\": …, \"tool_calls\": […]}",
-        )
+        crate::error::BadInput::new(format!("invalid dataset {}", path.display()), "each line is an fg example (as `fg data build` writes them) or {\"text\": …, \"source\": …, \"tool_calls\": […]}")
     })
 }
 

@@ -8,8 +8,20 @@ use serde_json::{json, Value};
 
 /// Tools whose results multi-turn examples show.
 pub const TOOLS: &[&str] = &[
-    "read_file", "list_directory", "search_code", "web_search", "web_news", "web_fetch", "health", "models", "queue_status", "shell_exec",
-    "run_tests", "get_model_info_tool", "session_list", "melons",
+    "read_file",
+    "list_directory",
+    "search_code",
+    "web_search",
+    "web_news",
+    "web_fetch",
+    "health",
+    "models",
+    "queue_status",
+    "shell_exec",
+    "run_tests",
+    "get_model_info_tool",
+    "session_list",
+    "melons",
 ];
 
 fn arg<'a>(call: &'a Call, k: &str) -> Option<&'a str> {
@@ -59,7 +71,10 @@ pub fn result_and_answer(call: &Call, g: &mut Gen) -> (Value, String) {
         }
         "models" => {
             let (a, b) = g.pick_two(MODEL_NAMES);
-            (json!({"models": [{"name": a, "tier": "quick", "loaded": true}, {"name": b, "tier": "coder", "loaded": false}]}), format!("Two models are configured: {a} (quick tier, loaded) and {b} (coder tier, not loaded)."))
+            (
+                json!({"models": [{"name": a, "tier": "quick", "loaded": true}, {"name": b, "tier": "coder", "loaded": false}]}),
+                format!("Two models are configured: {a} (quick tier, loaded) and {b} (coder tier, not loaded)."),
+            )
         }
         "queue_status" => {
             let n = g.int(0, 9);
@@ -80,12 +95,19 @@ pub fn result_and_answer(call: &Call, g: &mut Gen) -> (Value, String) {
         "get_model_info_tool" => {
             let name = arg(call, "model_name").unwrap_or("");
             let vram = g.int(4, 48);
-            (json!({"name": name, "vram_gb": vram, "context_window": 32768, "tier": "coder"}), format!("{name} needs about {vram} GB of VRAM, has a 32768-token context window and sits in the coder tier."))
+            (
+                json!({"name": name, "vram_gb": vram, "context_window": 32768, "tier": "coder"}),
+                format!("{name} needs about {vram} GB of VRAM, has a 32768-token context window and sits in the coder tier."),
+            )
         }
         "session_list" => {
             let n = g.int(0, 4);
             let ids: Vec<String> = (0..n).map(|i| format!("sess_{:04x}", 0x1a2b + i * 17)).collect();
-            let answer = if n == 0 { "There are no active sessions.".to_string() } else { format!("There {} {n} active session{}: {}.", if n == 1 { "is" } else { "are" }, if n == 1 { "" } else { "s" }, ids.join(", ")) };
+            let answer = if n == 0 {
+                "There are no active sessions.".to_string()
+            } else {
+                format!("There {} {n} active session{}: {}.", if n == 1 { "is" } else { "are" }, if n == 1 { "" } else { "s" }, ids.join(", "))
+            };
             (json!({"sessions": ids}), answer)
         }
         "melons" => {

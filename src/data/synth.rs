@@ -28,10 +28,39 @@ pub const JSON_ARGUMENT_TOOLS: &[&str] = &["batch", "chain", "workflow"];
 
 /// The tools this module can synthesise requests for.
 pub const TOOLS: &[&str] = &[
-    "delegate", "think", "batch", "batch_vote", "session_create", "session_list", "session_get", "session_delete", "chain", "workflow",
-    "agent", "health", "queue_status", "models", "melons", "switch_backend", "switch_model", "get_model_info_tool", "mcp_servers",
-    "read_file", "list_directory", "search_code", "web_fetch", "web_search", "web_news", "ask_user", "write_file", "delete_file",
-    "replace_in_file", "insert_into_file", "shell_exec", "run_tests", "apply_diff",
+    "delegate",
+    "think",
+    "batch",
+    "batch_vote",
+    "session_create",
+    "session_list",
+    "session_get",
+    "session_delete",
+    "chain",
+    "workflow",
+    "agent",
+    "health",
+    "queue_status",
+    "models",
+    "melons",
+    "switch_backend",
+    "switch_model",
+    "get_model_info_tool",
+    "mcp_servers",
+    "read_file",
+    "list_directory",
+    "search_code",
+    "web_fetch",
+    "web_search",
+    "web_news",
+    "ask_user",
+    "write_file",
+    "delete_file",
+    "replace_in_file",
+    "insert_into_file",
+    "shell_exec",
+    "run_tests",
+    "apply_diff",
 ];
 
 pub fn generate(tool: &str, g: &mut Gen) -> Core {
@@ -47,12 +76,87 @@ pub fn generate(tool: &str, g: &mut Gen) -> Core {
         "chain" => chain(g),
         "workflow" => workflow(g),
         "agent" => agent(g),
-        "health" => no_args(g, &["check Delia's health", "run a health check", "check whether all the GPU backends are up", "show the health of every backend", "?is Delia healthy right now?", "?are all the backends up and running?", "give me a health report for Delia", "?is everything working on the Delia side?"],
-            &["ping Delia and tell me if it's alive", "?is Delia up?", "make sure the GPU backends are reachable", "do a status check on Delia and its backends", "?are any of the backends down?", "verify that Delia is running properly", "run diagnostics on Delia", "!I need to know if Delia is up before I continue", "report which backends are online and what they have loaded", "?is the Delia service alive and responding?", "!let's confirm Delia and its GPU servers are healthy", "see whether any backend is offline and how much Delia has saved so far"]),
-        "queue_status" => no_args(g, &["show the queue status", "check the model queue", "show me what's waiting in the model queue", "report the queue and GPU memory usage", "?how many requests are queued?", "?is anything stuck in the queue?", "give me the state of the request queue", "?how busy is the model queue?"],
-            &["?how long is the request queue right now?", "show pending requests in Delia's queue", "inspect the queue", "?are requests piling up in the queue?", "tell me how many jobs are waiting for a model", "display the queue along with the models it has loaded", "check the VRAM in use and the waiting requests", "peek at the model queue", "!I want to see the backlog of queued requests", "?what's sitting in the queue?", "let me know whether the queue is backed up", "dump the queue state"]),
-        "models" => no_args(g, &["list the models", "show all configured models with their tiers", "list every model on every backend", "show me which models are loaded", "?which models do we have configured?", "?what models are available?", "enumerate the models Delia knows about", "?what's our model lineup across backends?"],
-            &["give me the full model list", "show every model Delia can route to, with tiers", "?which LLMs are set up on our backends?", "print all the configured models", "!I need an overview of all models and their tiers", "display the models for each backend", "?what models can I use?", "show the model catalogue", "?which tier does each of our models belong to?", "list all LLMs across the backends and whether they're in memory", "?do we have any coder models configured?", "show what models are installed"]),
+        "health" => no_args(
+            g,
+            &[
+                "check Delia's health",
+                "run a health check",
+                "check whether all the GPU backends are up",
+                "show the health of every backend",
+                "?is Delia healthy right now?",
+                "?are all the backends up and running?",
+                "give me a health report for Delia",
+                "?is everything working on the Delia side?",
+            ],
+            &[
+                "ping Delia and tell me if it's alive",
+                "?is Delia up?",
+                "make sure the GPU backends are reachable",
+                "do a status check on Delia and its backends",
+                "?are any of the backends down?",
+                "verify that Delia is running properly",
+                "run diagnostics on Delia",
+                "!I need to know if Delia is up before I continue",
+                "report which backends are online and what they have loaded",
+                "?is the Delia service alive and responding?",
+                "!let's confirm Delia and its GPU servers are healthy",
+                "see whether any backend is offline and how much Delia has saved so far",
+            ],
+        ),
+        "queue_status" => no_args(
+            g,
+            &[
+                "show the queue status",
+                "check the model queue",
+                "show me what's waiting in the model queue",
+                "report the queue and GPU memory usage",
+                "?how many requests are queued?",
+                "?is anything stuck in the queue?",
+                "give me the state of the request queue",
+                "?how busy is the model queue?",
+            ],
+            &[
+                "?how long is the request queue right now?",
+                "show pending requests in Delia's queue",
+                "inspect the queue",
+                "?are requests piling up in the queue?",
+                "tell me how many jobs are waiting for a model",
+                "display the queue along with the models it has loaded",
+                "check the VRAM in use and the waiting requests",
+                "peek at the model queue",
+                "!I want to see the backlog of queued requests",
+                "?what's sitting in the queue?",
+                "let me know whether the queue is backed up",
+                "dump the queue state",
+            ],
+        ),
+        "models" => no_args(
+            g,
+            &[
+                "list the models",
+                "show all configured models with their tiers",
+                "list every model on every backend",
+                "show me which models are loaded",
+                "?which models do we have configured?",
+                "?what models are available?",
+                "enumerate the models Delia knows about",
+                "?what's our model lineup across backends?",
+            ],
+            &[
+                "give me the full model list",
+                "show every model Delia can route to, with tiers",
+                "?which LLMs are set up on our backends?",
+                "print all the configured models",
+                "!I need an overview of all models and their tiers",
+                "display the models for each backend",
+                "?what models can I use?",
+                "show the model catalogue",
+                "?which tier does each of our models belong to?",
+                "list all LLMs across the backends and whether they're in memory",
+                "?do we have any coder models configured?",
+                "show what models are installed",
+            ],
+        ),
         "melons" => melons(g),
         "switch_backend" => switch_backend(g),
         "switch_model" => switch_model(g),
@@ -111,50 +215,246 @@ fn session_id(g: &mut Gen) -> String {
     format!("{p}{hex}{tail}")
 }
 
+/// A delegated task: its name, its phrasings, train-only phrasings, contents, and train-only
+/// contents.
+type DelegateTask = (&'static str, &'static [&'static str], &'static [&'static str], &'static [&'static str], &'static [&'static str]);
+
 /// Per task: its phrasings, train-only phrasings, contents, and train-only contents (multi-line
 /// code, and text that goes on after a preposition, as some eval contents do).
-const DELEGATE_TASKS: &[(&str, &[&str], &[&str], &[&str], &[&str])] = &[
-    ("review", &["review {content}", "have Delia review {content}", "do a code review of {content}", "get a local model to review {content}", "send {content} to Delia for review", "ask the coder tier to review {content}", "delegate a review of {content}", "look over {content} with a local model and point out bugs"],
-        &["ask Delia for a review of {content}", "have a local model check {content} for problems", "route {content} to Delia for a code review", "let the coder model go over {content} and flag issues", "get Delia's review on {content}", "hand {content} to a local model to review"], &[
-        "def add(a, b):\n    return a - b", "the retry logic in the HTTP client", "the pull request that adds streaming responses",
-        "class Cache:\n    def get(self, k): return self.d[k]", "the error handling in routing.py", "fn div(a: i32, b: i32) -> i32 { a / b }",
-        "the new session manager code", "this SQL: SELECT * FROM orders WHERE status = 'open'",
-    ], &["if x:\n    return None\nreturn x", "the caching in src/db/pool.go", "for i in range(n):\n    total += a[i]", "the retry wrapper from last week", "while True:\n    poll()", "fn add(a: u8, b: u8) -> u8 {\n    a + b\n}"]),
-    ("generate", &["generate {content}", "have a local model write {content}", "delegate writing {content}", "use Delia to generate {content}", "get the coder tier to write {content}", "have Delia produce {content}", "delegate the generation of {content}", "ask a local model to draft {content}"],
-        &["have Delia write {content}", "let a local model create {content}", "delegate: write {content}", "route the writing of {content} to Delia", "have the coder model produce {content}"], &[
-        "a function that parses ISO 8601 dates", "unit tests for the session manager", "a bash script that rotates log files",
-        "a Rust function that merges two sorted vectors", "a Dockerfile for a FastAPI app", "a SQL migration adding an index on users.email",
-        "a TypeScript type for the API response", "a Python dataclass for the config file",
-    ], &["a Go handler that returns JSON", "a regex that matches semantic versions", "a GitHub Actions job for the tests", "a pytest fixture for a temp directory"]),
-    ("summarize", &["summarize {content}", "have Delia summarize {content}", "get a quick summary of {content} from a local model", "delegate a summary of {content}", "condense {content} into a few sentences with Delia", "ask the quick tier to summarize {content}", "send {content} to Delia and get a summary", "boil {content} down to the key points using a local model"],
-        &["have a local model summarize {content}", "ask Delia to sum up {content}", "let the quick tier give me the gist of {content}", "send {content} to a local model to be summarized", "have Delia give me the short version of {content}"], &[
-        "the release notes for version 2.3", "the README introduction", "this meeting transcript: we agreed to ship on Friday and freeze the API",
-        "the design doc for tier selection", "the following log output: connection reset by peer (x42)", "the changelog since 1.0",
-        "the architecture overview", "the incident report from last night",
-    ], &["the thread about the outage from yesterday", "the notes from the planning meeting on Monday", "the diff of the last release", "this log: worker 3 restarted (OOM) at 02:14"]),
-    ("analyze", &["analyze {content}", "have Delia analyze {content}", "delegate an analysis of {content}", "get a local model to analyze {content}", "send {content} to the coder tier for analysis", "use Delia to dig into {content}", "ask a local model to explain {content}", "delegate figuring out {content}"],
-        &["run an analysis of {content} on a local model", "ask Delia to investigate {content}", "delegate: analyze {content}", "let the coder tier look into {content}", "send {content} to Delia to be analyzed"], &[
-        "this error: KeyError: 'backend_id' in routing.py line 88", "the memory profile of the worker process", "why this regex is slow: (a+)+$",
-        "the stack trace from the crash in the queue worker", "the complexity of the scheduling loop", "this flaky test output",
-        "the dependency graph of the backend package", "the query plan for the orders report",
-    ], &["the slow query on the users table", "this panic: index out of bounds at src/queue.rs:42", "the CPU profile from the load test", "why the build takes 20 minutes on CI"]),
-    ("plan", &["plan {content}", "have the moe tier plan {content}", "delegate planning {content}", "use Delia to draw up a plan for {content}", "get a local model to outline the steps for {content}", "ask Delia for a plan covering {content}", "delegate a roadmap for {content}", "have a big model plan out {content}"],
-        &["ask a local model to plan {content}", "delegate: plan {content}", "have Delia come up with a strategy for {content}", "have the moe model sketch the steps for {content}", "send {content} to Delia for planning", "get Delia to put together a plan for {content}", "have a local model make a plan for {content}", "let Delia write up a plan for {content}"], &[
-        "the migration of the queue from Redis to Postgres", "splitting the monolith into services", "adding OAuth login",
-        "the rollout of the new routing algorithm", "moving CI to GitHub Actions", "upgrading the project to Python 3.12",
-        "a caching layer for model responses", "the v3 API deprecation",
-    ], &["the move of the docs to a new site", "a rewrite of the CLI in Rust", "the cleanup of old feature flags", "retiring the v1 endpoints by March"]),
-    ("critique", &["critique {content}", "have Delia critique {content}", "get a critical assessment of {content} from the moe tier", "delegate a critique of {content}", "ask a local model to poke holes in {content}", "use Delia to challenge {content}", "have a model play devil's advocate on {content}", "delegate a harsh critique of {content}"],
-        &["ask Delia to criticise {content}", "have a local model find the weaknesses in {content}", "route {content} to Delia for a critical review", "let the moe tier tear apart {content}", "send {content} to Delia for critique"], &[
-        "the design of the model tier selection", "our plan to cache everything in memory", "the proposed database schema",
-        "this API design: POST /run returns 200 even on failure", "the decision to rewrite the frontend", "the retry policy with no backoff",
-        "the current logging strategy", "the error messages in the CLI",
-    ], &["the naming of the config options", "our approach to retries in the client", "the layout of the settings page", "this commit message: fix stuff"]),
-    ("quick", &["quickly ask a local model: {content}", "send a quick question to Delia: {content}", "use the quick tier for this: {content}", "delegate a fast answer to {content}", "have the fast model answer {content}", "get a quick reply from Delia on {content}", "fire off a quick task to Delia: {content}", "ask the small model quickly: {content}"],
-        &["ask Delia real quick: {content}", "!quick question for a local model: {content}", "let the quick tier answer: {content}", "delegate this quick one: {content}", "get a fast answer from a local model: {content}"], &[
-        "what does HTTP 429 mean", "convert 3 GiB to bytes", "what is the default port of Postgres", "name a good Python linter",
-        "what does git stash pop do", "is JSON a subset of YAML", "what is the time complexity of binary search", "what does SIGTERM do",
-    ], &["what does chmod 644 mean", "how many bytes are in a UUID", "what is a 502 error", "what port does Redis use by default", "name a fast JSON library for Rust", "list three Python web frameworks", "suggest a name for a cache module", "give an example cron line for every hour", "explain what a mutex is", "recommend a Go linter"]),
+const DELEGATE_TASKS: &[DelegateTask] = &[
+    (
+        "review",
+        &[
+            "review {content}",
+            "have Delia review {content}",
+            "do a code review of {content}",
+            "get a local model to review {content}",
+            "send {content} to Delia for review",
+            "ask the coder tier to review {content}",
+            "delegate a review of {content}",
+            "look over {content} with a local model and point out bugs",
+        ],
+        &[
+            "ask Delia for a review of {content}",
+            "have a local model check {content} for problems",
+            "route {content} to Delia for a code review",
+            "let the coder model go over {content} and flag issues",
+            "get Delia's review on {content}",
+            "hand {content} to a local model to review",
+        ],
+        &[
+            "def add(a, b):\n    return a - b",
+            "the retry logic in the HTTP client",
+            "the pull request that adds streaming responses",
+            "class Cache:\n    def get(self, k): return self.d[k]",
+            "the error handling in routing.py",
+            "fn div(a: i32, b: i32) -> i32 { a / b }",
+            "the new session manager code",
+            "this SQL: SELECT * FROM orders WHERE status = 'open'",
+        ],
+        &[
+            "if x:\n    return None\nreturn x",
+            "the caching in src/db/pool.go",
+            "for i in range(n):\n    total += a[i]",
+            "the retry wrapper from last week",
+            "while True:\n    poll()",
+            "fn add(a: u8, b: u8) -> u8 {\n    a + b\n}",
+        ],
+    ),
+    (
+        "generate",
+        &[
+            "generate {content}",
+            "have a local model write {content}",
+            "delegate writing {content}",
+            "use Delia to generate {content}",
+            "get the coder tier to write {content}",
+            "have Delia produce {content}",
+            "delegate the generation of {content}",
+            "ask a local model to draft {content}",
+        ],
+        &["have Delia write {content}", "let a local model create {content}", "delegate: write {content}", "route the writing of {content} to Delia", "have the coder model produce {content}"],
+        &[
+            "a function that parses ISO 8601 dates",
+            "unit tests for the session manager",
+            "a bash script that rotates log files",
+            "a Rust function that merges two sorted vectors",
+            "a Dockerfile for a FastAPI app",
+            "a SQL migration adding an index on users.email",
+            "a TypeScript type for the API response",
+            "a Python dataclass for the config file",
+        ],
+        &["a Go handler that returns JSON", "a regex that matches semantic versions", "a GitHub Actions job for the tests", "a pytest fixture for a temp directory"],
+    ),
+    (
+        "summarize",
+        &[
+            "summarize {content}",
+            "have Delia summarize {content}",
+            "get a quick summary of {content} from a local model",
+            "delegate a summary of {content}",
+            "condense {content} into a few sentences with Delia",
+            "ask the quick tier to summarize {content}",
+            "send {content} to Delia and get a summary",
+            "boil {content} down to the key points using a local model",
+        ],
+        &[
+            "have a local model summarize {content}",
+            "ask Delia to sum up {content}",
+            "let the quick tier give me the gist of {content}",
+            "send {content} to a local model to be summarized",
+            "have Delia give me the short version of {content}",
+        ],
+        &[
+            "the release notes for version 2.3",
+            "the README introduction",
+            "this meeting transcript: we agreed to ship on Friday and freeze the API",
+            "the design doc for tier selection",
+            "the following log output: connection reset by peer (x42)",
+            "the changelog since 1.0",
+            "the architecture overview",
+            "the incident report from last night",
+        ],
+        &["the thread about the outage from yesterday", "the notes from the planning meeting on Monday", "the diff of the last release", "this log: worker 3 restarted (OOM) at 02:14"],
+    ),
+    (
+        "analyze",
+        &[
+            "analyze {content}",
+            "have Delia analyze {content}",
+            "delegate an analysis of {content}",
+            "get a local model to analyze {content}",
+            "send {content} to the coder tier for analysis",
+            "use Delia to dig into {content}",
+            "ask a local model to explain {content}",
+            "delegate figuring out {content}",
+        ],
+        &[
+            "run an analysis of {content} on a local model",
+            "ask Delia to investigate {content}",
+            "delegate: analyze {content}",
+            "let the coder tier look into {content}",
+            "send {content} to Delia to be analyzed",
+        ],
+        &[
+            "this error: KeyError: 'backend_id' in routing.py line 88",
+            "the memory profile of the worker process",
+            "why this regex is slow: (a+)+$",
+            "the stack trace from the crash in the queue worker",
+            "the complexity of the scheduling loop",
+            "this flaky test output",
+            "the dependency graph of the backend package",
+            "the query plan for the orders report",
+        ],
+        &["the slow query on the users table", "this panic: index out of bounds at src/queue.rs:42", "the CPU profile from the load test", "why the build takes 20 minutes on CI"],
+    ),
+    (
+        "plan",
+        &[
+            "plan {content}",
+            "have the moe tier plan {content}",
+            "delegate planning {content}",
+            "use Delia to draw up a plan for {content}",
+            "get a local model to outline the steps for {content}",
+            "ask Delia for a plan covering {content}",
+            "delegate a roadmap for {content}",
+            "have a big model plan out {content}",
+        ],
+        &[
+            "ask a local model to plan {content}",
+            "delegate: plan {content}",
+            "have Delia come up with a strategy for {content}",
+            "have the moe model sketch the steps for {content}",
+            "send {content} to Delia for planning",
+            "get Delia to put together a plan for {content}",
+            "have a local model make a plan for {content}",
+            "let Delia write up a plan for {content}",
+        ],
+        &[
+            "the migration of the queue from Redis to Postgres",
+            "splitting the monolith into services",
+            "adding OAuth login",
+            "the rollout of the new routing algorithm",
+            "moving CI to GitHub Actions",
+            "upgrading the project to Python 3.12",
+            "a caching layer for model responses",
+            "the v3 API deprecation",
+        ],
+        &["the move of the docs to a new site", "a rewrite of the CLI in Rust", "the cleanup of old feature flags", "retiring the v1 endpoints by March"],
+    ),
+    (
+        "critique",
+        &[
+            "critique {content}",
+            "have Delia critique {content}",
+            "get a critical assessment of {content} from the moe tier",
+            "delegate a critique of {content}",
+            "ask a local model to poke holes in {content}",
+            "use Delia to challenge {content}",
+            "have a model play devil's advocate on {content}",
+            "delegate a harsh critique of {content}",
+        ],
+        &[
+            "ask Delia to criticise {content}",
+            "have a local model find the weaknesses in {content}",
+            "route {content} to Delia for a critical review",
+            "let the moe tier tear apart {content}",
+            "send {content} to Delia for critique",
+        ],
+        &[
+            "the design of the model tier selection",
+            "our plan to cache everything in memory",
+            "the proposed database schema",
+            "this API design: POST /run returns 200 even on failure",
+            "the decision to rewrite the frontend",
+            "the retry policy with no backoff",
+            "the current logging strategy",
+            "the error messages in the CLI",
+        ],
+        &["the naming of the config options", "our approach to retries in the client", "the layout of the settings page", "this commit message: fix stuff"],
+    ),
+    (
+        "quick",
+        &[
+            "quickly ask a local model: {content}",
+            "send a quick question to Delia: {content}",
+            "use the quick tier for this: {content}",
+            "delegate a fast answer to {content}",
+            "have the fast model answer {content}",
+            "get a quick reply from Delia on {content}",
+            "fire off a quick task to Delia: {content}",
+            "ask the small model quickly: {content}",
+        ],
+        &[
+            "ask Delia real quick: {content}",
+            "!quick question for a local model: {content}",
+            "let the quick tier answer: {content}",
+            "delegate this quick one: {content}",
+            "get a fast answer from a local model: {content}",
+        ],
+        &[
+            "what does HTTP 429 mean",
+            "convert 3 GiB to bytes",
+            "what is the default port of Postgres",
+            "name a good Python linter",
+            "what does git stash pop do",
+            "is JSON a subset of YAML",
+            "what is the time complexity of binary search",
+            "what does SIGTERM do",
+        ],
+        &[
+            "what does chmod 644 mean",
+            "how many bytes are in a UUID",
+            "what is a 502 error",
+            "what port does Redis use by default",
+            "name a fast JSON library for Rust",
+            "list three Python web frameworks",
+            "suggest a name for a cache module",
+            "give an example cron line for every hour",
+            "explain what a mutex is",
+            "recommend a Go linter",
+        ],
+    ),
 ];
 
 const LANGUAGES: &[&str] = &["python", "c", "cpp", "java", "csharp", "javascript", "sql", "go", "php", "rust", "kotlin", "bash", "typescript"];
@@ -235,13 +535,61 @@ fn delegate(g: &mut Gen) -> Core {
 fn think(g: &mut Gen) -> Core {
     let problem = g.pick_plus(PROBLEMS, PROBLEMS_TRAIN).to_string();
     let (templates, extra, depth): (&[&str], &[&str], Option<&str>) = match g.rng.below(4) {
-        0 => (&["think very deeply about {p}", "do a deep, thorough reasoning pass on {p}", "take your time and think hard, in depth, about {p}", "reason in depth about {p}, use deep thinking", "?can you think really deeply about {p}?", "go deep: think through {p} exhaustively"],
-            &["think as hard as you can about {p}", "give {p} a deep, exhaustive think", "do deep reasoning on {p}, take all the time you need", "!I want maximum-depth thinking on {p}"], Some("deep")),
-        1 => (&["briefly think about {p}", "give {p} a quick think", "do a quick round of reasoning on {p}", "think quickly about {p}", "?can you quickly reason about {p}?", "spend just a little thought on {p}"],
-            &["do a short reasoning pass on {p}", "just a light think about {p}, nothing elaborate", "reason briefly about {p}", "give {p} a fast, shallow think"], Some("quick")),
-        _ => (&["think through {p}", "reason carefully about {p}", "use extended thinking on {p}", "work out {p} step by step", "?can you think about {p}?", "!I need careful reasoning on {p}", "ponder {p} and tell me what you conclude", "use a thinking model to figure out {p}"],
-            &["think about {p}", "reason about {p}", "give {p} some careful thought", "use extended reasoning for {p}", "think {p} over and give me your conclusion", "reflect on {p}", "deliberate on {p}", "mull over {p}",
-                "have the thinking model work through {p}", "get a reasoning model to figure out {p}", "figure out {p} by reasoning it through", "reason through {p} one step at a time", "let a thinking model puzzle out {p}", "think {p} through step by step", "use reasoning to work out {p}", "!I want a thinking model's take on {p}"], None),
+        0 => (
+            &[
+                "think very deeply about {p}",
+                "do a deep, thorough reasoning pass on {p}",
+                "take your time and think hard, in depth, about {p}",
+                "reason in depth about {p}, use deep thinking",
+                "?can you think really deeply about {p}?",
+                "go deep: think through {p} exhaustively",
+            ],
+            &["think as hard as you can about {p}", "give {p} a deep, exhaustive think", "do deep reasoning on {p}, take all the time you need", "!I want maximum-depth thinking on {p}"],
+            Some("deep"),
+        ),
+        1 => (
+            &[
+                "briefly think about {p}",
+                "give {p} a quick think",
+                "do a quick round of reasoning on {p}",
+                "think quickly about {p}",
+                "?can you quickly reason about {p}?",
+                "spend just a little thought on {p}",
+            ],
+            &["do a short reasoning pass on {p}", "just a light think about {p}, nothing elaborate", "reason briefly about {p}", "give {p} a fast, shallow think"],
+            Some("quick"),
+        ),
+        _ => (
+            &[
+                "think through {p}",
+                "reason carefully about {p}",
+                "use extended thinking on {p}",
+                "work out {p} step by step",
+                "?can you think about {p}?",
+                "!I need careful reasoning on {p}",
+                "ponder {p} and tell me what you conclude",
+                "use a thinking model to figure out {p}",
+            ],
+            &[
+                "think about {p}",
+                "reason about {p}",
+                "give {p} some careful thought",
+                "use extended reasoning for {p}",
+                "think {p} over and give me your conclusion",
+                "reflect on {p}",
+                "deliberate on {p}",
+                "mull over {p}",
+                "have the thinking model work through {p}",
+                "get a reasoning model to figure out {p}",
+                "figure out {p} by reasoning it through",
+                "reason through {p} one step at a time",
+                "let a thinking model puzzle out {p}",
+                "think {p} through step by step",
+                "use reasoning to work out {p}",
+                "!I want a thinking model's take on {p}",
+            ],
+            None,
+        ),
     };
     let t = g.pick_plus(templates, extra);
     let mut text = g.fill(t, &[("p", problem.clone())]);
@@ -250,7 +598,14 @@ fn think(g: &mut Gen) -> Core {
         a.insert("depth".into(), s(d));
     }
     if g.chance(0.3) {
-        const CTX: &[&str] = &["we run three GPU backends behind one queue", "latency matters more than cost", "the service handles 200 requests per second", "the team has no Kubernetes experience", "sessions must survive restarts", "we can't change the public API"];
+        const CTX: &[&str] = &[
+            "we run three GPU backends behind one queue",
+            "latency matters more than cost",
+            "the service handles 200 requests per second",
+            "the team has no Kubernetes experience",
+            "sessions must survive restarts",
+            "we can't change the public API",
+        ];
         const CTX_TRAIN: &[&str] = &["the budget is two engineers for a month", "most traffic comes from one tenant", "the database is shared with billing", "we deploy twice a day"];
         let c = g.pick_plus(CTX, CTX_TRAIN);
         text += &g.phrase(&[", given that {c}", " (context: {c})", ", keeping in mind that {c}"], &[("c", c.into())]);
@@ -275,8 +630,28 @@ fn batch(g: &mut Gen) -> Core {
         words.push(format!("{task} {content}"));
     }
     let list = words.join("; ");
-    let t = g.pick_plus(&["run these in parallel: {l}", "batch these tasks across the backends: {l}", "do all of these at once: {l}", "in parallel, {l}", "fan these out to every backend: {l}", "process these tasks concurrently: {l}", "run a batch with: {l}", "spread these over all backends simultaneously: {l}"],
-        &["run all of these at the same time: {l}", "batch: {l}", "submit these as one batch: {l}", "send these tasks out concurrently: {l}", "parallelize these: {l}", "fire off these tasks together on all the backends: {l}", "!I have several independent tasks, run them together: {l}", "kick off a batch job for: {l}"]);
+    let t = g.pick_plus(
+        &[
+            "run these in parallel: {l}",
+            "batch these tasks across the backends: {l}",
+            "do all of these at once: {l}",
+            "in parallel, {l}",
+            "fan these out to every backend: {l}",
+            "process these tasks concurrently: {l}",
+            "run a batch with: {l}",
+            "spread these over all backends simultaneously: {l}",
+        ],
+        &[
+            "run all of these at the same time: {l}",
+            "batch: {l}",
+            "submit these as one batch: {l}",
+            "send these tasks out concurrently: {l}",
+            "parallelize these: {l}",
+            "fire off these tasks together on all the backends: {l}",
+            "!I have several independent tasks, run them together: {l}",
+            "kick off a batch job for: {l}",
+        ],
+    );
     let mut text = g.fill(t, &[("l", list)]);
     let mut a = args(vec![("tasks", s(serde_json::to_string(&tasks).unwrap()))]);
     if g.chance(0.25) {
@@ -292,12 +667,48 @@ fn batch(g: &mut Gen) -> Core {
 }
 
 fn batch_vote(g: &mut Gen) -> Core {
-    const PROMPTS: &[&str] = &["is this function thread-safe: def inc(): global n; n += 1", "what is the bug in: for i in range(len(a)+1): print(a[i])", "is 2^31-1 prime", "which is faster for lookups, a list or a set", "does this SQL have an injection risk: f\"SELECT * FROM t WHERE id={x}\"", "what does this regex match: ^\\d{3}-\\d{4}$", "is this date format ISO 8601: 2024-13-01", "should this endpoint be idempotent: PUT /users/7"];
+    const PROMPTS: &[&str] = &[
+        "is this function thread-safe: def inc(): global n; n += 1",
+        "what is the bug in: for i in range(len(a)+1): print(a[i])",
+        "is 2^31-1 prime",
+        "which is faster for lookups, a list or a set",
+        "does this SQL have an injection risk: f\"SELECT * FROM t WHERE id={x}\"",
+        "what does this regex match: ^\\d{3}-\\d{4}$",
+        "is this date format ISO 8601: 2024-13-01",
+        "should this endpoint be idempotent: PUT /users/7",
+    ];
     // Train-only prompts: questions with commas and clauses, which a vote must carry whole.
-    const PROMPTS_TRAIN: &[&str] = &["which is safer, a mutex or a channel", "is this O(n), O(n log n) or O(n^2): sorted(set(a))", "which should we pick for the queue, Redis, Postgres or Kafka", "does this leak memory: x = []; while True: x.append(1)", "is 0.1 + 0.2 == 0.3 true in Python, and why", "which HTTP status fits a missing session, 404 or 410"];
+    const PROMPTS_TRAIN: &[&str] = &[
+        "which is safer, a mutex or a channel",
+        "is this O(n), O(n log n) or O(n^2): sorted(set(a))",
+        "which should we pick for the queue, Redis, Postgres or Kafka",
+        "does this leak memory: x = []; while True: x.append(1)",
+        "is 0.1 + 0.2 == 0.3 true in Python, and why",
+        "which HTTP status fits a missing session, 404 or 410",
+    ];
     let prompt = g.pick_plus(PROMPTS, PROMPTS_TRAIN).to_string();
-    let t = g.pick_plus(&["ask several backends {p} and vote on the answer", "get a consensus answer to: {p}", "have the models vote on {p}", "run the same prompt on multiple backends and pick the agreed result: {p}", "!I want a voted, high-confidence answer: {p}", "poll all backends and take the majority on {p}", "use k-voting across models for: {p}", "get several models to agree on {p}"],
-        &["let the backends vote on {p}", "ask multiple models {p} and go with the majority answer", "take a majority vote across backends on {p}", "!I need a consensus from the models: {p}", "cross-check {p} with several models and keep the common answer", "do k-voting on {p}", "send {p} to a few backends and return the answer most of them give", "vote across the backends: {p}"]);
+    let t = g.pick_plus(
+        &[
+            "ask several backends {p} and vote on the answer",
+            "get a consensus answer to: {p}",
+            "have the models vote on {p}",
+            "run the same prompt on multiple backends and pick the agreed result: {p}",
+            "!I want a voted, high-confidence answer: {p}",
+            "poll all backends and take the majority on {p}",
+            "use k-voting across models for: {p}",
+            "get several models to agree on {p}",
+        ],
+        &[
+            "let the backends vote on {p}",
+            "ask multiple models {p} and go with the majority answer",
+            "take a majority vote across backends on {p}",
+            "!I need a consensus from the models: {p}",
+            "cross-check {p} with several models and keep the common answer",
+            "do k-voting on {p}",
+            "send {p} to a few backends and return the answer most of them give",
+            "vote across the backends: {p}",
+        ],
+    );
     let mut text = g.fill(t, &[("p", prompt.clone())]);
     let mut a = args(vec![("prompt", s(prompt))]);
     match g.rng.below(5) {
@@ -325,43 +736,169 @@ fn session_create(g: &mut Gen) -> Core {
     match g.rng.below(3) {
         0 => {
             let c = g.pick_plus(CLIENT_IDS, CLIENT_IDS_TRAIN);
-            let t = g.pick_plus(&["create a session for client {c}", "start a new session tagged with client id {c}", "open a conversation session for {c}", "new session for the {c} client", "make a fresh session under client {c}"],
-                &["register a session under the client id {c}", "!I need a session for {c}", "set up a session belonging to {c}", "create a {c} session", "start a conversation session and group it under {c}", "open a session with client id {c}"]);
+            let t = g.pick_plus(
+                &[
+                    "create a session for client {c}",
+                    "start a new session tagged with client id {c}",
+                    "open a conversation session for {c}",
+                    "new session for the {c} client",
+                    "make a fresh session under client {c}",
+                ],
+                &[
+                    "register a session under the client id {c}",
+                    "!I need a session for {c}",
+                    "set up a session belonging to {c}",
+                    "create a {c} session",
+                    "start a conversation session and group it under {c}",
+                    "open a session with client id {c}",
+                ],
+            );
             core(g.fill(t, &[("c", c.into())]), args(vec![("client_id", s(c))]))
         }
         1 => {
             let m = g.pick_plus(METADATA_JSON, METADATA_JSON_TRAIN);
-            let t = g.pick_plus(&["create a session with metadata {m}", "start a new session and store {m} as its metadata", "open a session, metadata: {m}", "new conversation session carrying the metadata {m}", "begin a session annotated with {m}"],
-                &["create a session whose metadata is {m}", "start a session and attach the metadata {m}", "open a fresh session with {m} as metadata", "set up a session tagged with the metadata {m}"]);
+            let t = g.pick_plus(
+                &[
+                    "create a session with metadata {m}",
+                    "start a new session and store {m} as its metadata",
+                    "open a session, metadata: {m}",
+                    "new conversation session carrying the metadata {m}",
+                    "begin a session annotated with {m}",
+                ],
+                &[
+                    "create a session whose metadata is {m}",
+                    "start a session and attach the metadata {m}",
+                    "open a fresh session with {m} as metadata",
+                    "set up a session tagged with the metadata {m}",
+                ],
+            );
             core(g.fill(t, &[("m", m.into())]), args(vec![("metadata", s(m))]))
         }
-        _ => no_args(g, &["start a new session", "create a conversation session", "open a new chat session", "begin a fresh multi-turn session", "?can we start a new conversation session?", "set up a new session for this conversation", "create a session so we can keep context", "kick off a new session"],
-            &["make a new session", "spin up a session for our chat", "!let's open a session so you remember earlier messages", "initialise a new conversation session", "create a new session for me", "?could we get a new session going?", "open up a blank session", "!I want a new conversation with its own session", "start tracking this conversation in a new session", "set up a session before we continue"]),
+        _ => no_args(
+            g,
+            &[
+                "start a new session",
+                "create a conversation session",
+                "open a new chat session",
+                "begin a fresh multi-turn session",
+                "?can we start a new conversation session?",
+                "set up a new session for this conversation",
+                "create a session so we can keep context",
+                "kick off a new session",
+            ],
+            &[
+                "make a new session",
+                "spin up a session for our chat",
+                "!let's open a session so you remember earlier messages",
+                "initialise a new conversation session",
+                "create a new session for me",
+                "?could we get a new session going?",
+                "open up a blank session",
+                "!I want a new conversation with its own session",
+                "start tracking this conversation in a new session",
+                "set up a session before we continue",
+            ],
+        ),
     }
 }
 
 fn session_list(g: &mut Gen) -> Core {
     if g.chance(0.35) {
         let c = g.pick_plus(CLIENT_IDS, CLIENT_IDS_TRAIN);
-        let t = g.pick_plus(&["list the sessions of client {c}", "show the {c} sessions", "which sessions does {c} have open", "list conversation sessions for {c}", "show me only {c}'s sessions"],
-            &["?what sessions does {c} have?", "show sessions belonging to {c}", "filter the sessions by client {c}", "find all sessions opened by {c}"]);
+        let t = g.pick_plus(
+            &["list the sessions of client {c}", "show the {c} sessions", "which sessions does {c} have open", "list conversation sessions for {c}", "show me only {c}'s sessions"],
+            &["?what sessions does {c} have?", "show sessions belonging to {c}", "filter the sessions by client {c}", "find all sessions opened by {c}"],
+        );
         return core(g.fill(t, &[("c", c.into())]), args(vec![("client_id", s(c))]));
     }
-    no_args(g, &["list the sessions", "show all active sessions", "list every open conversation session", "show me the sessions", "?which sessions are open?", "?what sessions do we have right now?", "enumerate the active sessions", "give me the list of sessions"],
-        &["?how many sessions are open?", "display every conversation session", "list all the open chat sessions", "?are there any active sessions?", "print the open sessions", "!I need an overview of the current sessions", "?which conversations are being tracked right now?", "list sessions across all clients", "show every session that's still open"])
+    no_args(
+        g,
+        &[
+            "list the sessions",
+            "show all active sessions",
+            "list every open conversation session",
+            "show me the sessions",
+            "?which sessions are open?",
+            "?what sessions do we have right now?",
+            "enumerate the active sessions",
+            "give me the list of sessions",
+        ],
+        &[
+            "?how many sessions are open?",
+            "display every conversation session",
+            "list all the open chat sessions",
+            "?are there any active sessions?",
+            "print the open sessions",
+            "!I need an overview of the current sessions",
+            "?which conversations are being tracked right now?",
+            "list sessions across all clients",
+            "show every session that's still open",
+        ],
+    )
 }
 
 fn session_get(g: &mut Gen) -> Core {
     let id = session_id(g);
-    let t = g.pick_plus(&["show session {id}", "get the details of session {id}", "fetch the full history of session {id}", "open session {id} with its messages", "?what's in session {id}?", "pull up session {id}", "retrieve session {id}", "load the conversation from session {id}"],
-        &["display the message history of session {id}", "?what did we discuss in session {id}?", "bring up the transcript of session {id}", "look at session {id}", "!I need session {id}'s message log", "resume session {id}: show me where we left off", "inspect session {id}", "read back session {id}", "?can I see everything that was said in session {id}?", "fetch session {id}", "reload session {id} so we can see the earlier turns", "dig up the history for session {id}", "!session {id}: show me its history", "give me the contents of session {id}", "open session {id}", "open session {id} and show the messages in it", "?could you open up session {id}?"]);
+    let t = g.pick_plus(
+        &[
+            "show session {id}",
+            "get the details of session {id}",
+            "fetch the full history of session {id}",
+            "open session {id} with its messages",
+            "?what's in session {id}?",
+            "pull up session {id}",
+            "retrieve session {id}",
+            "load the conversation from session {id}",
+        ],
+        &[
+            "display the message history of session {id}",
+            "?what did we discuss in session {id}?",
+            "bring up the transcript of session {id}",
+            "look at session {id}",
+            "!I need session {id}'s message log",
+            "resume session {id}: show me where we left off",
+            "inspect session {id}",
+            "read back session {id}",
+            "?can I see everything that was said in session {id}?",
+            "fetch session {id}",
+            "reload session {id} so we can see the earlier turns",
+            "dig up the history for session {id}",
+            "!session {id}: show me its history",
+            "give me the contents of session {id}",
+            "open session {id}",
+            "open session {id} and show the messages in it",
+            "?could you open up session {id}?",
+        ],
+    );
     core(g.fill(t, &[("id", id.clone())]), args(vec![("session_id", s(id))]))
 }
 
 fn session_delete(g: &mut Gen) -> Core {
     let id = session_id(g);
-    let t = g.pick_plus(&["delete session {id}", "remove session {id} and its history", "end and delete session {id}", "drop the session {id}", "get rid of session {id}", "wipe session {id}", "close out session {id} permanently", "purge session {id}"],
-        &["erase session {id}", "discard session {id} and everything in it", "?can you delete session {id}?", "throw away session {id}", "clean up session {id}, we don't need it anymore", "destroy session {id}", "kill session {id} and its messages", "!session {id} can go, remove it", "!I'm done with session {id}, delete it", "clear out session {id} for good"]);
+    let t = g.pick_plus(
+        &[
+            "delete session {id}",
+            "remove session {id} and its history",
+            "end and delete session {id}",
+            "drop the session {id}",
+            "get rid of session {id}",
+            "wipe session {id}",
+            "close out session {id} permanently",
+            "purge session {id}",
+        ],
+        &[
+            "erase session {id}",
+            "discard session {id} and everything in it",
+            "?can you delete session {id}?",
+            "throw away session {id}",
+            "clean up session {id}, we don't need it anymore",
+            "destroy session {id}",
+            "kill session {id} and its messages",
+            "!session {id} can go, remove it",
+            "!I'm done with session {id}, delete it",
+            "clear out session {id} for good",
+        ],
+    );
     core(g.fill(t, &[("id", id.clone())]), args(vec![("session_id", s(id))]))
 }
 
@@ -394,9 +931,36 @@ fn chain(g: &mut Gen) -> Core {
         steps.push(json!({"id": format!("s{}", i + 1), "task": task, "content": content, "output_var": format!("s{}", i + 1)}));
         words.push(w);
     }
-    let t = g.pick_plus(&["first {a}, then {b}", "chain these steps: {a}, then {b}", "do this as a pipeline: {a} and feed the result into the next step: {b}", "sequentially: {a}; after that, {b}", "run a chain where step one is to {a} and step two is to {b}", "{a}, and pipe the output to {b}", "one after the other: {a}, then {b}", "set up a chain: {a} followed by {b}"],
-        &["{a}; use that result to {b}", "in order: {a} and then {b}", "chain: {a} -> {b}", "{a}, and once that's done, {b}", "pass the output along: {a}, then {b}", "run these steps in sequence, each using the previous result: {a}, then {b}", "!let's pipeline it: {a}, next {b}", "begin with: {a}; follow up with: {b}", "feed the output of one step into the next: {a}, then {b}", "build a task chain that starts to {a} and then goes on to {b}",
-            "step by step: {a}; next, {b}", "{a}; afterwards, {b}", "in sequence: {a}; when that's done, {b}", "one step at a time: {a}; then {b}", "chain them: {a}; after it, {b}", "consecutively: {a}; following that, {b}"]);
+    let t = g.pick_plus(
+        &[
+            "first {a}, then {b}",
+            "chain these steps: {a}, then {b}",
+            "do this as a pipeline: {a} and feed the result into the next step: {b}",
+            "sequentially: {a}; after that, {b}",
+            "run a chain where step one is to {a} and step two is to {b}",
+            "{a}, and pipe the output to {b}",
+            "one after the other: {a}, then {b}",
+            "set up a chain: {a} followed by {b}",
+        ],
+        &[
+            "{a}; use that result to {b}",
+            "in order: {a} and then {b}",
+            "chain: {a} -> {b}",
+            "{a}, and once that's done, {b}",
+            "pass the output along: {a}, then {b}",
+            "run these steps in sequence, each using the previous result: {a}, then {b}",
+            "!let's pipeline it: {a}, next {b}",
+            "begin with: {a}; follow up with: {b}",
+            "feed the output of one step into the next: {a}, then {b}",
+            "build a task chain that starts to {a} and then goes on to {b}",
+            "step by step: {a}; next, {b}",
+            "{a}; afterwards, {b}",
+            "in sequence: {a}; when that's done, {b}",
+            "one step at a time: {a}; then {b}",
+            "chain them: {a}; after it, {b}",
+            "consecutively: {a}; following that, {b}",
+        ],
+    );
     // The eval split joins the later steps with ", then "; train also with other joiners, and
     // another one before the last step.
     let (mut join, mut last) = (", then ", ", then ");
@@ -442,8 +1006,25 @@ fn workflow(g: &mut Gen) -> Core {
             {"id": c_id, "task": c_task, "content": c_w, "depends_on": [a_id]},
         ]
     });
-    let t = g.pick_plus(&["run the {n} workflow: {a}; if that succeeds {b}, otherwise {c}", "execute a workflow named {n} where we {a}, then on success {b} and on failure {c}", "set up a DAG called {n}: {a} first, then {b}, falling back to {c} on failure", "start a {n} workflow with branches: {a} → {b} (success) or {c} (failure)", "kick off workflow {n}: {a}, branch to {b} if ok and {c} if not", "orchestrate {n}: {a}, then either {b} or, on error, {c}"],
-        &["create a workflow {n}: {a}; on success {b}; on failure {c}", "build the {n} workflow graph: {a}, and depending on the outcome either {b} or {c}", "run workflow {n}, which starts with: {a}. If it passes, {b}; if it fails, {c}", "define and run a {n} workflow: {a}, then {b} when it works, {c} when it doesn't", "launch the {n} DAG: {a}, success goes to {b}, failure goes to {c}", "trigger the {n} workflow, starting with {a}; if it succeeds, {b}, else {c}", "!I need a {n} workflow graph: {a}, with {b} as the success branch and {c} as the failure branch"]);
+    let t = g.pick_plus(
+        &[
+            "run the {n} workflow: {a}; if that succeeds {b}, otherwise {c}",
+            "execute a workflow named {n} where we {a}, then on success {b} and on failure {c}",
+            "set up a DAG called {n}: {a} first, then {b}, falling back to {c} on failure",
+            "start a {n} workflow with branches: {a} → {b} (success) or {c} (failure)",
+            "kick off workflow {n}: {a}, branch to {b} if ok and {c} if not",
+            "orchestrate {n}: {a}, then either {b} or, on error, {c}",
+        ],
+        &[
+            "create a workflow {n}: {a}; on success {b}; on failure {c}",
+            "build the {n} workflow graph: {a}, and depending on the outcome either {b} or {c}",
+            "run workflow {n}, which starts with: {a}. If it passes, {b}; if it fails, {c}",
+            "define and run a {n} workflow: {a}, then {b} when it works, {c} when it doesn't",
+            "launch the {n} DAG: {a}, success goes to {b}, failure goes to {c}",
+            "trigger the {n} workflow, starting with {a}; if it succeeds, {b}, else {c}",
+            "!I need a {n} workflow graph: {a}, with {b} as the success branch and {c} as the failure branch",
+        ],
+    );
     let mut text = g.fill(t, &[("n", name.into()), ("a", a_w.into()), ("b", b_w.into()), ("c", c_w.into())]);
     let mut a = args(vec![("definition", s(serde_json::to_string(&def).unwrap()))]);
     if g.chance(0.3) {
@@ -455,10 +1036,43 @@ fn workflow(g: &mut Gen) -> Core {
 }
 
 fn agent(g: &mut Gen) -> Core {
-    const PROMPTS: &[&str] = &["find and fix the failing test in tests/", "figure out why the build is slow", "document the public API of src/lib.rs", "find every place we log secrets", "upgrade the outdated dependencies and check the tests", "track down where sessions leak memory", "write a summary of how routing works", "look through the repo for dead code", "investigate the flaky integration test", "map out the module structure"];
+    const PROMPTS: &[&str] = &[
+        "find and fix the failing test in tests/",
+        "figure out why the build is slow",
+        "document the public API of src/lib.rs",
+        "find every place we log secrets",
+        "upgrade the outdated dependencies and check the tests",
+        "track down where sessions leak memory",
+        "write a summary of how routing works",
+        "look through the repo for dead code",
+        "investigate the flaky integration test",
+        "map out the module structure",
+    ];
     let prompt = g.pick(PROMPTS).to_string();
-    let t = g.pick_plus(&["start an agent to {p}", "let an autonomous agent {p}", "spin up an agent that will {p}", "have an agent {p} on its own", "launch a Delia agent to {p}", "use the agent loop to {p}", "delegate to an autonomous agent: {p}", "run an agent with tools to {p}"],
-        &["hand this to an agent and let it work until done: {p}", "fire up an autonomous agent to {p}", "get an agent on this: {p}", "!I want an agent to {p}", "set an agent loose to {p}", "kick off an agent run to {p}", "let Delia's agent {p}, iterating by itself", "create an autonomous agent whose job is to {p}", "put an agent on it: {p}", "deploy an agent to {p}"]);
+    let t = g.pick_plus(
+        &[
+            "start an agent to {p}",
+            "let an autonomous agent {p}",
+            "spin up an agent that will {p}",
+            "have an agent {p} on its own",
+            "launch a Delia agent to {p}",
+            "use the agent loop to {p}",
+            "delegate to an autonomous agent: {p}",
+            "run an agent with tools to {p}",
+        ],
+        &[
+            "hand this to an agent and let it work until done: {p}",
+            "fire up an autonomous agent to {p}",
+            "get an agent on this: {p}",
+            "!I want an agent to {p}",
+            "set an agent loose to {p}",
+            "kick off an agent run to {p}",
+            "let Delia's agent {p}, iterating by itself",
+            "create an autonomous agent whose job is to {p}",
+            "put an agent on it: {p}",
+            "deploy an agent to {p}",
+        ],
+    );
     let mut text = g.fill(t, &[("p", prompt.clone())]);
     let mut a = args(vec![("prompt", s(prompt))]);
     match g.rng.below(7) {
@@ -495,68 +1109,193 @@ fn agent(g: &mut Gen) -> Core {
 fn melons(g: &mut Gen) -> Core {
     if g.chance(0.35) {
         let tier = g.pick(&["quick", "coder", "moe"][..]);
-        let t = g.pick_plus(&["show the melon leaderboard for the {t} tier", "melons for {t} models", "who has the most melons in the {t} tier", "display melon scores of the {t} models", "rank the {t} tier by melons"],
-            &["?which {t} model has the most melons?", "!melon leaderboard, {t} tier only", "show how many melons the {t} models have", "list the {t} tier's melon standings"]);
+        let t = g.pick_plus(
+            &[
+                "show the melon leaderboard for the {t} tier",
+                "melons for {t} models",
+                "who has the most melons in the {t} tier",
+                "display melon scores of the {t} models",
+                "rank the {t} tier by melons",
+            ],
+            &["?which {t} model has the most melons?", "!melon leaderboard, {t} tier only", "show how many melons the {t} models have", "list the {t} tier's melon standings"],
+        );
         return core(g.fill(t, &[("t", tier.into())]), args(vec![("task_type", s(tier))]));
     }
-    no_args(g, &["show the melon leaderboard", "display the melons", "show me the melon rankings", "who's winning on melons", "?which model has the most melons?", "print the model garden leaderboard", "show melon counts for all models", "?how are the models doing on melons?"],
-        &["rank all models by melons", "give me the melon standings", "?how many melons does each model have?", "pull up the model garden scores", "let me see the melon table", "show which models have earned the most melons", "list the models by routing priority on the melon leaderboard", "?what does the melon leaderboard look like?"])
+    no_args(
+        g,
+        &[
+            "show the melon leaderboard",
+            "display the melons",
+            "show me the melon rankings",
+            "who's winning on melons",
+            "?which model has the most melons?",
+            "print the model garden leaderboard",
+            "show melon counts for all models",
+            "?how are the models doing on melons?",
+        ],
+        &[
+            "rank all models by melons",
+            "give me the melon standings",
+            "?how many melons does each model have?",
+            "pull up the model garden scores",
+            "let me see the melon table",
+            "show which models have earned the most melons",
+            "list the models by routing priority on the melon leaderboard",
+            "?what does the melon leaderboard look like?",
+        ],
+    )
 }
 
 fn switch_backend(g: &mut Gen) -> Core {
     let b = g.pick_plus(BACKEND_IDS, BACKEND_IDS_TRAIN);
-    let t = g.pick_plus(&["switch to the {b} backend", "use {b} as the backend", "change the active backend to {b}", "make {b} the active backend", "?can we move over to the {b} backend?", "set the backend to {b}", "flip the LLM backend to {b}", "activate backend {b}"],
-        &["route everything through {b} from now on", "move to backend {b}", "go with {b} as our LLM backend", "point Delia at the {b} backend", "!let's run on {b} instead", "select {b} as the current backend", "swap the backend over to {b}", "change backends: {b}", "!I want {b} to be the backend we use", "?could you switch us to {b}?"]);
+    let t = g.pick_plus(
+        &[
+            "switch to the {b} backend",
+            "use {b} as the backend",
+            "change the active backend to {b}",
+            "make {b} the active backend",
+            "?can we move over to the {b} backend?",
+            "set the backend to {b}",
+            "flip the LLM backend to {b}",
+            "activate backend {b}",
+        ],
+        &[
+            "route everything through {b} from now on",
+            "move to backend {b}",
+            "go with {b} as our LLM backend",
+            "point Delia at the {b} backend",
+            "!let's run on {b} instead",
+            "select {b} as the current backend",
+            "swap the backend over to {b}",
+            "change backends: {b}",
+            "!I want {b} to be the backend we use",
+            "?could you switch us to {b}?",
+        ],
+    );
     core(g.fill(t, &[("b", b.into())]), args(vec![("backend_id", s(b))]))
 }
 
 fn switch_model(g: &mut Gen) -> Core {
     let tier = g.pick_plus(TIERS, TIERS_HELD_OUT);
     let m = g.pick_plus(MODEL_NAMES, MODEL_NAMES_TRAIN);
-    let t = g.pick_plus(&["use {m} for the {t} tier", "switch the {t} model to {m}", "set the {t} tier to {m}", "change the model for {t} to {m}", "make {m} the {t} model", "replace the {t} tier's model with {m}", "?can you put {m} on the {t} tier?", "assign {m} to the {t} tier"],
-        &["put {m} in charge of the {t} tier", "from now on, the {t} tier should run {m}", "swap the {t} model for {m}", "!I want {m} as the {t} model", "update the {t} tier to use {m}", "?could the {t} tier use {m} instead?", "!{t} tier: switch to {m}", "configure {m} as the model behind the {t} tier", "!let's run {m} on {t}"]);
+    let t = g.pick_plus(
+        &[
+            "use {m} for the {t} tier",
+            "switch the {t} model to {m}",
+            "set the {t} tier to {m}",
+            "change the model for {t} to {m}",
+            "make {m} the {t} model",
+            "replace the {t} tier's model with {m}",
+            "?can you put {m} on the {t} tier?",
+            "assign {m} to the {t} tier",
+        ],
+        &[
+            "put {m} in charge of the {t} tier",
+            "from now on, the {t} tier should run {m}",
+            "swap the {t} model for {m}",
+            "!I want {m} as the {t} model",
+            "update the {t} tier to use {m}",
+            "?could the {t} tier use {m} instead?",
+            "!{t} tier: switch to {m}",
+            "configure {m} as the model behind the {t} tier",
+            "!let's run {m} on {t}",
+        ],
+    );
     core(g.fill(t, &[("m", m.into()), ("t", tier.into())]), args(vec![("tier", s(tier)), ("model_name", s(m))]))
 }
 
 fn model_info(g: &mut Gen) -> Core {
     let m = g.pick_plus(MODEL_NAMES, MODEL_NAMES_TRAIN);
-    let t = g.pick_plus(&["tell me about the model {m}", "get info on {m}", "show the details of {m}", "how much VRAM does {m} need", "?what's the context window of {m}?", "?which tier is {m} in?", "describe the model {m}", "look up the specs of {m}"],
-        &["give me the model record for {m}", "?how many tokens of context does {m} support?", "!I need details on {m}", "?what do you know about the model {m}?", "show me {m}'s context length and tier", "fetch the model info for {m}", "?is {m} a coder model or a quick one?", "?will {m} fit on our GPUs?", "inspect model {m}", "query the parameters of {m}", "?what's {m}'s size and which tier does it use?", "pull the model card for {m}", "report which tier {m} belongs to", "check the specs of {m}", "find the specifications of the model {m}", "look up model details for {m}", "?what are the specs of {m}?"]);
+    let t = g.pick_plus(
+        &[
+            "tell me about the model {m}",
+            "get info on {m}",
+            "show the details of {m}",
+            "how much VRAM does {m} need",
+            "?what's the context window of {m}?",
+            "?which tier is {m} in?",
+            "describe the model {m}",
+            "look up the specs of {m}",
+        ],
+        &[
+            "give me the model record for {m}",
+            "?how many tokens of context does {m} support?",
+            "!I need details on {m}",
+            "?what do you know about the model {m}?",
+            "show me {m}'s context length and tier",
+            "fetch the model info for {m}",
+            "?is {m} a coder model or a quick one?",
+            "?will {m} fit on our GPUs?",
+            "inspect model {m}",
+            "query the parameters of {m}",
+            "?what's {m}'s size and which tier does it use?",
+            "pull the model card for {m}",
+            "report which tier {m} belongs to",
+            "check the specs of {m}",
+            "find the specifications of the model {m}",
+            "look up model details for {m}",
+            "?what are the specs of {m}?",
+        ],
+    );
     core(g.fill(t, &[("m", m.into())]), args(vec![("model_name", s(m))]))
 }
 
 fn mcp_servers(g: &mut Gen) -> Core {
     let id = g.pick_plus(SERVER_IDS, SERVER_IDS_TRAIN);
     match g.rng.below(8) {
-        0 | 1 => no_args(g, &["show the MCP server status", "list the MCP servers", "?which MCP servers are running?", "show me the external MCP servers", "check on the MCP servers", "give me the status of the passthrough servers"],
-            &["?what's the status of the MCP servers?", "report on the MCP servers Delia passes through", "check which external MCP servers are up", "!MCP server status"]),
+        0 | 1 => no_args(
+            g,
+            &[
+                "show the MCP server status",
+                "list the MCP servers",
+                "?which MCP servers are running?",
+                "show me the external MCP servers",
+                "check on the MCP servers",
+                "give me the status of the passthrough servers",
+            ],
+            &["?what's the status of the MCP servers?", "report on the MCP servers Delia passes through", "check which external MCP servers are up", "!MCP server status"],
+        ),
         2 => {
-            let t = g.pick_plus(&["start the {id} MCP server", "launch the {id} server", "bring up the MCP server {id}", "turn on the {id} MCP server"],
-                &["spin up the {id} MCP server", "get the {id} MCP server running", "start up MCP server {id}"]);
+            let t = g.pick_plus(
+                &["start the {id} MCP server", "launch the {id} server", "bring up the MCP server {id}", "turn on the {id} MCP server"],
+                &["spin up the {id} MCP server", "get the {id} MCP server running", "start up MCP server {id}"],
+            );
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("start")), ("server_id", s(id))]))
         }
         3 => {
-            let t = g.pick_plus(&["stop the {id} MCP server", "shut down the {id} server", "turn off MCP server {id}", "halt the {id} MCP server"],
-                &["kill the {id} MCP server", "bring down the {id} server", "take the {id} MCP server offline"]);
+            let t = g.pick_plus(
+                &["stop the {id} MCP server", "shut down the {id} server", "turn off MCP server {id}", "halt the {id} MCP server"],
+                &["kill the {id} MCP server", "bring down the {id} server", "take the {id} MCP server offline"],
+            );
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("stop")), ("server_id", s(id))]))
         }
         4 => {
-            let t = g.pick_plus(&["list the tools of the {id} MCP server", "which tools does the {id} server expose", "show the {id} server's tools", "what tools come from the {id} MCP server"],
-                &["?what can the {id} MCP server do?", "list {id}'s MCP tools", "show me the tool list of the {id} server", "enumerate the tools provided by MCP server {id}"]);
+            let t = g.pick_plus(
+                &["list the tools of the {id} MCP server", "which tools does the {id} server expose", "show the {id} server's tools", "what tools come from the {id} MCP server"],
+                &["?what can the {id} MCP server do?", "list {id}'s MCP tools", "show me the tool list of the {id} server", "enumerate the tools provided by MCP server {id}"],
+            );
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("tools")), ("server_id", s(id))]))
         }
         5 => {
             let all_start = g.chance(0.5);
             let t = if all_start {
-                g.pick_plus(&["start all MCP servers", "bring every MCP server up", "launch all the external servers", "start every configured MCP server"], &["turn on all MCP servers", "spin up all the MCP servers", "get all MCP servers running"])
+                g.pick_plus(
+                    &["start all MCP servers", "bring every MCP server up", "launch all the external servers", "start every configured MCP server"],
+                    &["turn on all MCP servers", "spin up all the MCP servers", "get all MCP servers running"],
+                )
             } else {
-                g.pick_plus(&["stop all MCP servers", "shut every MCP server down", "stop all the external servers", "turn off every MCP server"], &["shut down all the MCP servers", "bring all MCP servers down", "kill every external MCP server"])
+                g.pick_plus(
+                    &["stop all MCP servers", "shut every MCP server down", "stop all the external servers", "turn off every MCP server"],
+                    &["shut down all the MCP servers", "bring all MCP servers down", "kill every external MCP server"],
+                )
             };
             core(g.fill(t, &[]), args(vec![("action", s(if all_start { "start_all" } else { "stop_all" }))]))
         }
         6 => {
-            let t = g.pick_plus(&["remove the {id} MCP server", "unregister the MCP server {id}", "delete the {id} server from the config", "drop the {id} MCP server"],
-                &["deregister the {id} MCP server", "take {id} out of the MCP server list", "remove MCP server {id} from Delia", "forget the {id} MCP server"]);
+            let t = g.pick_plus(
+                &["remove the {id} MCP server", "unregister the MCP server {id}", "delete the {id} server from the config", "drop the {id} MCP server"],
+                &["deregister the {id} MCP server", "take {id} out of the MCP server list", "remove MCP server {id} from Delia", "forget the {id} MCP server"],
+            );
             core(g.fill(t, &[("id", id.into())]), args(vec![("action", s("remove")), ("server_id", s(id))]))
         }
         _ => {
@@ -569,8 +1308,10 @@ fn mcp_servers(g: &mut Gen) -> Core {
                 ("time", r#"["uvx", "mcp-server-time"]"#),
             ];
             let (name, cmd) = g.pick(ADD);
-            let t = g.pick_plus(&["add an MCP server called {n} that runs {c}", "register a new MCP server named {n} with the command {c}", "add the {n} MCP server: {c}", "set up an MCP server {n} launched by {c}"],
-                &["add a new MCP server {n}, command {c}", "register MCP server {n} using {c}", "hook up an MCP server named {n} that starts with {c}", "configure a new MCP server called {n}: {c}"]);
+            let t = g.pick_plus(
+                &["add an MCP server called {n} that runs {c}", "register a new MCP server named {n} with the command {c}", "add the {n} MCP server: {c}", "set up an MCP server {n} launched by {c}"],
+                &["add a new MCP server {n}, command {c}", "register MCP server {n} using {c}", "hook up an MCP server named {n} that starts with {c}", "configure a new MCP server called {n}: {c}"],
+            );
             core(g.fill(t, &[("n", name.into()), ("c", cmd.into())]), args(vec![("action", s("add")), ("name", s(name)), ("command", s(cmd))]))
         }
     }
@@ -582,19 +1323,74 @@ fn read_file(g: &mut Gen) -> Core {
         0 => {
             let start = g.int(1, 200);
             let end = start + g.int(5, 120);
-            let t = g.pick_plus(&["read lines {a}-{b} of {p}", "show {p} from line {a} to {b}", "print lines {a} through {b} of {p}", "?what's on lines {a} to {b} in {p}?", "open {p} and show me lines {a} to {b}", "give me {p}, lines {a}..{b}", "display {p} between lines {a} and {b}", "read {p} lines {a} to {b}"],
-                &["cat lines {a}-{b} of {p}", "!I need lines {a} to {b} from {p}", "pull lines {a} through {b} out of {p}", "view {p}, only lines {a}-{b}", "show me the part of {p} spanning lines {a} to {b}", "fetch {p} from line {a} up to line {b}"]);
+            let t = g.pick_plus(
+                &[
+                    "read lines {a}-{b} of {p}",
+                    "show {p} from line {a} to {b}",
+                    "print lines {a} through {b} of {p}",
+                    "?what's on lines {a} to {b} in {p}?",
+                    "open {p} and show me lines {a} to {b}",
+                    "give me {p}, lines {a}..{b}",
+                    "display {p} between lines {a} and {b}",
+                    "read {p} lines {a} to {b}",
+                ],
+                &[
+                    "cat lines {a}-{b} of {p}",
+                    "!I need lines {a} to {b} from {p}",
+                    "pull lines {a} through {b} out of {p}",
+                    "view {p}, only lines {a}-{b}",
+                    "show me the part of {p} spanning lines {a} to {b}",
+                    "fetch {p} from line {a} up to line {b}",
+                ],
+            );
             core(g.fill(t, &[("p", p.into()), ("a", start.to_string()), ("b", end.to_string())]), args(vec![("path", s(p)), ("start_line", json!(start)), ("end_line", json!(end))]))
         }
         1 => {
             let start = g.int(2, 400);
-            let t = g.pick_plus(&["read {p} starting at line {a}", "show {p} from line {a} onward", "print {p} beginning at line {a}", "open {p} and skip to line {a}", "?what comes after line {a} in {p}?", "read the rest of {p} from line {a}"],
-                &["read from line {a} to the end of {p}", "display {p} starting with line {a}", "print {p} from line {a} down", "give me the tail of {p} from line {a}"]);
+            let t = g.pick_plus(
+                &[
+                    "read {p} starting at line {a}",
+                    "show {p} from line {a} onward",
+                    "print {p} beginning at line {a}",
+                    "open {p} and skip to line {a}",
+                    "?what comes after line {a} in {p}?",
+                    "read the rest of {p} from line {a}",
+                ],
+                &["read from line {a} to the end of {p}", "display {p} starting with line {a}", "print {p} from line {a} down", "give me the tail of {p} from line {a}"],
+            );
             core(g.fill(t, &[("p", p.into()), ("a", start.to_string())]), args(vec![("path", s(p)), ("start_line", json!(start))]))
         }
         _ => {
-            let t = g.pick_plus(&["read {p}", "show me {p}", "open {p}", "print the contents of {p}", "display the file {p}", "?what's inside {p}?", "cat {p}", "let me see {p}", "show the full contents of the file {p}", "?what does {p} contain?", "dump {p}", "read the file at {p}"],
-                &["view {p}", "pull up the file {p}", "load {p} so I can read it", "!I want to read {p}", "look at {p}", "output {p}", "?how does {p} look?", "bring up {p}", "go ahead and read {p}", "take a look inside {p}", "!{p}: show it to me", "check what {p} says"]);
+            let t = g.pick_plus(
+                &[
+                    "read {p}",
+                    "show me {p}",
+                    "open {p}",
+                    "print the contents of {p}",
+                    "display the file {p}",
+                    "?what's inside {p}?",
+                    "cat {p}",
+                    "let me see {p}",
+                    "show the full contents of the file {p}",
+                    "?what does {p} contain?",
+                    "dump {p}",
+                    "read the file at {p}",
+                ],
+                &[
+                    "view {p}",
+                    "pull up the file {p}",
+                    "load {p} so I can read it",
+                    "!I want to read {p}",
+                    "look at {p}",
+                    "output {p}",
+                    "?how does {p} look?",
+                    "bring up {p}",
+                    "go ahead and read {p}",
+                    "take a look inside {p}",
+                    "!{p}: show it to me",
+                    "check what {p} says",
+                ],
+            );
             core(g.fill(t, &[("p", p.into())]), args(vec![("path", s(p))]))
         }
     }
@@ -603,22 +1399,99 @@ fn read_file(g: &mut Gen) -> Core {
 fn list_directory(g: &mut Gen) -> Core {
     let d = g.pick_plus(DIRS, DIRS_TRAIN);
     match g.rng.below(5) {
-        0 => no_args(g, &["list the files here", "show me the current directory", "ls", "list the directory", "?what files are in this folder?", "show what's in the working directory", "list everything in the current folder", "?what's in here?"],
-            &["show the files in the current folder", "?which files do we have here?", "show me what files exist in the working dir", "list everything right here", "?what does the current directory contain?", "display the folder contents"]),
+        0 => no_args(
+            g,
+            &[
+                "list the files here",
+                "show me the current directory",
+                "ls",
+                "list the directory",
+                "?what files are in this folder?",
+                "show what's in the working directory",
+                "list everything in the current folder",
+                "?what's in here?",
+            ],
+            &[
+                "show the files in the current folder",
+                "?which files do we have here?",
+                "show me what files exist in the working dir",
+                "list everything right here",
+                "?what does the current directory contain?",
+                "display the folder contents",
+            ],
+        ),
         1 => {
-            let t = g.pick_plus(&["list everything under {d} recursively", "show the full tree of {d}", "recursively list {d}", "list all files in {d} including subfolders", "walk {d} and list every file", "?what's in {d} and all its subdirectories?"],
-                &["give me a recursive listing of {d}", "show {d} and every subdirectory inside it", "list {d} all the way down", "tree {d}", "list every file in {d}, subfolders included", "list the files of {d} and of its subdirectories", "show all files under {d}, nested ones too", "?which files are anywhere under {d}, including subfolders?"]);
+            let t = g.pick_plus(
+                &[
+                    "list everything under {d} recursively",
+                    "show the full tree of {d}",
+                    "recursively list {d}",
+                    "list all files in {d} including subfolders",
+                    "walk {d} and list every file",
+                    "?what's in {d} and all its subdirectories?",
+                ],
+                &[
+                    "give me a recursive listing of {d}",
+                    "show {d} and every subdirectory inside it",
+                    "list {d} all the way down",
+                    "tree {d}",
+                    "list every file in {d}, subfolders included",
+                    "list the files of {d} and of its subdirectories",
+                    "show all files under {d}, nested ones too",
+                    "?which files are anywhere under {d}, including subfolders?",
+                ],
+            );
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d)), ("recursive", json!(true))]))
         }
         2 => {
             let pat = g.pick(GLOBS);
-            let t = g.pick_plus(&["list the {g} files in {d}", "show only {g} files under {d}", "?which {g} files are in {d}?", "list {d}, filtered to {g}", "find the {g} entries in the {d} directory", "show me {d} but just the {g} files"],
-                &["?are there any {g} files in {d}?", "list files matching {g} inside {d}", "in {d}, show me just {g}", "give me the {g} files from the {d} folder", "list {d}, only {g}", "list {d} filtered by {g}", "show {d}, restricted to {g}", "ls {d} but only {g}"]);
+            let t = g.pick_plus(
+                &[
+                    "list the {g} files in {d}",
+                    "show only {g} files under {d}",
+                    "?which {g} files are in {d}?",
+                    "list {d}, filtered to {g}",
+                    "find the {g} entries in the {d} directory",
+                    "show me {d} but just the {g} files",
+                ],
+                &[
+                    "?are there any {g} files in {d}?",
+                    "list files matching {g} inside {d}",
+                    "in {d}, show me just {g}",
+                    "give me the {g} files from the {d} folder",
+                    "list {d}, only {g}",
+                    "list {d} filtered by {g}",
+                    "show {d}, restricted to {g}",
+                    "ls {d} but only {g}",
+                ],
+            );
             core(g.fill(t, &[("d", d.into()), ("g", pat.into())]), args(vec![("path", s(d)), ("pattern", s(pat))]))
         }
         _ => {
-            let t = g.pick_plus(&["list the files in {d}", "show what's in the {d} folder", "ls {d}", "list the contents of the {d} directory", "?what's in {d}?", "show me the {d} directory", "list {d}", "?which files live in {d}?"],
-                &["show the files under {d}", "?what does {d} contain?", "display the {d} folder", "browse {d}", "dir {d}", "!I want to see what files are in {d}", "look inside the {d} directory", "enumerate the files in {d}", "!{d}: list it", "give me a listing of {d}"]);
+            let t = g.pick_plus(
+                &[
+                    "list the files in {d}",
+                    "show what's in the {d} folder",
+                    "ls {d}",
+                    "list the contents of the {d} directory",
+                    "?what's in {d}?",
+                    "show me the {d} directory",
+                    "list {d}",
+                    "?which files live in {d}?",
+                ],
+                &[
+                    "show the files under {d}",
+                    "?what does {d} contain?",
+                    "display the {d} folder",
+                    "browse {d}",
+                    "dir {d}",
+                    "!I want to see what files are in {d}",
+                    "look inside the {d} directory",
+                    "enumerate the files in {d}",
+                    "!{d}: list it",
+                    "give me a listing of {d}",
+                ],
+            );
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d))]))
         }
     }
@@ -630,25 +1503,69 @@ fn search_code(g: &mut Gen) -> Core {
     match g.rng.below(5) {
         0 => {
             let d = g.pick_plus(DIRS, DIRS_TRAIN);
-            let t = g.pick_plus(&["search {d} for {r}", "grep {r} in {d}", "find {r} inside {d}", "look for {r} under {d}", "?where does {r} appear in {d}?", "search the {d} folder for the regex {r}"],
-                &["grep through {d} for {r}", "in {d}, find every match of {r}", "scan {d} for {r}", "?does {r} show up anywhere in {d}?"]);
+            let t = g.pick_plus(
+                &["search {d} for {r}", "grep {r} in {d}", "find {r} inside {d}", "look for {r} under {d}", "?where does {r} appear in {d}?", "search the {d} folder for the regex {r}"],
+                &["grep through {d} for {r}", "in {d}, find every match of {r}", "scan {d} for {r}", "?does {r} show up anywhere in {d}?"],
+            );
             core(g.fill(t, &[("d", d.into()), ("r", q(pat))]), args(vec![("pattern", s(pat)), ("path", s(d))]))
         }
         1 => {
             let fp = g.pick(GLOBS);
-            let t = g.pick_plus(&["search {g} files for {r}", "find {r} in all {g} files", "grep {r} only in {g} files", "look for {r} across the {g} files", "?which {g} files mention {r}?", "search for {r}, limited to {g}"],
-                &["grep {r} in {g}", "scan the {g} files for {r}", "restrict the search for {r} to {g} files", "find occurrences of {r} in files matching {g}"]);
+            let t = g.pick_plus(
+                &[
+                    "search {g} files for {r}",
+                    "find {r} in all {g} files",
+                    "grep {r} only in {g} files",
+                    "look for {r} across the {g} files",
+                    "?which {g} files mention {r}?",
+                    "search for {r}, limited to {g}",
+                ],
+                &["grep {r} in {g}", "scan the {g} files for {r}", "restrict the search for {r} to {g} files", "find occurrences of {r} in files matching {g}"],
+            );
             core(g.fill(t, &[("g", fp.into()), ("r", q(pat))]), args(vec![("pattern", s(pat)), ("file_pattern", s(fp))]))
         }
         2 => {
             let n = g.int(0, 10);
-            let t = g.pick_plus(&["search for {r} with {n} lines of context", "grep {r} showing {n} lines around each match", "find {r} and include {n} context lines", "look up {r} in the code, {n} lines of context"],
-                &["grep -C {n} {r}", "search for {r}, show {n} lines before and after", "find {r} with {n} surrounding lines"]);
+            let t = g.pick_plus(
+                &[
+                    "search for {r} with {n} lines of context",
+                    "grep {r} showing {n} lines around each match",
+                    "find {r} and include {n} context lines",
+                    "look up {r} in the code, {n} lines of context",
+                ],
+                &["grep -C {n} {r}", "search for {r}, show {n} lines before and after", "find {r} with {n} surrounding lines"],
+            );
             core(g.fill(t, &[("n", n.to_string()), ("r", q(pat))]), args(vec![("pattern", s(pat)), ("context_lines", json!(n))]))
         }
         _ => {
-            let t = g.pick_plus(&["search the code for {r}", "find where {r} appears", "grep for {r}", "look for {r} in the codebase", "?where is {r} used?", "search the repo for the pattern {r}", "find all matches of {r}", "?which files contain {r}?"],
-                &["grep the project for {r}", "scan the code for {r}", "locate every occurrence of {r}", "find the lines matching {r}", "run a regex search for {r}", "hunt down all uses of {r} in the source", "search the sources for the regex {r}", "?is {r} used anywhere in the code?", "show me every line that matches {r}", "?where do we use {r}?", "?what files mention {r}?", "?in which files does {r} occur?", "list the files that contain {r}", "?which source files have {r} in them?"]);
+            let t = g.pick_plus(
+                &[
+                    "search the code for {r}",
+                    "find where {r} appears",
+                    "grep for {r}",
+                    "look for {r} in the codebase",
+                    "?where is {r} used?",
+                    "search the repo for the pattern {r}",
+                    "find all matches of {r}",
+                    "?which files contain {r}?",
+                ],
+                &[
+                    "grep the project for {r}",
+                    "scan the code for {r}",
+                    "locate every occurrence of {r}",
+                    "find the lines matching {r}",
+                    "run a regex search for {r}",
+                    "hunt down all uses of {r} in the source",
+                    "search the sources for the regex {r}",
+                    "?is {r} used anywhere in the code?",
+                    "show me every line that matches {r}",
+                    "?where do we use {r}?",
+                    "?what files mention {r}?",
+                    "?in which files does {r} occur?",
+                    "list the files that contain {r}",
+                    "?which source files have {r} in them?",
+                ],
+            );
             core(g.fill(t, &[("r", q(pat))]), args(vec![("pattern", s(pat))]))
         }
     }
@@ -657,12 +1574,28 @@ fn search_code(g: &mut Gen) -> Core {
 fn web_fetch(g: &mut Gen) -> Core {
     let u = g.pick(URLS);
     if g.chance(0.25) {
-        let t = g.pick_plus(&["fetch the raw HTML of {u}", "download {u} without extracting the text", "get the unprocessed source of {u}", "grab {u} as raw markup", "fetch {u}, keep the HTML as is"],
-            &["download the HTML source of {u}", "fetch {u} as-is, no text extraction", "get me the raw page at {u}", "!I need the unparsed HTML from {u}"]);
+        let t = g.pick_plus(
+            &["fetch the raw HTML of {u}", "download {u} without extracting the text", "get the unprocessed source of {u}", "grab {u} as raw markup", "fetch {u}, keep the HTML as is"],
+            &["download the HTML source of {u}", "fetch {u} as-is, no text extraction", "get me the raw page at {u}", "!I need the unparsed HTML from {u}"],
+        );
         return core(g.fill(t, &[("u", u.into())]), args(vec![("url", s(u)), ("extract_text", json!(false))]));
     }
-    let t = g.pick_plus(&["fetch {u}", "download {u}", "get the page at {u}", "open {u} and give me the text", "?what does {u} say?", "read the web page {u}", "pull the content of {u}", "load {u}"],
-        &["retrieve {u}", "grab the contents of {u}", "visit {u} and return what it says", "curl {u}", "hit {u} and show me the response", "get {u}", "read what's at {u}", "pull down {u}", "download the text of {u}", "query the endpoint {u}", "?what's on the page {u}?"]);
+    let t = g.pick_plus(
+        &["fetch {u}", "download {u}", "get the page at {u}", "open {u} and give me the text", "?what does {u} say?", "read the web page {u}", "pull the content of {u}", "load {u}"],
+        &[
+            "retrieve {u}",
+            "grab the contents of {u}",
+            "visit {u} and return what it says",
+            "curl {u}",
+            "hit {u} and show me the response",
+            "get {u}",
+            "read what's at {u}",
+            "pull down {u}",
+            "download the text of {u}",
+            "query the endpoint {u}",
+            "?what's on the page {u}?",
+        ],
+    );
     core(g.fill(t, &[("u", u.into())]), args(vec![("url", s(u))]))
 }
 
@@ -670,12 +1603,43 @@ fn web_search(g: &mut Gen) -> Core {
     let qy = g.pick_plus(QUERIES, QUERIES_TRAIN);
     if g.chance(0.3) {
         let n = g.int(1, 10);
-        let t = g.pick_plus(&["search the web for {q} and give me {n} results", "find the top {n} web results for {q}", "look up {q} online, just {n} results", "web search {q}, limit {n}", "google {q} and return {n} hits"],
-            &["give me {n} search results for {q}", "search online for {q} and show the first {n} hits", "look up {q} on the web, top {n} only", "run a web search for {q} with {n} results"]);
+        let t = g.pick_plus(
+            &[
+                "search the web for {q} and give me {n} results",
+                "find the top {n} web results for {q}",
+                "look up {q} online, just {n} results",
+                "web search {q}, limit {n}",
+                "google {q} and return {n} hits",
+            ],
+            &["give me {n} search results for {q}", "search online for {q} and show the first {n} hits", "look up {q} on the web, top {n} only", "run a web search for {q} with {n} results"],
+        );
         return core(g.fill(t, &[("q", qy.into()), ("n", n.to_string())]), args(vec![("query", s(qy)), ("max_results", json!(n))]));
     }
-    let t = g.pick_plus(&["search the web for {q}", "look up {q} online", "google {q}", "find information on the web about {q}", "?what does the internet say about {q}?", "do a web search on {q}", "search online for {q}", "find docs about {q} on the web"],
-        &["duckduckgo {q}", "search DuckDuckGo for {q}", "?what comes up online for {q}?", "browse the web for {q}", "!I need web results on {q}", "hunt for {q} on the internet", "run a search for {q} on the web", "research {q} online", "check online: {q}", "get me search results for {q}", "query the web for {q}"]);
+    let t = g.pick_plus(
+        &[
+            "search the web for {q}",
+            "look up {q} online",
+            "google {q}",
+            "find information on the web about {q}",
+            "?what does the internet say about {q}?",
+            "do a web search on {q}",
+            "search online for {q}",
+            "find docs about {q} on the web",
+        ],
+        &[
+            "duckduckgo {q}",
+            "search DuckDuckGo for {q}",
+            "?what comes up online for {q}?",
+            "browse the web for {q}",
+            "!I need web results on {q}",
+            "hunt for {q} on the internet",
+            "run a search for {q} on the web",
+            "research {q} online",
+            "check online: {q}",
+            "get me search results for {q}",
+            "query the web for {q}",
+        ],
+    );
     core(g.fill(t, &[("q", qy.into())]), args(vec![("query", s(qy))]))
 }
 
@@ -684,25 +1648,58 @@ fn web_news(g: &mut Gen) -> Core {
     match g.rng.below(5) {
         0 => {
             let (tl, t, extra): (&str, &[&str], &[&str]) = match g.rng.below(3) {
-                0 => ("d", &["find today's news about {q}", "news from the last 24 hours on {q}", "?what happened today with {q}?", "get the latest headlines from today about {q}"],
-                    &["?any news on {q} in the past day?", "search today's news for {q}", "show me {q} news from the last day"]),
-                1 => ("w", &["find this week's news on {q}", "news from the past week about {q}", "?what was in the news this week about {q}?", "get headlines about {q} from the last 7 days"],
-                    &["?what's happened with {q} over the past week?", "show me this week's {q} news", "!weekly news roundup on {q}"]),
-                _ => ("m", &["find news about {q} from the past month", "news on {q} from the last month", "?what's been reported about {q} this month?", "get a month of news coverage on {q}"],
-                    &["search the last 30 days of news for {q}", "?what news has there been about {q} in the past month?", "show {q} news from the past 30 days"]),
+                0 => (
+                    "d",
+                    &["find today's news about {q}", "news from the last 24 hours on {q}", "?what happened today with {q}?", "get the latest headlines from today about {q}"],
+                    &["?any news on {q} in the past day?", "search today's news for {q}", "show me {q} news from the last day"],
+                ),
+                1 => (
+                    "w",
+                    &["find this week's news on {q}", "news from the past week about {q}", "?what was in the news this week about {q}?", "get headlines about {q} from the last 7 days"],
+                    &["?what's happened with {q} over the past week?", "show me this week's {q} news", "!weekly news roundup on {q}"],
+                ),
+                _ => (
+                    "m",
+                    &["find news about {q} from the past month", "news on {q} from the last month", "?what's been reported about {q} this month?", "get a month of news coverage on {q}"],
+                    &["search the last 30 days of news for {q}", "?what news has there been about {q} in the past month?", "show {q} news from the past 30 days"],
+                ),
             };
             let tt = g.pick_plus(t, extra);
             core(g.fill(tt, &[("q", qy.into())]), args(vec![("query", s(qy)), ("timelimit", s(tl))]))
         }
         1 => {
             let n = g.int(1, 10);
-            let t = g.pick_plus(&["find {n} news articles about {q}", "get the top {n} news stories on {q}", "show {n} recent headlines about {q}", "news search {q}, {n} results"],
-                &["list {n} news articles on {q}", "pull {n} recent articles on {q}", "find the {n} latest news items about {q}"]);
+            let t = g.pick_plus(
+                &["find {n} news articles about {q}", "get the top {n} news stories on {q}", "show {n} recent headlines about {q}", "news search {q}, {n} results"],
+                &["list {n} news articles on {q}", "pull {n} recent articles on {q}", "find the {n} latest news items about {q}"],
+            );
             core(g.fill(t, &[("q", qy.into()), ("n", n.to_string())]), args(vec![("query", s(qy)), ("max_results", json!(n))]))
         }
         _ => {
-            let t = g.pick_plus(&["find news about {q}", "?what's the latest news on {q}?", "search recent news for {q}", "get the headlines about {q}", "?any news articles about {q}?", "check the news for {q}", "look for current news on {q}", "show recent news coverage of {q}"],
-                &["?what's new with {q}?", "search the news for {q}", "?has anything happened recently with {q}?", "find current events about {q}", "look at recent articles on {q}", "?is {q} in the news?", "?what are the news outlets saying about {q}?", "catch me up on recent news about {q}", "pull recent news stories on {q}", "scan the latest news for {q}"]);
+            let t = g.pick_plus(
+                &[
+                    "find news about {q}",
+                    "?what's the latest news on {q}?",
+                    "search recent news for {q}",
+                    "get the headlines about {q}",
+                    "?any news articles about {q}?",
+                    "check the news for {q}",
+                    "look for current news on {q}",
+                    "show recent news coverage of {q}",
+                ],
+                &[
+                    "?what's new with {q}?",
+                    "search the news for {q}",
+                    "?has anything happened recently with {q}?",
+                    "find current events about {q}",
+                    "look at recent articles on {q}",
+                    "?is {q} in the news?",
+                    "?what are the news outlets saying about {q}?",
+                    "catch me up on recent news about {q}",
+                    "pull recent news stories on {q}",
+                    "scan the latest news for {q}",
+                ],
+            );
             core(g.fill(t, &[("q", qy.into())]), args(vec![("query", s(qy))]))
         }
     }
@@ -710,23 +1707,93 @@ fn web_news(g: &mut Gen) -> Core {
 
 fn ask_user(g: &mut Gen) -> Core {
     let qn = g.pick_plus(QUESTIONS, QUESTIONS_TRAIN);
-    let t = g.pick_plus(&["ask the user: {q}", "ask me \"{q}\" before you continue", "check with the user: {q}", "put this question to the user: {q}", "confirm with me first: {q}", "prompt the user with \"{q}\"", "get my answer to this: {q}", "pause and ask the user {q}"],
-        &["before going further, ask me: {q}", "!I want you to ask the user this: {q}", "clarify with the user: {q}", "get the user's input on this: {q}", "query the user: {q}", "double-check with me: {q}", "let the user decide: {q}", "find out from the user: {q}", "request the user's answer to \"{q}\"", "have the user answer {q}", "!Ask the user: {q}.", "!Question for the user: {q}. Wait for the reply", "ask the user \"{q}\" and wait for an answer"]);
+    let t = g.pick_plus(
+        &[
+            "ask the user: {q}",
+            "ask me \"{q}\" before you continue",
+            "check with the user: {q}",
+            "put this question to the user: {q}",
+            "confirm with me first: {q}",
+            "prompt the user with \"{q}\"",
+            "get my answer to this: {q}",
+            "pause and ask the user {q}",
+        ],
+        &[
+            "before going further, ask me: {q}",
+            "!I want you to ask the user this: {q}",
+            "clarify with the user: {q}",
+            "get the user's input on this: {q}",
+            "query the user: {q}",
+            "double-check with me: {q}",
+            "let the user decide: {q}",
+            "find out from the user: {q}",
+            "request the user's answer to \"{q}\"",
+            "have the user answer {q}",
+            "!Ask the user: {q}.",
+            "!Question for the user: {q}. Wait for the reply",
+            "ask the user \"{q}\" and wait for an answer",
+        ],
+    );
     core(g.fill(t, &[("q", qn.into())]), args(vec![("question", s(qn))]))
 }
 
 fn write_file(g: &mut Gen) -> Core {
     let p = g.pick_plus(PATHS, PATHS_TRAIN);
     let c = g.pick_plus(SNIPPETS, SNIPPETS_TRAIN);
-    let t = g.pick_plus(&["create {p} with this content:\n{c}", "write the following to {p}:\n{c}", "overwrite {p} with:\n{c}", "save this as {p}:\n{c}", "make a new file {p} containing:\n{c}", "replace the whole of {p} with:\n{c}", "write a file {p} that says:\n{c}", "put exactly this in {p}:\n{c}"],
-        &["store the following in {p}, replacing whatever is there:\n{c}", "dump this into {p} as its full content:\n{c}", "write out {p} with this content:\n{c}", "set the entire contents of {p} to:\n{c}", "create a file at {p} with:\n{c}", "!{p} should contain only the following:\n{c}", "wipe {p} and write this instead:\n{c}", "!I need a file {p} holding:\n{c}", "go ahead and write {p}:\n{c}", "rewrite {p} completely as:\n{c}", "start {p} from scratch with:\n{c}", "author {p} with this body:\n{c}", "make {p} read, in full:\n{c}", "put the following in {p}, replacing its contents:\n{c}", "put this text into {p} as the whole file:\n{c}", "save the following to {p}:\n{c}", "store this as {p}:\n{c}", "save these lines into {p}:\n{c}", "keep this in a file {p}:\n{c}"]);
+    let t = g.pick_plus(
+        &[
+            "create {p} with this content:\n{c}",
+            "write the following to {p}:\n{c}",
+            "overwrite {p} with:\n{c}",
+            "save this as {p}:\n{c}",
+            "make a new file {p} containing:\n{c}",
+            "replace the whole of {p} with:\n{c}",
+            "write a file {p} that says:\n{c}",
+            "put exactly this in {p}:\n{c}",
+        ],
+        &[
+            "store the following in {p}, replacing whatever is there:\n{c}",
+            "dump this into {p} as its full content:\n{c}",
+            "write out {p} with this content:\n{c}",
+            "set the entire contents of {p} to:\n{c}",
+            "create a file at {p} with:\n{c}",
+            "!{p} should contain only the following:\n{c}",
+            "wipe {p} and write this instead:\n{c}",
+            "!I need a file {p} holding:\n{c}",
+            "go ahead and write {p}:\n{c}",
+            "rewrite {p} completely as:\n{c}",
+            "start {p} from scratch with:\n{c}",
+            "author {p} with this body:\n{c}",
+            "make {p} read, in full:\n{c}",
+            "put the following in {p}, replacing its contents:\n{c}",
+            "put this text into {p} as the whole file:\n{c}",
+            "save the following to {p}:\n{c}",
+            "store this as {p}:\n{c}",
+            "save these lines into {p}:\n{c}",
+            "keep this in a file {p}:\n{c}",
+        ],
+    );
     core(g.fill(t, &[("p", p.into()), ("c", c.into())]), args(vec![("path", s(p)), ("content", s(c))]))
 }
 
 fn delete_file(g: &mut Gen) -> Core {
     let p = if g.chance(0.2) { g.pick_plus(DIRS, DIRS_TRAIN) } else { g.pick_plus(PATHS, PATHS_TRAIN) };
-    let t = g.pick_plus(&["delete {p}", "remove the file {p}", "rm {p}", "get rid of {p}", "erase {p} from disk", "?can {p} be deleted? do it", "trash {p}", "delete the path {p}"],
-        &["remove {p}", "delete the file {p} from the repo", "wipe {p} off the disk", "!we don't need {p} anymore, delete it", "unlink {p}", "throw {p} away", "discard {p} for good", "?could you delete {p}?", "nuke {p}", "clean up {p} by deleting it", "permanently remove {p}"]);
+    let t = g.pick_plus(
+        &["delete {p}", "remove the file {p}", "rm {p}", "get rid of {p}", "erase {p} from disk", "?can {p} be deleted? do it", "trash {p}", "delete the path {p}"],
+        &[
+            "remove {p}",
+            "delete the file {p} from the repo",
+            "wipe {p} off the disk",
+            "!we don't need {p} anymore, delete it",
+            "unlink {p}",
+            "throw {p} away",
+            "discard {p} for good",
+            "?could you delete {p}?",
+            "nuke {p}",
+            "clean up {p} by deleting it",
+            "permanently remove {p}",
+        ],
+    );
     core(g.fill(t, &[("p", p.into())]), args(vec![("path", s(p))]))
 }
 
@@ -735,12 +1802,43 @@ fn replace_in_file(g: &mut Gen) -> Core {
     let (from, to) = g.pick_plus(SEARCH_REPLACE, SEARCH_REPLACE_TRAIN);
     if g.chance(0.25) {
         let n = g.int(1, 3);
-        let t = g.pick_plus(&["in {p}, replace the first {n} occurrences of \"{a}\" with \"{b}\"", "change \"{a}\" to \"{b}\" in {p}, at most {n} times", "swap \"{a}\" for \"{b}\" in {p} but only {n} times", "edit {p}: replace \"{a}\" with \"{b}\", limit {n}"],
-            &["replace \"{a}\" with \"{b}\" in {p}, no more than {n} times", "in {p}, only change the first {n} \"{a}\" into \"{b}\"", "substitute \"{b}\" for \"{a}\" in {p}, up to {n} occurrences"]);
-        return core(g.fill(t, &[("p", p.into()), ("a", from.into()), ("b", to.into()), ("n", n.to_string())]), args(vec![("path", s(p)), ("search", s(from)), ("replace", s(to)), ("count", json!(n))]));
+        let t = g.pick_plus(
+            &[
+                "in {p}, replace the first {n} occurrences of \"{a}\" with \"{b}\"",
+                "change \"{a}\" to \"{b}\" in {p}, at most {n} times",
+                "swap \"{a}\" for \"{b}\" in {p} but only {n} times",
+                "edit {p}: replace \"{a}\" with \"{b}\", limit {n}",
+            ],
+            &["replace \"{a}\" with \"{b}\" in {p}, no more than {n} times", "in {p}, only change the first {n} \"{a}\" into \"{b}\"", "substitute \"{b}\" for \"{a}\" in {p}, up to {n} occurrences"],
+        );
+        return core(
+            g.fill(t, &[("p", p.into()), ("a", from.into()), ("b", to.into()), ("n", n.to_string())]),
+            args(vec![("path", s(p)), ("search", s(from)), ("replace", s(to)), ("count", json!(n))]),
+        );
     }
-    let t = g.pick_plus(&["in {p}, replace \"{a}\" with \"{b}\"", "change \"{a}\" to \"{b}\" in {p}", "swap every \"{a}\" for \"{b}\" in {p}", "edit {p}: \"{a}\" -> \"{b}\"", "find \"{a}\" in {p} and replace it with \"{b}\"", "update {p} so that \"{a}\" becomes \"{b}\"", "in the file {p}, substitute \"{b}\" for \"{a}\"", "rewrite \"{a}\" as \"{b}\" inside {p}"],
-        &["replace \"{a}\" by \"{b}\" everywhere in {p}", "!{p}: change every \"{a}\" into \"{b}\"", "turn \"{a}\" into \"{b}\" in {p}", "in {p}, search for \"{a}\" and put \"{b}\" in its place", "fix {p} by replacing \"{a}\" with \"{b}\"", "modify {p}: use \"{b}\" instead of \"{a}\"", "!I want \"{b}\" where {p} currently says \"{a}\"", "correct \"{a}\" to \"{b}\" in {p}", "switch \"{a}\" to \"{b}\" throughout {p}"]);
+    let t = g.pick_plus(
+        &[
+            "in {p}, replace \"{a}\" with \"{b}\"",
+            "change \"{a}\" to \"{b}\" in {p}",
+            "swap every \"{a}\" for \"{b}\" in {p}",
+            "edit {p}: \"{a}\" -> \"{b}\"",
+            "find \"{a}\" in {p} and replace it with \"{b}\"",
+            "update {p} so that \"{a}\" becomes \"{b}\"",
+            "in the file {p}, substitute \"{b}\" for \"{a}\"",
+            "rewrite \"{a}\" as \"{b}\" inside {p}",
+        ],
+        &[
+            "replace \"{a}\" by \"{b}\" everywhere in {p}",
+            "!{p}: change every \"{a}\" into \"{b}\"",
+            "turn \"{a}\" into \"{b}\" in {p}",
+            "in {p}, search for \"{a}\" and put \"{b}\" in its place",
+            "fix {p} by replacing \"{a}\" with \"{b}\"",
+            "modify {p}: use \"{b}\" instead of \"{a}\"",
+            "!I want \"{b}\" where {p} currently says \"{a}\"",
+            "correct \"{a}\" to \"{b}\" in {p}",
+            "switch \"{a}\" to \"{b}\" throughout {p}",
+        ],
+    );
     core(g.fill(t, &[("p", p.into()), ("a", from.into()), ("b", to.into())]), args(vec![("path", s(p)), ("search", s(from)), ("replace", s(to))]))
 }
 
@@ -748,13 +1846,39 @@ fn insert_into_file(g: &mut Gen) -> Core {
     let p = g.pick_plus(PATHS, PATHS_TRAIN);
     let c = g.pick_plus(SNIPPETS, SNIPPETS_TRAIN);
     if g.chance(0.25) {
-        let t = g.pick_plus(&["at the top of {p}, insert:\n{c}", "prepend this to {p}:\n{c}", "insert at the very start of {p}:\n{c}", "add this to the beginning of {p}:\n{c}"],
-            &["put these lines at the top of {p}, above what's there:\n{c}", "insert before the first line of {p}:\n{c}", "!{p} needs this at the very top, keep everything else:\n{c}", "insert at line 0 of {p}:\n{c}"]);
+        let t = g.pick_plus(
+            &["at the top of {p}, insert:\n{c}", "prepend this to {p}:\n{c}", "insert at the very start of {p}:\n{c}", "add this to the beginning of {p}:\n{c}"],
+            &[
+                "put these lines at the top of {p}, above what's there:\n{c}",
+                "insert before the first line of {p}:\n{c}",
+                "!{p} needs this at the very top, keep everything else:\n{c}",
+                "insert at line 0 of {p}:\n{c}",
+            ],
+        );
         return core(g.fill(t, &[("p", p.into()), ("c", c.into())]), args(vec![("path", s(p)), ("content", s(c)), ("line", json!(0))]));
     }
     let n = g.int(1, 300);
-    let t = g.pick_plus(&["insert this after line {n} of {p}:\n{c}", "add the following to {p} after line {n}:\n{c}", "put this in {p} below line {n}:\n{c}", "in {p}, after line {n}, insert:\n{c}", "splice this into {p} after line {n}:\n{c}", "add these lines after line {n} in {p}:\n{c}"],
-        &["after line {n} of {p}, add:\n{c}", "insert the following into {p} following line {n}:\n{c}", "stick this in {p} right after line {n}:\n{c}", "!{p}, line {n}: insert this below it:\n{c}", "place these lines into {p} after line {n}, keeping the rest:\n{c}", "drop this into {p} just below line {n}:\n{c}", "inject after line {n} in {p}:\n{c}", "append this after line {n} of {p}:\n{c}", "add the lines below to {p}, right under line {n}:\n{c}"]);
+    let t = g.pick_plus(
+        &[
+            "insert this after line {n} of {p}:\n{c}",
+            "add the following to {p} after line {n}:\n{c}",
+            "put this in {p} below line {n}:\n{c}",
+            "in {p}, after line {n}, insert:\n{c}",
+            "splice this into {p} after line {n}:\n{c}",
+            "add these lines after line {n} in {p}:\n{c}",
+        ],
+        &[
+            "after line {n} of {p}, add:\n{c}",
+            "insert the following into {p} following line {n}:\n{c}",
+            "stick this in {p} right after line {n}:\n{c}",
+            "!{p}, line {n}: insert this below it:\n{c}",
+            "place these lines into {p} after line {n}, keeping the rest:\n{c}",
+            "drop this into {p} just below line {n}:\n{c}",
+            "inject after line {n} in {p}:\n{c}",
+            "append this after line {n} of {p}:\n{c}",
+            "add the lines below to {p}, right under line {n}:\n{c}",
+        ],
+    );
     core(g.fill(t, &[("p", p.into()), ("c", c.into()), ("n", n.to_string())]), args(vec![("path", s(p)), ("content", s(c)), ("line", json!(n))]))
 }
 
@@ -763,19 +1887,46 @@ fn shell_exec(g: &mut Gen) -> Core {
     match g.rng.below(5) {
         0 => {
             let d = g.pick_plus(DIRS, DIRS_TRAIN);
-            let t = g.pick_plus(&["run {c} in {d}", "cd into {d} and run {c}", "execute `{c}` from the {d} directory", "in {d}, run {c}"],
-                &["run `{c}` inside {d}", "from {d}, execute {c}", "with {d} as the working directory, run {c}", "go to {d} and execute `{c}`"]);
+            let t = g.pick_plus(
+                &["run {c} in {d}", "cd into {d} and run {c}", "execute `{c}` from the {d} directory", "in {d}, run {c}"],
+                &["run `{c}` inside {d}", "from {d}, execute {c}", "with {d} as the working directory, run {c}", "go to {d} and execute `{c}`"],
+            );
             core(g.fill(t, &[("c", c.into()), ("d", d.into())]), args(vec![("command", s(c)), ("cwd", s(d))]))
         }
         1 => {
             let n = g.int(1, 300);
-            let t = g.pick_plus(&["run {c} with a {n} second timeout", "execute {c} but stop it after {n} seconds", "run `{c}`, time limit {n}s", "run {c} and kill it if it takes more than {n} seconds"],
-                &["execute `{c}` with a timeout of {n} seconds", "run {c}, giving it at most {n} seconds", "run {c} but abort after {n}s"]);
+            let t = g.pick_plus(
+                &["run {c} with a {n} second timeout", "execute {c} but stop it after {n} seconds", "run `{c}`, time limit {n}s", "run {c} and kill it if it takes more than {n} seconds"],
+                &["execute `{c}` with a timeout of {n} seconds", "run {c}, giving it at most {n} seconds", "run {c} but abort after {n}s"],
+            );
             core(g.fill(t, &[("c", c.into()), ("n", n.to_string())]), args(vec![("command", s(c)), ("timeout", json!(n))]))
         }
         _ => {
-            let t = g.pick_plus(&["run {c}", "execute `{c}`", "run the shell command {c}", "in the terminal, run {c}", "?can you run {c} in the shell?", "run this command: {c}", "execute {c} and show the output", "shell out and run {c}"],
-                &["launch `{c}`", "type {c} in a shell and tell me what it prints", "!I need the output of `{c}`", "go ahead and run `{c}`", "exec {c}", "invoke {c} on the command line", "fire off `{c}`", "run `{c}` and report back", "?what does `{c}` print?", "kick off the command {c}", "use the shell to execute {c}"]);
+            let t = g.pick_plus(
+                &[
+                    "run {c}",
+                    "execute `{c}`",
+                    "run the shell command {c}",
+                    "in the terminal, run {c}",
+                    "?can you run {c} in the shell?",
+                    "run this command: {c}",
+                    "execute {c} and show the output",
+                    "shell out and run {c}",
+                ],
+                &[
+                    "launch `{c}`",
+                    "type {c} in a shell and tell me what it prints",
+                    "!I need the output of `{c}`",
+                    "go ahead and run `{c}`",
+                    "exec {c}",
+                    "invoke {c} on the command line",
+                    "fire off `{c}`",
+                    "run `{c}` and report back",
+                    "?what does `{c}` print?",
+                    "kick off the command {c}",
+                    "use the shell to execute {c}",
+                ],
+            );
             core(g.fill(t, &[("c", c.into())]), args(vec![("command", s(c))]))
         }
     }
@@ -786,43 +1937,61 @@ fn run_tests(g: &mut Gen) -> Core {
         0 => {
             // Shares its values' split with the PATHS and DIRS pools where they overlap.
             let d = g.pick(&["tests", "tests/integration", "tests/unit", "spec", "tests/test_api.py", "tests/unit/test_queue.py", "tests/integration/test_sessions.py", "pkg/server"][..]);
-            let t = g.pick_plus(&["run the tests in {d}", "run tests under {d}", "execute the tests in {d}", "test {d}", "?do the tests in {d} pass?"],
-                &["run just the tests at {d}", "launch the tests located in {d}", "?are the tests under {d} passing?", "check the tests in {d}"]);
+            let t = g.pick_plus(
+                &["run the tests in {d}", "run tests under {d}", "execute the tests in {d}", "test {d}", "?do the tests in {d} pass?"],
+                &["run just the tests at {d}", "launch the tests located in {d}", "?are the tests under {d} passing?", "check the tests in {d}"],
+            );
             core(g.fill(t, &[("d", d.into())]), args(vec![("path", s(d))]))
         }
         1 => {
             let pat = g.pick_plus(TEST_PATTERNS, TEST_PATTERNS_TRAIN);
-            let t = g.pick_plus(&["run only the tests matching {p}", "run the {p} tests", "execute tests named like {p}", "run tests filtered by {p}"],
-                &["only run tests named {p}", "run the subset of tests that match {p}", "execute just the {p} tests", "run tests whose names match {p}"]);
+            let t = g.pick_plus(
+                &["run only the tests matching {p}", "run the {p} tests", "execute tests named like {p}", "run tests filtered by {p}"],
+                &["only run tests named {p}", "run the subset of tests that match {p}", "execute just the {p} tests", "run tests whose names match {p}"],
+            );
             core(g.fill(t, &[("p", pat.into())]), args(vec![("pattern", s(pat))]))
         }
         2 => {
             let (fw, t, extra): (&str, &[&str], &[&str]) = match g.rng.below(4) {
-                0 => ("pytest", &["run the tests with pytest", "use pytest to run the suite", "pytest the project"],
-                    &["run the suite under pytest", "test with pytest"]),
-                1 => ("cargo", &["run the cargo tests", "run the Rust tests with cargo", "cargo test the project"],
-                    &["use cargo to run the tests", "execute the cargo test suite"]),
-                2 => ("jest", &["run the jest tests", "use jest to run the test suite", "run the JavaScript tests with jest"],
-                    &["run the test suite under jest", "test the JS code using jest"]),
-                _ => ("go", &["run the go tests", "run the Go test suite", "go test everything"],
-                    &["use go test on the project", "run the tests with the go tool"]),
+                0 => ("pytest", &["run the tests with pytest", "use pytest to run the suite", "pytest the project"], &["run the suite under pytest", "test with pytest"]),
+                1 => ("cargo", &["run the cargo tests", "run the Rust tests with cargo", "cargo test the project"], &["use cargo to run the tests", "execute the cargo test suite"]),
+                2 => ("jest", &["run the jest tests", "use jest to run the test suite", "run the JavaScript tests with jest"], &["run the test suite under jest", "test the JS code using jest"]),
+                _ => ("go", &["run the go tests", "run the Go test suite", "go test everything"], &["use go test on the project", "run the tests with the go tool"]),
             };
             let tt = g.pick_plus(t, extra);
             core(g.fill(tt, &[]), args(vec![("framework", s(fw))]))
         }
         3 => {
-            let t = g.pick_plus(&["run the tests quietly, just the summary", "run the test suite without per-test output", "run the tests but only show the totals", "run tests, non-verbose"],
-                &["run the tests and only give me the summary counts", "run the suite without listing each test", "run the tests, summary only"]);
+            let t = g.pick_plus(
+                &["run the tests quietly, just the summary", "run the test suite without per-test output", "run the tests but only show the totals", "run tests, non-verbose"],
+                &["run the tests and only give me the summary counts", "run the suite without listing each test", "run the tests, summary only"],
+            );
             core(g.fill(t, &[]), args(vec![("verbose", json!(false))]))
         }
         4 => {
             let n = g.int(30, 900);
-            let t = g.pick_plus(&["run the tests with a {n} second limit", "run the test suite, timeout {n} seconds", "run all tests but give up after {n} seconds"],
-                &["run the tests and stop after {n} seconds", "give the test run {n} seconds max"]);
+            let t = g.pick_plus(
+                &["run the tests with a {n} second limit", "run the test suite, timeout {n} seconds", "run all tests but give up after {n} seconds"],
+                &["run the tests and stop after {n} seconds", "give the test run {n} seconds max"],
+            );
             core(g.fill(t, &[("n", n.to_string())]), args(vec![("timeout", json!(n))]))
         }
-        _ => no_args(g, &["run the tests", "run the test suite", "execute all tests", "?do the tests pass?", "run the whole test suite", "kick off the tests", "test everything", "?are the tests green?"],
-            &["launch the test suite", "check that nothing is broken by running the tests", "trigger a test run", "!let's run the tests and see what fails", "?did I break any tests?", "execute the project's tests", "run the unit tests", "go ahead and test the project", "verify the tests still pass", "give me the test results"]),
+        _ => no_args(
+            g,
+            &["run the tests", "run the test suite", "execute all tests", "?do the tests pass?", "run the whole test suite", "kick off the tests", "test everything", "?are the tests green?"],
+            &[
+                "launch the test suite",
+                "check that nothing is broken by running the tests",
+                "trigger a test run",
+                "!let's run the tests and see what fails",
+                "?did I break any tests?",
+                "execute the project's tests",
+                "run the unit tests",
+                "go ahead and test the project",
+                "verify the tests still pass",
+                "give me the test results",
+            ],
+        ),
     }
 }
 
@@ -833,18 +2002,43 @@ fn apply_diff(g: &mut Gen) -> Core {
     let diff = format!("--- a/{p}\n+++ b/{p}\n@@ -{line},1 +{line},1 @@\n-{from}\n+{to}\n");
     match g.rng.below(4) {
         0 => {
-            let t = g.pick_plus(&["check whether this diff applies cleanly, without changing anything:\n{d}", "do a dry run of this patch:\n{d}", "preview what this diff would change:\n{d}", "test-apply this diff, dry run only:\n{d}"],
-                &["see if this patch would apply, but don't change any files:\n{d}", "simulate applying this diff:\n{d}", "validate this patch without applying it:\n{d}"]);
+            let t = g.pick_plus(
+                &[
+                    "check whether this diff applies cleanly, without changing anything:\n{d}",
+                    "do a dry run of this patch:\n{d}",
+                    "preview what this diff would change:\n{d}",
+                    "test-apply this diff, dry run only:\n{d}",
+                ],
+                &["see if this patch would apply, but don't change any files:\n{d}", "simulate applying this diff:\n{d}", "validate this patch without applying it:\n{d}"],
+            );
             core(g.fill(t, &[("d", diff.clone())]), args(vec![("diff", s(diff)), ("dry_run", json!(true))]))
         }
         1 => {
-            let t = g.pick_plus(&["apply this diff to {p}:\n{d}", "patch {p} with:\n{d}", "use this unified diff on {p}:\n{d}"],
-                &["apply the patch below to {p}:\n{d}", "update {p} using this diff:\n{d}"]);
+            let t = g.pick_plus(
+                &["apply this diff to {p}:\n{d}", "patch {p} with:\n{d}", "use this unified diff on {p}:\n{d}"],
+                &["apply the patch below to {p}:\n{d}", "update {p} using this diff:\n{d}"],
+            );
             core(g.fill(t, &[("p", p.into()), ("d", diff.clone())]), args(vec![("diff", s(diff)), ("file_path", s(p))]))
         }
         _ => {
-            let t = g.pick_plus(&["apply this diff:\n{d}", "apply the following patch:\n{d}", "patch the code with this diff:\n{d}", "apply this unified diff:\n{d}", "here's a patch, apply it:\n{d}", "merge this change:\n{d}"],
-                &["apply these changes:\n{d}", "patch the files with the following:\n{d}", "use this diff to update the code:\n{d}", "git apply this:\n{d}", "take this diff and apply it:\n{d}", "apply the patch below:\n{d}"]);
+            let t = g.pick_plus(
+                &[
+                    "apply this diff:\n{d}",
+                    "apply the following patch:\n{d}",
+                    "patch the code with this diff:\n{d}",
+                    "apply this unified diff:\n{d}",
+                    "here's a patch, apply it:\n{d}",
+                    "merge this change:\n{d}",
+                ],
+                &[
+                    "apply these changes:\n{d}",
+                    "patch the files with the following:\n{d}",
+                    "use this diff to update the code:\n{d}",
+                    "git apply this:\n{d}",
+                    "take this diff and apply it:\n{d}",
+                    "apply the patch below:\n{d}",
+                ],
+            );
             core(g.fill(t, &[("d", diff.clone())]), args(vec![("diff", s(diff))]))
         }
     }
@@ -1034,7 +2228,9 @@ mod tests {
             assert_eq!(super::fits(t), Ok(()), "{}", t.name);
         }
         // The newest Delia's `think` has no `depth`: calls that set it no longer fit.
-        let changed = Tools::from_json(r#"[{"name":"think","parameters":{"type":"object","properties":{"problem":{"type":"string"}},"required":["problem"]}},{"name":"admin","parameters":{"type":"object"}}]"#).unwrap();
+        let changed =
+            Tools::from_json(r#"[{"name":"think","parameters":{"type":"object","properties":{"problem":{"type":"string"}},"required":["problem"]}},{"name":"admin","parameters":{"type":"object"}}]"#)
+                .unwrap();
         let why = super::fits(changed.get("think").unwrap()).unwrap_err();
         assert!(why.contains("not the one fg's phrasings were written for") && why.to_lowercase().contains("additional"), "{why}");
         assert_eq!(super::fits(changed.get("admin").unwrap()), Err("fg has no phrasings for it".to_string()));

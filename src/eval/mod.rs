@@ -196,11 +196,13 @@ pub fn score(tools: &Tools, outcomes: Vec<Outcome>) -> Report {
                 let right_args = right_name && got.is_some_and(|g| same_arguments(&g.arguments, &want.arguments));
                 let required: Vec<&str> = tools.get(&want.name).map(|x| x.required()).unwrap_or_default();
                 let right_required = right_name
-                    && got.is_some_and(|g| required.iter().all(|r| match (g.arguments.get(*r), want.arguments.get(*r)) {
-                        (Some(a), Some(b)) => normalize(a) == normalize(b),
-                        (None, None) => true,
-                        _ => false,
-                    }));
+                    && got.is_some_and(|g| {
+                        required.iter().all(|r| match (g.arguments.get(*r), want.arguments.get(*r)) {
+                            (Some(a), Some(b)) => normalize(a) == normalize(b),
+                            (None, None) => true,
+                            _ => false,
+                        })
+                    });
                 name_ok += usize::from(right_name);
                 exact += usize::from(right_args);
                 required_ok += usize::from(right_required);
@@ -277,7 +279,11 @@ impl Report {
                 s += &format!("| {a} | {b} | {n} |\n");
             }
         }
-        let misses: Vec<&Outcome> = self.examples.iter().filter(|o| o.expect.as_ref().map(|c| (c.name.clone(), Value::Object(c.arguments.clone()))) != o.predicted.as_ref().map(|c| (c.name.clone(), Value::Object(c.arguments.clone())))).collect();
+        let misses: Vec<&Outcome> = self
+            .examples
+            .iter()
+            .filter(|o| o.expect.as_ref().map(|c| (c.name.clone(), Value::Object(c.arguments.clone()))) != o.predicted.as_ref().map(|c| (c.name.clone(), Value::Object(c.arguments.clone()))))
+            .collect();
         if !misses.is_empty() {
             s += &format!("\n## Misses ({}; first 40)\n\n| query | expected | predicted |\n|---|---|---|\n", misses.len());
             let show = |c: &Option<Call>| c.as_ref().map_or("(text)".to_string(), |c| format!("`{} {}`", c.name, Value::Object(c.arguments.clone())));
@@ -357,7 +363,8 @@ mod tests {
             "messages": [{"role": "user", "content": "first"}, {"role": "assistant", "tool_calls": [{"name": "list_directory", "arguments": {"path": "."}}]},
                          {"role": "tool", "name": "list_directory", "content": "a.rs"}, {"role": "assistant", "content": "a.rs"},
                          {"role": "user", "content": "read it"}, {"role": "assistant", "tool_calls": [{"name": "read_file", "arguments": {"path": "a.rs"}}]}]});
-        std::fs::write(&p, format!("{{\"query\": \"hi\", \"expect\": null}}\n\n{{\"query\": \"read x\", \"expect\": {{\"name\": \"read_file\", \"arguments\": {{\"path\": \"x\"}}}}}}\n{ex}\n")).unwrap();
+        std::fs::write(&p, format!("{{\"query\": \"hi\", \"expect\": null}}\n\n{{\"query\": \"read x\", \"expect\": {{\"name\": \"read_file\", \"arguments\": {{\"path\": \"x\"}}}}}}\n{ex}\n"))
+            .unwrap();
         let cases = load_cases(&p).unwrap();
         assert_eq!(cases.len(), 3);
         assert!(cases[0].expect.is_none());

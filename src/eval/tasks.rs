@@ -33,7 +33,12 @@ pub struct Task {
 /// Reads a task file; each task's workspace must be a folder next to it.
 pub fn load_tasks(path: &Path) -> Result<Vec<Task>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the task file {}", path.display()))?;
-    let bad = || crate::error::BadInput::new(format!("invalid task file {}", path.display()), "each line is {\"id\", \"workspace\", \"request\", \"facts\", \"empty_dirs\"?, \"read_only\"}, with the workspace a folder next to the file");
+    let bad = || {
+        crate::error::BadInput::new(
+            format!("invalid task file {}", path.display()),
+            "each line is {\"id\", \"workspace\", \"request\", \"facts\", \"empty_dirs\"?, \"read_only\"}, with the workspace a folder next to the file",
+        )
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tasks = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -194,7 +199,8 @@ impl TaskReport {
         s += "\n## Wrong answers\n\n";
         for o in self.tasks.iter().filter(|o| !o.correct) {
             let calls: Vec<String> = o.calls.iter().map(|c| format!("{} {}", c.name, Value::Object(c.arguments.clone()))).collect();
-            s += &format!("- **{}** {:?}\n  - calls: {}\n  - answer: {:?}\n", o.id, o.request, if calls.is_empty() { "none".into() } else { calls.join("; ") }, o.answer.as_deref().unwrap_or("(none)"));
+            s +=
+                &format!("- **{}** {:?}\n  - calls: {}\n  - answer: {:?}\n", o.id, o.request, if calls.is_empty() { "none".into() } else { calls.join("; ") }, o.answer.as_deref().unwrap_or("(none)"));
             if !o.missing_facts.is_empty() {
                 s += &format!("  - missing: {}\n", serde_json::to_string(&o.missing_facts).unwrap_or_default());
             }

@@ -15,9 +15,9 @@ use crate::gguf::quantize::output_metadata;
 use crate::gguf::writer::{write_file, GgufWriter, TensorSpec};
 use crate::gguf::{mix, quant, FileType, GgmlType, GgufFile, Metadata, Value};
 use crate::model::gemma3::{SPECIAL_COUNT, SPECIAL_FIRST};
-use crate::names::{key, Proj};
 use crate::model::lora::{merged, LoraConfig};
 use crate::model::weights::gguf_to_hf_module;
+use crate::names::{key, Proj};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -165,7 +165,10 @@ pub fn peft_base_name(manifest: &AdapterManifest) -> String {
     let base = Path::new(&manifest.base);
     let absolute = || std::fs::canonicalize(base).map_or_else(|_| manifest.base.clone(), |p| p.display().to_string());
     if base.is_dir() {
-        let named = std::fs::read_to_string(base.join("config.json")).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).and_then(|c| c.get("_name_or_path").and_then(|n| n.as_str()).map(str::to_string));
+        let named = std::fs::read_to_string(base.join("config.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|c| c.get("_name_or_path").and_then(|n| n.as_str()).map(str::to_string));
         return named.filter(|n| !n.is_empty() && !n.starts_with('/') && !n.starts_with('.')).unwrap_or_else(absolute);
     }
     let repo = GgufFile::open(base).ok().and_then(|f| match f.header.metadata.get(key::BASE_MODEL_REPO_URL) {
@@ -223,10 +226,13 @@ fn write_model(base: &GgufFile, out: &Path, ftype: Option<FileType>, value_of: &
         Some(ft) => (output_metadata(&meta, ft), mix::plan(&base.header, ft)?),
         None => (meta, (0..base.header.tensors.len()).map(|i| mix::Planned { src: i, ty: base.header.tensors[i].ty, convert: false }).collect()),
     };
-    let specs: Vec<TensorSpec> = plan.iter().map(|p| {
-        let t = &base.header.tensors[p.src];
-        TensorSpec { name: t.name.clone(), dims: t.dims.clone(), ty: p.ty }
-    }).collect();
+    let specs: Vec<TensorSpec> = plan
+        .iter()
+        .map(|p| {
+            let t = &base.header.tensors[p.src];
+            TensorSpec { name: t.name.clone(), dims: t.dims.clone(), ty: p.ty }
+        })
+        .collect();
     let w = GgufWriter::create(out, &meta, &specs)?;
     for (i, p) in plan.iter().enumerate() {
         let t = &base.header.tensors[p.src];

@@ -84,11 +84,7 @@ fn write_py(v: &Value, sort: bool, out: &mut String) {
 
 pub fn render_call(call: &Call) -> String {
     // "name" before "arguments", arguments sorted.
-    format!(
-        "{TOOL_CALL_OPEN}{{\"name\": {}, \"arguments\": {}}}{TOOL_CALL_CLOSE}",
-        Value::String(call.name.clone()),
-        python_json(&Value::Object(call.arguments.clone()), true)
-    )
+    format!("{TOOL_CALL_OPEN}{{\"name\": {}, \"arguments\": {}}}{TOOL_CALL_CLOSE}", Value::String(call.name.clone()), python_json(&Value::Object(call.arguments.clone()), true))
 }
 
 fn render_result(name: &str, content: &Value) -> String {
@@ -168,10 +164,7 @@ pub fn parse(output: &str) -> Result<Parsed, ParseError> {
     while let Some(i) = output[at..].find(TOOL_CALL_OPEN) {
         text.push_str(&output[at..at + i]);
         let start = at + i + TOOL_CALL_OPEN.len();
-        let end = output[start..]
-            .find(TOOL_CALL_CLOSE)
-            .map(|e| start + e)
-            .ok_or(ParseError { at: start, message: format!("{TOOL_CALL_OPEN} without {TOOL_CALL_CLOSE}") })?;
+        let end = output[start..].find(TOOL_CALL_CLOSE).map(|e| start + e).ok_or(ParseError { at: start, message: format!("{TOOL_CALL_OPEN} without {TOOL_CALL_CLOSE}") })?;
         calls.push(parse_call_json(&output[start..end]).map_err(|message| ParseError { at: start, message })?);
         at = end + TOOL_CALL_CLOSE.len();
     }

@@ -91,9 +91,31 @@ mod tests {
         assert_eq!(
             all,
             [
-                Word("call"), Punct(':'), Word("f"), Punct('{'), Word("a"), Punct(':'), Str { text: "x,{y}", closed: true }, Punct(','),
-                Word("b"), Punct(':'), Punct('['), Word("1"), Punct(','), Word("-2.5e3"), Punct(']'), Punct(','),
-                Word("c"), Punct(':'), Punct('{'), Word("d"), Punct(':'), Word("true"), Punct('}'), Punct('}'), Word("<end_function_call>")
+                Word("call"),
+                Punct(':'),
+                Word("f"),
+                Punct('{'),
+                Word("a"),
+                Punct(':'),
+                Str { text: "x,{y}", closed: true },
+                Punct(','),
+                Word("b"),
+                Punct(':'),
+                Punct('['),
+                Word("1"),
+                Punct(','),
+                Word("-2.5e3"),
+                Punct(']'),
+                Punct(','),
+                Word("c"),
+                Punct(':'),
+                Punct('{'),
+                Word("d"),
+                Punct(':'),
+                Word("true"),
+                Punct('}'),
+                Punct('}'),
+                Word("<end_function_call>")
             ]
         );
         // A prefix that ends inside a string, and the offsets of each lexeme.

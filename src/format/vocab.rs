@@ -3,8 +3,8 @@
 //! metadata every GGUF fg writes carries (names, chat template, stop tokens).
 
 use crate::gguf::{Array, Metadata, Value};
-use crate::names::token::{self, FUNCTIONGEMMA};
 use crate::names::key;
+use crate::names::token::{self, FUNCTIONGEMMA};
 use anyhow::{bail, Result};
 
 /// The vocabulary with FunctionGemma's names at 46..52 (where the base has `<unused40>`…).

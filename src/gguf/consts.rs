@@ -95,19 +95,8 @@ pub enum GgmlType {
 }
 
 impl GgmlType {
-    pub const ALL: [GgmlType; 11] = [
-        GgmlType::F32,
-        GgmlType::F16,
-        GgmlType::Q4_0,
-        GgmlType::Q4_1,
-        GgmlType::Q5_0,
-        GgmlType::Q5_1,
-        GgmlType::Q8_0,
-        GgmlType::Q4K,
-        GgmlType::Q5K,
-        GgmlType::Q6K,
-        GgmlType::BF16,
-    ];
+    pub const ALL: [GgmlType; 11] =
+        [GgmlType::F32, GgmlType::F16, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4K, GgmlType::Q5K, GgmlType::Q6K, GgmlType::BF16];
 
     pub fn from_id(id: u32) -> Option<Self> {
         Self::ALL.into_iter().find(|t| *t as u32 == id)
@@ -223,9 +212,7 @@ impl FileType {
     }
 
     pub fn from_cli_name(name: &str) -> Option<Self> {
-        [Self::AllF32, Self::MostlyF16, Self::MostlyQ8_0, Self::MostlyQ4KM, Self::MostlyBF16]
-            .into_iter()
-            .find(|t| t.cli_name().eq_ignore_ascii_case(name))
+        [Self::AllF32, Self::MostlyF16, Self::MostlyQ8_0, Self::MostlyQ4KM, Self::MostlyBF16].into_iter().find(|t| t.cli_name().eq_ignore_ascii_case(name))
     }
 }
 

@@ -1,9 +1,9 @@
 //! A summary of a GGUF file for people (`fg inspect`) and programs (`fg inspect --json`).
 
-use crate::names::key;
 use super::consts::{self, GgmlType};
 use super::reader::GgufFile;
 use super::value::{Array, Value};
+use crate::names::key;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,11 +14,8 @@ const ARRAY_HEAD: usize = 8;
 pub fn to_json(file: &GgufFile) -> Json {
     let h = &file.header;
     let metadata: serde_json::Map<String, Json> = h.metadata.entries().iter().map(|(k, v)| (k.clone(), value_json(v))).collect();
-    let tensors: Vec<Json> = h
-        .tensors
-        .iter()
-        .map(|t| json!({"name": t.name, "type": t.ty.name(), "dims": t.dims, "elements": t.n_elements(), "bytes": t.n_bytes, "offset": h.data_offset + t.offset}))
-        .collect();
+    let tensors: Vec<Json> =
+        h.tensors.iter().map(|t| json!({"name": t.name, "type": t.ty.name(), "dims": t.dims, "elements": t.n_elements(), "bytes": t.n_bytes, "offset": h.data_offset + t.offset})).collect();
     let mut by_type: BTreeMap<&str, (u64, u64, u64)> = BTreeMap::new();
     for t in &h.tensors {
         let e = by_type.entry(t.ty.name()).or_default();
@@ -88,7 +85,17 @@ fn array_head(a: &Array) -> Json {
 pub fn to_text(file: &GgufFile) -> String {
     let h = &file.header;
     let mut s = String::new();
-    let _ = writeln!(s, "{}: GGUF v{}, {} bytes, {} metadata keys, {} tensors, data at {} (alignment {})", file.path.display(), h.version, file.file_len(), h.metadata.len(), h.tensors.len(), h.data_offset, h.alignment);
+    let _ = writeln!(
+        s,
+        "{}: GGUF v{}, {} bytes, {} metadata keys, {} tensors, data at {} (alignment {})",
+        file.path.display(),
+        h.version,
+        file.file_len(),
+        h.metadata.len(),
+        h.tensors.len(),
+        h.data_offset,
+        h.alignment
+    );
     let _ = writeln!(s, "\nmetadata");
     for (k, v) in h.metadata.entries() {
         let mut shown = v.to_string();

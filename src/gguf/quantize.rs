@@ -6,13 +6,13 @@
 //! checked, quantized and written at its final offset, then its input pages are released. Peak
 //! memory is therefore a few chunks per thread, never a whole tensor.
 
-use crate::names::key;
 use super::consts::{self, FileType, GgmlType};
 use super::mix::{self, Planned};
 use super::quant;
 use super::reader::{GgufFile, Metadata};
 use super::value::Value;
 use super::writer::{GgufWriter, TensorSpec};
+use crate::names::key;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::path::Path;
@@ -119,20 +119,12 @@ fn convert_rows(name: &str, from: GgmlType, to: GgmlType, row_len: usize, first_
     let mut values = vec![0f32; n];
     quant::dequantize_row(from, bytes, &mut values);
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        bail!(
-            "tensor {name:?} holds {} at row {}, column {}: NaN and Inf cannot be quantized (llama.cpp refuses them too)",
-            values[i],
-            first_row + (i / row_len) as u64,
-            i % row_len
-        );
+        bail!("tensor {name:?} holds {} at row {}, column {}: NaN and Inf cannot be quantized (llama.cpp refuses them too)", values[i], first_row + (i / row_len) as u64, i % row_len);
     }
     let mut out = vec![0u8; to.row_bytes(n as u64).unwrap() as usize];
     quant::quantize_row(to, &values, &mut out);
     if let Some(block) = quant::first_invalid_block(to, &out) {
-        bail!(
-            "tensor {name:?}: quantizing row {} to {to} gives a non-finite scale in block {block} (values too large for f16)",
-            first_row + (block as u64 * to.block_size()) / row_len as u64
-        );
+        bail!("tensor {name:?}: quantizing row {} to {to} gives a non-finite scale in block {block} (values too large for f16)", first_row + (block as u64 * to.block_size()) / row_len as u64);
     }
     Ok(out)
 }

@@ -5,9 +5,9 @@
 //! there, so a malformed file gets a `ParseError` naming the field and its byte offset, never a
 //! panic and never an allocation larger than the file.
 
-use crate::names::key;
 use super::consts::{self, GgmlType, ValueType};
 use super::value::{Array, Value};
+use crate::names::key;
 use anyhow::Context;
 use std::collections::HashMap;
 use std::fmt;
@@ -194,13 +194,7 @@ impl Header {
         let alignment = match metadata.get(key::ALIGNMENT) {
             None => consts::DEFAULT_ALIGNMENT,
             Some(Value::U32(a)) if a.is_power_of_two() => u64::from(*a),
-            Some(v) => {
-                return Err(c.err_at(
-                    8,
-                    &format!("metadata[{:?}]", key::ALIGNMENT),
-                    format!("must be a u32 power of two, found {v}"),
-                ))
-            }
+            Some(v) => return Err(c.err_at(8, &format!("metadata[{:?}]", key::ALIGNMENT), format!("must be a u32 power of two, found {v}"))),
         };
 
         let mut tensors = Vec::with_capacity(n_tensors);
@@ -227,12 +221,8 @@ impl Header {
             for d in 0..n_dims {
                 let d_at = c.pos as u64;
                 let ne = c.i64(|| format!("{field}.dims[{d}]"))?;
-                let ne = u64::try_from(ne)
-                    .map_err(|_| c.err_at(d_at, &format!("{field}.dims[{d}]"), format!("negative extent {ne}")))?;
-                n_elements = n_elements
-                    .checked_mul(ne)
-                    .filter(|&n| n <= i64::MAX as u64)
-                    .ok_or_else(|| c.err_at(d_at, &format!("{field}.dims"), "element count overflows".into()))?;
+                let ne = u64::try_from(ne).map_err(|_| c.err_at(d_at, &format!("{field}.dims[{d}]"), format!("negative extent {ne}")))?;
+                n_elements = n_elements.checked_mul(ne).filter(|&n| n <= i64::MAX as u64).ok_or_else(|| c.err_at(d_at, &format!("{field}.dims"), "element count overflows".into()))?;
                 dims.push(ne);
             }
             // An empty tensor is still walked row by row (quantize, copy): with an extent of 0
@@ -242,9 +232,7 @@ impl Header {
             }
             let ty_at = c.pos as u64;
             let ty_id = c.u32(|| format!("{field}.type"))?;
-            let ty = GgmlType::from_id(ty_id).ok_or_else(|| {
-                c.err_at(ty_at, &format!("{field}.type"), format!("unsupported tensor type {}", consts::ggml_type_name(ty_id)))
-            })?;
+            let ty = GgmlType::from_id(ty_id).ok_or_else(|| c.err_at(ty_at, &format!("{field}.type"), format!("unsupported tensor type {}", consts::ggml_type_name(ty_id))))?;
             if dims[0] % ty.block_size() != 0 {
                 return Err(c.err_at(dims_at, &format!("{field}.dims[0]"), format!("row length {} is not a multiple of {}'s block size {}", dims[0], ty, ty.block_size())));
             }
@@ -279,9 +267,7 @@ impl Header {
                 .checked_add(t.offset)
                 .and_then(|s| s.checked_add(t.n_bytes))
                 .filter(|&e| e <= file_len)
-                .ok_or_else(|| {
-                    c.err_at(info_offsets[i], &field, format!("data [{} + {}, {} bytes) runs past the end of the file ({file_len} bytes)", data_offset, t.offset, t.n_bytes))
-                })?;
+                .ok_or_else(|| c.err_at(info_offsets[i], &field, format!("data [{} + {}, {} bytes) runs past the end of the file ({file_len} bytes)", data_offset, t.offset, t.n_bytes)))?;
             if let Some(p) = prev {
                 if data_offset + t.offset < prev_end {
                     return Err(c.err_at(info_offsets[i], &field, format!("data overlaps tensor {:?}", tensors[p].name)));
@@ -321,10 +307,7 @@ impl GgufFile {
             Ok(f) => f,
             // Only the base model comes from `scripts/setup.sh`: other files get the plain I/O hint.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::path::absolute(path).ok() == Some(crate::paths::default_base_model()) => {
-                let hint = crate::error::Hint::new(
-                    format!("cannot open {}", path.display()),
-                    "`scripts/setup.sh` downloads the base model to the source tree's models/; an installed fg looks in $FG_HOME/models (else ~/.local/share/fg/models): copy gemma-3-270m-q4_k_m.gguf and delia/ there, or pass --model",
-                );
+                let hint = crate::error::Hint::new(format!("cannot open {}", path.display()), crate::paths::MISSING_BASE_HINT);
                 return Err(anyhow::Error::new(e).context(hint));
             }
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot open {}", path.display()))),
@@ -383,11 +366,7 @@ impl<'a> Cursor<'a> {
 
     fn take(&mut self, n: usize, field: impl Fn() -> String) -> ParseResult<&'a [u8]> {
         if n > self.remaining() {
-            return Err(ParseError {
-                offset: self.pos as u64,
-                field: field(),
-                problem: format!("needs {n} bytes, only {} left in the file", self.remaining()),
-            });
+            return Err(ParseError { offset: self.pos as u64, field: field(), problem: format!("needs {n} bytes, only {} left in the file", self.remaining()) });
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -417,11 +396,7 @@ impl<'a> Cursor<'a> {
         let max = self.remaining() / min_item;
         match usize::try_from(n) {
             Ok(n) if n <= max => Ok(n),
-            _ => Err(ParseError {
-                offset: at,
-                field: field(),
-                problem: format!("count {n} cannot fit in the {} bytes left (at most {max})", self.remaining()),
-            }),
+            _ => Err(ParseError { offset: at, field: field(), problem: format!("count {n} cannot fit in the {} bytes left (at most {max})", self.remaining()) }),
         }
     }
 
@@ -429,22 +404,16 @@ impl<'a> Cursor<'a> {
         let at = self.pos as u64;
         let len = self.u64(&field)?;
         if len > self.remaining() as u64 {
-            return Err(ParseError {
-                offset: at,
-                field: field(),
-                problem: format!("string length {len} exceeds the {} bytes left", self.remaining()),
-            });
+            return Err(ParseError { offset: at, field: field(), problem: format!("string length {len} exceeds the {} bytes left", self.remaining()) });
         }
         let bytes = self.take(len as usize, &field)?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|e| ParseError { offset: at, field: field(), problem: format!("string is not UTF-8: {e}") })
+        String::from_utf8(bytes.to_vec()).map_err(|e| ParseError { offset: at, field: field(), problem: format!("string is not UTF-8: {e}") })
     }
 
     fn value_type(&mut self, field: impl Fn() -> String) -> ParseResult<ValueType> {
         let at = self.pos as u64;
         let id = self.u32(&field)?;
-        ValueType::from_id(id)
-            .ok_or_else(|| ParseError { offset: at, field: field(), problem: format!("unknown value type {id}") })
+        ValueType::from_id(id).ok_or_else(|| ParseError { offset: at, field: field(), problem: format!("unknown value type {id}") })
     }
 
     fn value(&mut self, ty: ValueType, field: &str, depth: usize) -> ParseResult<Value> {
@@ -485,11 +454,7 @@ impl<'a> Cursor<'a> {
         let n = self.u64(|| format!("{field}.len"))?;
         let max = (self.remaining() / elem.min_encoded_size()) as u64;
         if n > max {
-            return Err(ParseError {
-                offset: n_at,
-                field: format!("{field}.len"),
-                problem: format!("{n} {} elements cannot fit in the {} bytes left", elem.name(), self.remaining()),
-            });
+            return Err(ParseError { offset: n_at, field: format!("{field}.len"), problem: format!("{n} {} elements cannot fit in the {} bytes left", elem.name(), self.remaining()) });
         }
         let n = n as usize;
         macro_rules! fixed {

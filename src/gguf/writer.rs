@@ -6,11 +6,11 @@
 //! renamed into place by `finish`: a killed run never leaves a partial file under the final name,
 //! and dropping an unfinished writer, or an interrupt, removes its temporary file.
 
-use crate::names::key;
 use super::consts::{self, GgmlType};
 use super::reader::{align_up, Metadata};
 use super::value::{encode_str, Value};
 use crate::fsx::TempFile;
+use crate::names::key;
 use anyhow::{bail, ensure, Context, Result};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -72,21 +72,11 @@ impl Layout {
             ensure!(!t.name.is_empty() && t.name.len() <= consts::MAX_TENSOR_NAME, "tensor name {:?} must be 1 to {} bytes", t.name, consts::MAX_TENSOR_NAME);
             ensure!(seen.insert(t.name.as_str()), "tensor {:?} is listed twice", t.name);
             ensure!((1..=consts::MAX_DIMS).contains(&t.dims.len()), "tensor {:?} has {} dimensions (1 to 4 allowed)", t.name, t.dims.len());
-            ensure!(
-                t.ty.row_bytes(t.dims[0]).is_some(),
-                "tensor {:?}: row length {} is not a multiple of {}'s block size {}",
-                t.name,
-                t.dims[0],
-                t.ty,
-                t.ty.block_size()
-            );
+            ensure!(t.ty.row_bytes(t.dims[0]).is_some(), "tensor {:?}: row length {} is not a multiple of {}'s block size {}", t.name, t.dims[0], t.ty, t.ty.block_size());
             let size = t.checked_n_bytes().with_context(|| format!("tensor {:?}: {:?} {} is larger than a file can be", t.name, t.dims, t.ty))?;
             offsets.push(next);
             sizes.push(size);
-            next = next
-                .checked_add(size)
-                .and_then(|end| end.checked_next_multiple_of(alignment))
-                .with_context(|| format!("tensor {:?}: the file would be larger than 2^64 bytes", t.name))?;
+            next = next.checked_add(size).and_then(|end| end.checked_next_multiple_of(alignment)).with_context(|| format!("tensor {:?}: the file would be larger than 2^64 bytes", t.name))?;
         }
 
         let mut header = Vec::new();
@@ -129,12 +119,8 @@ pub struct GgufWriter {
 impl GgufWriter {
     pub fn create(path: impl AsRef<Path>, metadata: &Metadata, tensors: &[TensorSpec]) -> Result<GgufWriter> {
         let layout = Layout::new(metadata, tensors)?;
-        let writer = GgufWriter {
-            tmp: TempFile::create(path.as_ref())?,
-            written: tensors.iter().map(|_| AtomicU64::new(0)).collect(),
-            names: tensors.iter().map(|t| t.name.clone()).collect(),
-            layout,
-        };
+        let writer =
+            GgufWriter { tmp: TempFile::create(path.as_ref())?, written: tensors.iter().map(|_| AtomicU64::new(0)).collect(), names: tensors.iter().map(|t| t.name.clone()).collect(), layout };
         let (file, tmp_path) = (writer.tmp.file(), writer.tmp.path());
         // Padding between tensors is zero: the sparse file reads as zeros wherever nothing is written.
         file.set_len(writer.layout.file_len).with_context(|| format!("cannot size {}", tmp_path.display()))?;
@@ -148,25 +134,14 @@ impl GgufWriter {
 
     /// Writes all of tensor `i`'s bytes.
     pub fn write_tensor(&self, i: usize, bytes: &[u8]) -> Result<()> {
-        ensure!(
-            bytes.len() as u64 == self.layout.sizes[i],
-            "tensor {:?}: {} bytes supplied, {} expected",
-            self.names[i],
-            bytes.len(),
-            self.layout.sizes[i]
-        );
+        ensure!(bytes.len() as u64 == self.layout.sizes[i], "tensor {:?}: {} bytes supplied, {} expected", self.names[i], bytes.len(), self.layout.sizes[i]);
         self.write_tensor_part(i, 0, bytes)
     }
 
     /// Writes `bytes` at `offset` inside tensor `i`. Parts must not overlap.
     pub fn write_tensor_part(&self, i: usize, offset: u64, bytes: &[u8]) -> Result<()> {
         let size = self.layout.sizes[i];
-        ensure!(
-            offset.checked_add(bytes.len() as u64).is_some_and(|end| end <= size),
-            "tensor {:?}: write of {} bytes at {offset} exceeds its {size} bytes",
-            self.names[i],
-            bytes.len()
-        );
+        ensure!(offset.checked_add(bytes.len() as u64).is_some_and(|end| end <= size), "tensor {:?}: write of {} bytes at {offset} exceeds its {size} bytes", self.names[i], bytes.len());
         let at = self.layout.data_offset + self.layout.offsets[i] + offset;
         self.tmp.file().write_all_at(bytes, at).with_context(|| format!("cannot write {}", self.tmp.path().display()))?;
         self.written[i].fetch_add(bytes.len() as u64, Ordering::Relaxed);

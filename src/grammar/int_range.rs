@@ -102,7 +102,13 @@ mod tests {
 
     fn ends(e: &Expr, s: &str, at: usize) -> Vec<usize> {
         match e {
-            Expr::Lit(l) => if s[at..].starts_with(l.as_str()) { vec![at + l.len()] } else { vec![] },
+            Expr::Lit(l) => {
+                if s[at..].starts_with(l.as_str()) {
+                    vec![at + l.len()]
+                } else {
+                    vec![]
+                }
+            }
             Expr::Class { negated, ranges } => match s[at..].chars().next() {
                 Some(c) if ranges.iter().any(|&(a, b)| a <= c && c <= b) != *negated => vec![at + c.len_utf8()],
                 _ => vec![],
@@ -129,7 +135,18 @@ mod tests {
 
     #[test]
     fn every_integer_in_a_window_is_classified_correctly() {
-        let bounds = [(Some(-123), None), (Some(456), None), (Some(-1), Some(1)), (Some(0), Some(1000)), (Some(17), Some(4321)), (None, Some(-5)), (Some(1), Some(50)), (Some(1), Some(10)), (Some(-300), Some(-7)), (None, None)];
+        let bounds = [
+            (Some(-123), None),
+            (Some(456), None),
+            (Some(-1), Some(1)),
+            (Some(0), Some(1000)),
+            (Some(17), Some(4321)),
+            (None, Some(-5)),
+            (Some(1), Some(50)),
+            (Some(1), Some(10)),
+            (Some(-300), Some(-7)),
+            (None, None),
+        ];
         for (lo, hi) in bounds {
             let e = int_range(lo, hi);
             for n in -2000i64..6000 {

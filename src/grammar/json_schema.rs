@@ -30,10 +30,19 @@ impl JsonConverter<'_> {
     fn prim(&mut self, name: &str) -> Expr {
         if !self.g.has(name) {
             let e = match name {
-                SPACE => Expr::opt(Expr::alt(vec![Expr::lit(" "), Expr::seq(vec![Expr::Repeat(Box::new(Expr::lit("\n")), 1, Some(2)), Expr::Repeat(Box::new(Expr::class(&[(' ', ' '), ('\t', '\t')])), 0, Some(20))])])),
+                SPACE => Expr::opt(Expr::alt(vec![
+                    Expr::lit(" "),
+                    Expr::seq(vec![Expr::Repeat(Box::new(Expr::lit("\n")), 1, Some(2)), Expr::Repeat(Box::new(Expr::class(&[(' ', ' '), ('\t', '\t')])), 0, Some(20))]),
+                ])),
                 "char" => Expr::alt(vec![
                     Expr::not_class(&[('"', '"'), ('\\', '\\'), ('\x7f', '\x7f'), ('\0', '\x1f')]),
-                    Expr::seq(vec![Expr::lit("\\"), Expr::alt(vec![Expr::class(&[('"', '"'), ('\\', '\\'), ('/', '/'), ('b', 'b'), ('f', 'f'), ('n', 'n'), ('r', 'r'), ('t', 't')]), Expr::seq(vec![Expr::lit("u"), Expr::Repeat(Box::new(Expr::class(&[('0', '9'), ('a', 'f'), ('A', 'F')])), 4, Some(4))])])]),
+                    Expr::seq(vec![
+                        Expr::lit("\\"),
+                        Expr::alt(vec![
+                            Expr::class(&[('"', '"'), ('\\', '\\'), ('/', '/'), ('b', 'b'), ('f', 'f'), ('n', 'n'), ('r', 'r'), ('t', 't')]),
+                            Expr::seq(vec![Expr::lit("u"), Expr::Repeat(Box::new(Expr::class(&[('0', '9'), ('a', 'f'), ('A', 'F')])), 4, Some(4))]),
+                        ]),
+                    ]),
                 ]),
                 "string" => Expr::seq(vec![Expr::lit("\""), Expr::star(self.prim("char")), Expr::lit("\""), self.prim(SPACE)]),
                 "integral-part" => Expr::alt(vec![Expr::lit("0"), Expr::seq(vec![Expr::class(&[('1', '9')]), Expr::Repeat(Box::new(Expr::class(&[('0', '9')])), 0, Some(15))])]),
@@ -224,7 +233,13 @@ impl JsonConverter<'_> {
             // Any other character leaves every excluded word behind.
             let mut excl: Vec<(char, char)> = n.children.keys().map(|&c| (c, c)).collect();
             excl.extend([('"', '"'), ('\\', '\\'), ('\x7f', '\x7f'), ('\0', '\x1f')]);
-            let escape = Expr::seq(vec![Expr::lit("\\"), Expr::alt(vec![Expr::class(&[('"', '"'), ('\\', '\\'), ('/', '/'), ('b', 'b'), ('f', 'f'), ('n', 'n'), ('r', 'r'), ('t', 't')]), Expr::seq(vec![Expr::lit("u"), Expr::Repeat(Box::new(Expr::class(&[('0', '9'), ('a', 'f'), ('A', 'F')])), 4, Some(4))])])]);
+            let escape = Expr::seq(vec![
+                Expr::lit("\\"),
+                Expr::alt(vec![
+                    Expr::class(&[('"', '"'), ('\\', '\\'), ('/', '/'), ('b', 'b'), ('f', 'f'), ('n', 'n'), ('r', 'r'), ('t', 't')]),
+                    Expr::seq(vec![Expr::lit("u"), Expr::Repeat(Box::new(Expr::class(&[('0', '9'), ('a', 'f'), ('A', 'F')])), 4, Some(4))]),
+                ]),
+            ]);
             alts.push(Expr::seq(vec![Expr::alt(vec![Expr::Class { negated: true, ranges: excl }, escape]), Expr::star(chr.clone())]));
             if !n.end {
                 alts.push(Expr::empty());
@@ -257,16 +272,9 @@ pub fn member_chain(g: &mut Grammar, name: &str, members: Vec<Member>, sep: Expr
     let mut head = Expr::empty();
     for (i, m) in members.iter().enumerate().rev() {
         let after = if m.repeated { Expr::star(Expr::seq(vec![sep.clone(), m.kv.clone()])) } else { Expr::empty() };
-        let new_tail = if m.required {
-            Expr::seq(vec![sep.clone(), m.kv.clone(), tail.clone()])
-        } else {
-            Expr::seq(vec![Expr::opt(Expr::seq(vec![sep.clone(), m.kv.clone(), after.clone()])), tail.clone()])
-        };
-        let new_head = if m.required {
-            Expr::seq(vec![m.kv.clone(), tail.clone()])
-        } else {
-            Expr::alt(vec![Expr::seq(vec![m.kv.clone(), after, tail.clone()]), head.clone()])
-        };
+        let new_tail =
+            if m.required { Expr::seq(vec![sep.clone(), m.kv.clone(), tail.clone()]) } else { Expr::seq(vec![Expr::opt(Expr::seq(vec![sep.clone(), m.kv.clone(), after.clone()])), tail.clone()]) };
+        let new_head = if m.required { Expr::seq(vec![m.kv.clone(), tail.clone()]) } else { Expr::alt(vec![Expr::seq(vec![m.kv.clone(), after, tail.clone()]), head.clone()]) };
         // Name the pieces so the grammar stays linear in the number of keys.
         if i > 0 {
             tail = Expr::r(&g.add(&format!("{name}-tail-{i}"), new_tail));

@@ -27,7 +27,10 @@ pub enum Expr {
     /// A literal string.
     Lit(String),
     /// A character class: ranges, possibly negated.
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
     /// One token by id (`<[48]>`), for control tokens.
     Token(u32),
     /// A reference to a rule.

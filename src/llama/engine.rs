@@ -83,8 +83,7 @@ impl Engine {
     pub fn load(config: EngineConfig) -> Result<Engine> {
         crate::gguf::GgufFile::open(&config.model).context("the model must be a valid GGUF")?;
         let params = LlamaModelParams::default();
-        let mut model = LlamaModel::load_from_file(backend(), &config.model, &params)
-            .map_err(|e| anyhow!("llama.cpp could not load {}: {e}", config.model.display()))?;
+        let mut model = LlamaModel::load_from_file(backend(), &config.model, &params).map_err(|e| anyhow!("llama.cpp could not load {}: {e}", config.model.display()))?;
         let mut identity = file_identity(&config.model)?;
         let lora = match &config.lora {
             Some(p) => {
@@ -150,13 +149,7 @@ impl Engine {
     pub fn session(&self, prefix: &str, cache_key: &str, cache_dir: Option<&Path>) -> Result<Session<'_>> {
         let n_ctx = NonZeroU32::new(self.config.n_ctx).context("n_ctx must be positive")?;
         let threads = self.config.threads.max(1) as i32;
-        let params = LlamaContextParams::default()
-            .with_n_ctx(Some(n_ctx))
-            .with_n_batch(512)
-            .with_n_ubatch(512)
-            .with_n_threads(threads)
-            .with_n_threads_batch(threads)
-            .with_swa_full(true);
+        let params = LlamaContextParams::default().with_n_ctx(Some(n_ctx)).with_n_batch(512).with_n_ubatch(512).with_n_threads(threads).with_n_threads_batch(threads).with_swa_full(true);
         let mut ctx = self.model.new_context(backend(), params).map_err(|e| anyhow!("llama.cpp could not create a context: {e}"))?;
         if let Some(lora) = &self.lora {
             // The adapter lives as long as the engine, which outlives the session's context.
@@ -278,6 +271,9 @@ pub trait Forcer {
     }
 }
 
+/// Told of every token as it is appended (its id and text); false ends the turn.
+pub type OnToken<'a> = &'a dyn Fn(i32, &[u8]) -> bool;
+
 pub struct GenerateOptions<'a> {
     pub sampling: Sampling,
     pub grammar: Option<&'a str>,
@@ -300,7 +296,7 @@ pub struct GenerateOptions<'a> {
     pub max_answer_tokens: usize,
     /// Told of every token as it is appended (its id and text); returning false ends the turn
     /// with finish "cancelled" (a server's client went away).
-    pub on_token: Option<&'a dyn Fn(i32, &[u8]) -> bool>,
+    pub on_token: Option<OnToken<'a>>,
 }
 
 /// Tokens a verbatim repetition must cover before it counts as a loop: a 1-token period must

@@ -18,7 +18,6 @@
 //!   for Gemma 3 (up to 1.2 apart); the per-sequence state (`llama_state_seq_*`) restores them
 //!   exactly, so the prefix cache uses that.
 
-
 pub mod engine;
 pub mod oracle;
 

@@ -4,6 +4,7 @@
 
 use super::backend;
 use super::engine::{allowed, argmax};
+use crate::gguf::{FileType, GgmlType};
 use anyhow::{anyhow, bail, Context, Result};
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
@@ -14,7 +15,6 @@ use llama_cpp_2::token::LlamaToken;
 use std::ffi::CString;
 use std::num::NonZeroU32;
 use std::path::Path;
-use crate::gguf::{FileType, GgmlType};
 
 /// Quantizes with llama.cpp's own `llama_model_quantize` (the oracle for `fg quantize`), with
 /// default parameters and requantization allowed, as `llama-quantize --allow-requantize` does.
@@ -45,15 +45,7 @@ pub fn ggml_quantize_rows(ty: GgmlType, x: &[f32], n_per_row: usize) -> Vec<u8> 
     // bytes ggml writes for nrows × n_per_row values of this type.
     let written = unsafe {
         llama_cpp_sys_2::ggml_quantize_init(ty as llama_cpp_sys_2::ggml_type);
-        llama_cpp_sys_2::ggml_quantize_chunk(
-            ty as llama_cpp_sys_2::ggml_type,
-            x.as_ptr(),
-            out.as_mut_ptr().cast(),
-            0,
-            nrows as i64,
-            n_per_row as i64,
-            std::ptr::null(),
-        )
+        llama_cpp_sys_2::ggml_quantize_chunk(ty as llama_cpp_sys_2::ggml_type, x.as_ptr(), out.as_mut_ptr().cast(), 0, nrows as i64, n_per_row as i64, std::ptr::null())
     };
     assert_eq!(written, out.len());
     out
@@ -84,8 +76,7 @@ pub struct Vocab {
 impl Vocab {
     pub fn load(path: &Path) -> Result<Vocab> {
         let params = LlamaModelParams::default().with_vocab_only(true);
-        let model = LlamaModel::load_from_file(backend(), path, &params)
-            .map_err(|e| anyhow!("llama.cpp could not load the vocabulary of {}: {e}", path.display()))?;
+        let model = LlamaModel::load_from_file(backend(), path, &params).map_err(|e| anyhow!("llama.cpp could not load the vocabulary of {}: {e}", path.display()))?;
         Ok(Vocab { model })
     }
 
@@ -133,8 +124,7 @@ pub struct Model {
 impl Model {
     pub fn load(path: &Path) -> Result<Model> {
         let params = LlamaModelParams::default();
-        let model = LlamaModel::load_from_file(backend(), path, &params)
-            .map_err(|e| anyhow!("llama.cpp could not load {}: {e}", path.display()))?;
+        let model = LlamaModel::load_from_file(backend(), path, &params).map_err(|e| anyhow!("llama.cpp could not load {}: {e}", path.display()))?;
         Ok(Model { model })
     }
 
@@ -147,16 +137,8 @@ impl Model {
     pub fn logits(&self, tokens: &[i32], threads: usize) -> Result<Vec<Vec<f32>>> {
         let n = tokens.len();
         let ctx_len = NonZeroU32::new((n as u32).max(64)).unwrap();
-        let params = LlamaContextParams::default()
-            .with_n_ctx(Some(ctx_len))
-            .with_n_batch(n as u32)
-            .with_n_ubatch(n as u32)
-            .with_n_threads(threads as i32)
-            .with_n_threads_batch(threads as i32);
-        let mut ctx = self
-            .model
-            .new_context(backend(), params)
-            .map_err(|e| anyhow!("llama.cpp could not create a context: {e}"))?;
+        let params = LlamaContextParams::default().with_n_ctx(Some(ctx_len)).with_n_batch(n as u32).with_n_ubatch(n as u32).with_n_threads(threads as i32).with_n_threads_batch(threads as i32);
+        let mut ctx = self.model.new_context(backend(), params).map_err(|e| anyhow!("llama.cpp could not create a context: {e}"))?;
         let mut batch = LlamaBatch::new(n, 1);
         for (i, &t) in tokens.iter().enumerate() {
             batch.add(LlamaToken(t), i as i32, &[0], true).map_err(|e| anyhow!("batch: {e}"))?;

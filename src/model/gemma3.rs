@@ -9,11 +9,11 @@
 //! norms, softmax and the loss in f32.
 
 use super::config::Config;
-use super::Mode;
 use super::lora::{init_lora, Fused, Linear, Lora, LoraConfig};
-use crate::train::params::FlatParams;
 use super::weights::Weights;
+use super::Mode;
 use crate::names::{token, Proj};
+use crate::train::params::FlatParams;
 use anyhow::Result;
 use tch::{Device, Kind, Tensor};
 
@@ -488,7 +488,7 @@ impl Model {
         }
         // The special columns written over in place: a concatenation would copy all 262k columns.
         let special = h.to_kind(Kind::Float).matmul(&self.special().tr());
-        let _ = logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT).copy_(&special);
+        logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT).copy_(&special);
         logits
     }
 

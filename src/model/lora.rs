@@ -179,7 +179,7 @@ mod tests {
         let base = x.matmul(&w.tr());
         assert!(lin.forward(&x, &p, Mode::Infer).allclose(&base, 1e-6, 1e-6, false), "B = 0: the LoRA starts as the base");
         tch::no_grad(|| {
-            let _ = p.master_view(1).copy_(&Tensor::randn([6, 4], (Kind::Float, Device::Cpu)));
+            p.master_view(1).copy_(&Tensor::randn([6, 4], (Kind::Float, Device::Cpu)));
         });
         p.begin(Kind::Float, false);
         let folded = x.matmul(&merged(&w, &p.master_view(0), &p.master_view(1), 2.0).tr());
@@ -200,7 +200,8 @@ mod tests {
         }
         let p = FlatParams::with_factors(named, Device::Cpu);
         p.begin(Kind::Float, false);
-        let mut lins: Vec<Linear> = [6i64, 2, 2].iter().enumerate().map(|(i, out)| Linear { w: Tensor::randn([*out, 5], (Kind::Float, Device::Cpu)), lora: Some(Lora { a: i, b: 3 + i, scale: 2.0, dropout: 0.0 }) }).collect();
+        let mut lins: Vec<Linear> =
+            [6i64, 2, 2].iter().enumerate().map(|(i, out)| Linear { w: Tensor::randn([*out, 5], (Kind::Float, Device::Cpu)), lora: Some(Lora { a: i, b: 3 + i, scale: 2.0, dropout: 0.0 }) }).collect();
         let x = Tensor::randn([2, 4, 5], (Kind::Float, Device::Cpu));
         let separate = Tensor::cat(&lins.iter().map(|l| l.forward(&x, &p, Mode::Infer)).collect::<Vec<_>>(), 2);
         let (l0, rest) = lins.split_at_mut(1);

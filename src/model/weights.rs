@@ -65,7 +65,7 @@ impl Weights {
                 if let Some(gguf) = hf_to_gguf_name(&name) {
                     let mut t = t.to_kind(Kind::Float);
                     if gguf.ends_with("_norm.weight") {
-                        t = t + 1.0; // Gemma3RMSNorm multiplies by 1 + w; llama.cpp stores 1 + w
+                        t += 1.0; // Gemma3RMSNorm multiplies by 1 + w; llama.cpp stores 1 + w
                     }
                     if gguf == "token_embd.weight" {
                         t = t.narrow(0, 0, config.vocab_size as i64);

@@ -9,9 +9,9 @@
 
 pub mod openai;
 
-use crate::llama::{Engine, EngineConfig, Finish, Forcer, GenerateOptions, Sampling, Session};
 use crate::agent::forcing::FunctionGemmaForcer;
 use crate::format::Format;
+use crate::llama::{Engine, EngineConfig, Finish, Forcer, GenerateOptions, Sampling, Session};
 use crate::tools::Tools;
 use anyhow::{Context, Result};
 use axum::body::Bytes;
@@ -55,10 +55,14 @@ pub struct ServeConfig {
     pub on_listen: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
 }
 
+/// What a grammar is built for: calls allowed, a text answer allowed, several calls allowed, and
+/// the one tool named by `tool_choice` (empty: any).
+type GrammarKey = (bool, bool, bool, String);
+
 /// A tool set parsed once: its tools, their hash, and grammars per choice.
 struct ToolSet {
     tools: Tools,
-    grammars: Mutex<HashMap<(bool, bool, bool, String), Arc<String>>>,
+    grammars: Mutex<HashMap<GrammarKey, Arc<String>>>,
 }
 
 /// One request for a worker.
@@ -121,12 +125,8 @@ pub fn run(mut cfg: ServeConfig) -> Result<()> {
         sets: Mutex::new(Vec::new()),
         stats: Arc::new(Stats::default()),
     });
-    let app = Router::new()
-        .route("/health", get(health))
-        .route("/v1/models", get(models))
-        .route("/v1/chat/completions", post(chat))
-        .layer(DefaultBodyLimit::max(cfg.max_body))
-        .with_state(state.clone());
+    let app =
+        Router::new().route("/health", get(health)).route("/v1/models", get(models)).route("/v1/chat/completions", post(chat)).layer(DefaultBodyLimit::max(cfg.max_body)).with_state(state.clone());
     let addr = format!("{}:{}", cfg.host, cfg.port);
     let listener = rt.block_on(tokio::net::TcpListener::bind(&addr)).with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
@@ -159,7 +159,8 @@ fn start_workers(cfg: &ServeConfig, stats: Arc<Stats>) -> Result<SyncSender<Job>
     let rx = Arc::new(Mutex::new(rx));
     let disk = cfg.cache_dir.clone().map(|d| d.join("serve"));
     for slot in 0..cfg.slots.max(1) {
-        let w = Worker { engine, sessions: Vec::new(), cached_sets: cfg.cached_sets.max(1), disk_sets: cfg.disk_sets, disk: disk.clone(), max_answer_tokens: cfg.max_answer_tokens, stats: stats.clone() };
+        let w =
+            Worker { engine, sessions: Vec::new(), cached_sets: cfg.cached_sets.max(1), disk_sets: cfg.disk_sets, disk: disk.clone(), max_answer_tokens: cfg.max_answer_tokens, stats: stats.clone() };
         let rx = rx.clone();
         std::thread::Builder::new().name(format!("fg-slot-{slot}")).spawn(move || w.run(&rx))?;
     }
@@ -223,11 +224,8 @@ impl Worker {
     fn prune_disk(&self) {
         let Some(dir) = &self.disk else { return };
         let Ok(rd) = std::fs::read_dir(dir) else { return };
-        let mut files: Vec<(std::time::SystemTime, PathBuf)> = rd
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("prefix-"))
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> =
+            rd.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("prefix-")).filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
         files.sort();
         let excess = files.len().saturating_sub(self.disk_sets);
         for (_, p) in files.into_iter().take(excess) {
@@ -437,10 +435,7 @@ fn job_of(state: &AppState, r: Request, events: UnboundedSender<Event>) -> Resul
     };
     let empty = Tools { tools: Vec::new(), hash: "none".into() };
     let tools = set.as_ref().map_or(&empty, |s| &s.tools);
-    let prompt = Format::FunctionGemma
-        .render(tools, r.system.as_deref(), &r.messages, true)
-        .map_err(|e| ApiError::bad(format!("`messages` cannot be rendered: {e:#}"), Some("messages")))?
-        .text();
+    let prompt = Format::FunctionGemma.render(tools, r.system.as_deref(), &r.messages, true).map_err(|e| ApiError::bad(format!("`messages` cannot be rendered: {e:#}"), Some("messages")))?.text();
     Ok(Job {
         set,
         named,

@@ -143,10 +143,7 @@ mod tests {
 
     #[test]
     fn padding_for_graphs_keeps_every_label_and_adds_only_ignored_ones() {
-        let examples = vec![
-            Encoded { ids: vec![5, 6, 7, 8], labels: vec![-100, 7, 8, -100] },
-            Encoded { ids: vec![9, 10, 11], labels: vec![-100, -100, 11] },
-        ];
+        let examples = vec![Encoded { ids: vec![5, 6, 7, 8], labels: vec![-100, 7, 8, -100] }, Encoded { ids: vec![9, 10, 11], labels: vec![-100, -100, 11] }];
         let plain = collate(&examples, &[0, 1], Device::Cpu);
         let padded = collate_padded(&examples, &[0, 1], Device::Cpu, 32, 8);
         assert_eq!(padded.ids.size(), [2, 32]);

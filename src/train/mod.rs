@@ -18,9 +18,9 @@ pub mod params;
 use crate::data::Example;
 use crate::export::{peft_base_name, write_llama_lora, write_peft, Adapter, AdapterManifest};
 use crate::model::gemma3::Model;
-use crate::model::Mode;
 use crate::model::lora::LoraConfig;
 use crate::model::weights::Weights;
+use crate::model::Mode;
 use crate::tokenizer::Tokenizer;
 use crate::tools::Tools;
 use crate::torch_cuda::{Graph, Pool};
@@ -319,7 +319,8 @@ impl Trainer {
                 let shape: Vec<[i64; 3]> = batches.iter().map(|b| [b.ids.size()[0], b.ids.size()[1], b.at.size()[0]]).collect();
                 if !graphs.by_shape.contains_key(&shape) {
                     let (model, opt, prefix) = (&self.model, &mut self.opt, &self.prefix);
-                    let inputs: Vec<Batch> = batches.iter().map(|b| Batch { ids: b.ids.to_device(device), at: b.at.to_device(device), targets: b.targets.to_device(device), labels: b.labels }).collect();
+                    let inputs: Vec<Batch> =
+                        batches.iter().map(|b| Batch { ids: b.ids.to_device(device), at: b.at.to_device(device), targets: b.targets.to_device(device), labels: b.labels }).collect();
                     let inv_labelled = Tensor::from(inv as f32).to_device(device);
                     // Capturing runs the step once uncaptured (the warm-up): its gradient is dropped.
                     let (graph, loss) = Graph::capture(Some(graphs.pool), || forward_backward(model, opt, prefix, &inputs, &inv_labelled))?;
@@ -444,7 +445,18 @@ impl Trainer {
             bar.set_message(format!("loss {loss:.4} {tps:.0} tok/s"));
             bar.inc(1);
             step += 1;
-            let mut m = Metric { step, epoch: step as f64 / spe, loss: Some(loss), lr: Some(lr), grad_norm: Some(norm), tokens_per_s: Some(tps), eval_loss: None, eval_token_accuracy: None, micro_batch: self.cfg.batch_size, elapsed_s: t0.elapsed().as_secs_f64() };
+            let mut m = Metric {
+                step,
+                epoch: step as f64 / spe,
+                loss: Some(loss),
+                lr: Some(lr),
+                grad_norm: Some(norm),
+                tokens_per_s: Some(tps),
+                eval_loss: None,
+                eval_token_accuracy: None,
+                micro_batch: self.cfg.batch_size,
+                elapsed_s: t0.elapsed().as_secs_f64(),
+            };
             if self.cfg.eval_every > 0 && (step % self.cfg.eval_every == 0 || step == total) {
                 let (el, ea) = self.evaluate()?;
                 if el.is_finite() {

@@ -91,4 +91,3 @@ pub fn random_call(tool: &fg::tools::Tool, r: &mut fg::rng::Rng) -> fg::format::
     }
     fg::format::Call { name: tool.name.clone(), arguments }
 }
-

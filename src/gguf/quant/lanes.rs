@@ -24,15 +24,7 @@ fn nearest_int(v: f32) -> i32 {
 /// `make_qkx2_quants` over 8 sub-blocks of 32 at once. `xt[i][k]` is element i of sub-block k.
 /// Returns per-lane (scale, the_min) and leaves the codes in `l[i][k]`.
 #[inline(always)]
-fn make_qkx2_quants_x8(
-    nmax: i32,
-    xt: &[[f32; 8]; 32],
-    wt: &[[f32; 8]; 32],
-    l: &mut [[u8; 8]; 32],
-    rmin: f32,
-    rdelta: f32,
-    nstep: i32,
-) -> ([f32; 8], [f32; 8]) {
+fn make_qkx2_quants_x8(nmax: i32, xt: &[[f32; 8]; 32], wt: &[[f32; 8]; 32], l: &mut [[u8; 8]; 32], rmin: f32, rdelta: f32, nstep: i32) -> ([f32; 8], [f32; 8]) {
     const N: usize = 8;
     let nmaxf = nmax as f32;
     let mut min = xt[0];

@@ -67,4 +67,3 @@ pub fn dequantize_row_q5_k(x: &[u8], y: &mut [f32]) {
         }
     }
 }
-

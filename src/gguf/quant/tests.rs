@@ -22,16 +22,8 @@ fn fast_k_quants_match_reference_block_for_block() {
 #[test]
 fn quantize_then_dequantize_stays_close() {
     // Relative RMS error bounds well above each type's typical error on normal data.
-    let bounds = [
-        (GgmlType::F16, 1e-3),
-        (GgmlType::BF16, 5e-3),
-        (GgmlType::Q8_0, 1e-2),
-        (GgmlType::Q6K, 3e-2),
-        (GgmlType::Q5_0, 6e-2),
-        (GgmlType::Q5K, 6e-2),
-        (GgmlType::Q4_0, 0.15),
-        (GgmlType::Q4K, 0.12),
-    ];
+    let bounds =
+        [(GgmlType::F16, 1e-3), (GgmlType::BF16, 5e-3), (GgmlType::Q8_0, 1e-2), (GgmlType::Q6K, 3e-2), (GgmlType::Q5_0, 6e-2), (GgmlType::Q5K, 6e-2), (GgmlType::Q4_0, 0.15), (GgmlType::Q4K, 0.12)];
     let mut rng = Rng::new(7);
     let x: Vec<f32> = (0..256 * 32).map(|_| rng.normal()).collect();
     for (ty, bound) in bounds {
