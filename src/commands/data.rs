@@ -1,3 +1,5 @@
+//! `fg data build` and `fg data stats`: arguments to the dataset builder and its report.
+
 use crate::cli::{DataBuildArgs, DataCommand, DataStatsArgs};
 use crate::data::corpus::Corpus;
 use crate::data::{self, stats};

@@ -1,3 +1,5 @@
+//! `fg devices`: the GPUs, CUDA's state for libtorch, and a small computation on the chosen device.
+
 use crate::cli::DevicesArgs;
 use crate::device;
 use anyhow::Result;

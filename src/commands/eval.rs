@@ -1,3 +1,5 @@
+//! `fg eval`: arguments to the eval runner; tables, markdown and the chart.
+
 use crate::agent::run::{Agent, AgentOptions};
 use crate::cli::EvalArgs;
 use crate::eval::tasks::{load_tasks, run_tasks, score_tasks};

@@ -1,3 +1,5 @@
+//! `fg export`: an adapter merged into the base as a GGUF, or written as llama.cpp's LoRA and PEFT's files.
+
 use crate::cli::ExportArgs;
 use crate::export::{export_merged, Adapter};
 use anyhow::Result;

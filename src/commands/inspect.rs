@@ -1,3 +1,5 @@
+//! `fg inspect`: a GGUF's metadata, tensors and totals, as text or JSON.
+
 use crate::cli::InspectArgs;
 use crate::gguf::{inspect, GgufFile};
 use anyhow::Result;

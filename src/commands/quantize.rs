@@ -1,3 +1,5 @@
+//! `fg quantize`: arguments to the GGUF quantizer.
+
 use crate::cli::QuantizeArgs;
 use crate::gguf::quantize::{quantize_file, QuantizeOptions};
 use anyhow::Result;

@@ -1,3 +1,5 @@
+//! `fg train`: arguments checked into a training config; the trainer does the rest and writes the adapter.
+
 use crate::cli::TrainArgs;
 use crate::model::lora::LoraConfig;
 use crate::train::{TrainConfig, Trainer};

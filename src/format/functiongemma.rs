@@ -10,7 +10,7 @@
 //!   rendering such a value is an error, and tool results have the marker defused.
 
 use super::scan::{Lexeme, Scanner, CALL};
-use super::{Call, Message, ParseError, Parsed, Rendered, BOS, END_OF_TURN, START_OF_TURN};
+use super::{Call, MalformedOutput, Message, Parsed, Rendered, BOS, END_OF_TURN, START_OF_TURN};
 use crate::tools::Tools;
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
@@ -246,7 +246,7 @@ pub fn render(tools: &Tools, system: Option<&str>, messages: &[Message], generat
 
 /// Parses one model turn: calls (each `<start_function_call>call:NAME{…}<end_function_call>`) and
 /// any text around them. Stop tokens at the end are ignored.
-pub fn parse(output: &str) -> Result<Parsed, ParseError> {
+pub fn parse(output: &str) -> Result<Parsed, MalformedOutput> {
     let mut calls = Vec::new();
     let mut text = String::new();
     let mut at = 0;
@@ -265,7 +265,7 @@ pub fn parse(output: &str) -> Result<Parsed, ParseError> {
         }
     }
     if let Some(i) = text.find(END_FUNCTION_CALL) {
-        return Err(ParseError { at: i, message: format!("{END_FUNCTION_CALL} without a call before it") });
+        return Err(MalformedOutput { at: i, message: format!("{END_FUNCTION_CALL} without a call before it") });
     }
     Ok(Parsed { calls, text: text.trim().to_string() })
 }
@@ -278,8 +278,8 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn err<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
-        Err(ParseError { at: self.base + self.s.offset(), message: message.into() })
+    fn err<T>(&self, message: impl Into<String>) -> Result<T, MalformedOutput> {
+        Err(MalformedOutput { at: self.base + self.s.offset(), message: message.into() })
     }
 
     fn found(&self) -> String {
@@ -287,7 +287,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Raw text that must come next (`call:`, `<end_function_call>`).
-    fn raw(&mut self, lit: &str) -> Result<(), ParseError> {
+    fn raw(&mut self, lit: &str) -> Result<(), MalformedOutput> {
         if self.s.rest().starts_with(lit) {
             self.s.advance(lit.len());
             Ok(())
@@ -305,7 +305,7 @@ impl<'a> Parser<'a> {
         next
     }
 
-    fn punct(&mut self, c: char) -> Result<(), ParseError> {
+    fn punct(&mut self, c: char) -> Result<(), MalformedOutput> {
         if self.eat(c) {
             Ok(())
         } else {
@@ -324,7 +324,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn call(&mut self) -> Result<Call, ParseError> {
+    fn call(&mut self) -> Result<Call, MalformedOutput> {
         self.raw(CALL)?;
         let name = self.word().unwrap_or("");
         if !matches!(self.s.peek(), Some((_, Lexeme::Punct('{')))) {
@@ -337,7 +337,7 @@ impl<'a> Parser<'a> {
         Ok(Call { name: name.to_string(), arguments })
     }
 
-    fn object(&mut self) -> Result<Map<String, Value>, ParseError> {
+    fn object(&mut self) -> Result<Map<String, Value>, MalformedOutput> {
         self.punct('{')?;
         let mut m = Map::new();
         if self.eat('}') {
@@ -362,7 +362,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self) -> Result<Value, ParseError> {
+    fn value(&mut self) -> Result<Value, MalformedOutput> {
         match self.s.peek() {
             Some((_, Lexeme::Str { text, closed: true })) => {
                 self.s.next();

@@ -19,7 +19,7 @@
 //! Gemma has no system role, so tools (and any system text) open the first user turn. Calls are
 //! JSON with keys sorted and Python's separators (`", "`, `": "`), one `<tool_call>` per call.
 
-use super::{Call, Message, ParseError, Parsed, Rendered, BOS, END_OF_TURN, START_OF_TURN};
+use super::{Call, MalformedOutput, Message, Parsed, Rendered, BOS, END_OF_TURN, START_OF_TURN};
 use crate::tools::Tools;
 use anyhow::{bail, Result};
 use serde_json::{Map, Value};
@@ -156,7 +156,7 @@ pub fn render(tools: &Tools, system: Option<&str>, messages: &[Message], generat
 }
 
 /// Parses one model turn: every `<tool_call>{json}</tool_call>`, and the text around them.
-pub fn parse(output: &str) -> Result<Parsed, ParseError> {
+pub fn parse(output: &str) -> Result<Parsed, MalformedOutput> {
     let output = output.split(END_OF_TURN).next().unwrap_or("");
     let mut calls = Vec::new();
     let mut text = String::new();
@@ -164,8 +164,8 @@ pub fn parse(output: &str) -> Result<Parsed, ParseError> {
     while let Some(i) = output[at..].find(TOOL_CALL_OPEN) {
         text.push_str(&output[at..at + i]);
         let start = at + i + TOOL_CALL_OPEN.len();
-        let end = output[start..].find(TOOL_CALL_CLOSE).map(|e| start + e).ok_or(ParseError { at: start, message: format!("{TOOL_CALL_OPEN} without {TOOL_CALL_CLOSE}") })?;
-        calls.push(parse_call_json(&output[start..end]).map_err(|message| ParseError { at: start, message })?);
+        let end = output[start..].find(TOOL_CALL_CLOSE).map(|e| start + e).ok_or(MalformedOutput { at: start, message: format!("{TOOL_CALL_OPEN} without {TOOL_CALL_CLOSE}") })?;
+        calls.push(parse_call_json(&output[start..end]).map_err(|message| MalformedOutput { at: start, message })?);
         at = end + TOOL_CALL_CLOSE.len();
     }
     text.push_str(&output[at..]);

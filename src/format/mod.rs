@@ -63,7 +63,7 @@ impl Format {
     }
 
     /// Parses what the model produced in one model turn (up to its stop token).
-    pub fn parse(self, output: &str) -> Result<Parsed, ParseError> {
+    pub fn parse(self, output: &str) -> Result<Parsed, MalformedOutput> {
         match self {
             Format::FunctionGemma => functiongemma::parse(output),
             Format::Json => json::parse(output),
@@ -161,15 +161,15 @@ pub struct Parsed {
 
 /// Output that is not in the format: where, and what was expected.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ParseError {
+pub struct MalformedOutput {
     pub at: usize,
     pub message: String,
 }
 
-impl std::fmt::Display for ParseError {
+impl std::fmt::Display for MalformedOutput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "malformed model output at byte {}: {}", self.at, self.message)
     }
 }
 
-impl std::error::Error for ParseError {}
+impl std::error::Error for MalformedOutput {}

@@ -1,3 +1,5 @@
+//! The quantizers' own tests: the fast K-quants against their reference form, round trips, rounding rules (the byte-exact checks against ggml are in tests/quant_oracle.rs).
+
 use super::*;
 use crate::rng::Rng;
 
