@@ -276,3 +276,31 @@ fn json_format_renders_the_seed_layout() {
     let want = "<bos><start_of_turn>user\n[Available Tools]\n{\"name\": \"health\", \"description\": \"Check health\", \"parameters\": {\"type\": \"object\", \"properties\": {}}}\n\nIs Delia up?<end_of_turn>\n<start_of_turn>model\n<tool_call>{\"name\": \"health\", \"arguments\": {}}</tool_call><end_of_turn>\n<start_of_turn>user\n[Tool Result]\nhealth: {\"status\": \"ok\"}<end_of_turn>\n<start_of_turn>model\nYes.<end_of_turn>\n";
     assert_eq!(text, want);
 }
+
+#[test]
+fn every_forced_continuation_is_what_the_dataset_calls_go_on_with() {
+    // Property: for every call in the dataset (valid for its schema, as the trainer renders it)
+    // and every prefix of it, the forcer's text is how that call goes on. A forcer that guessed (a
+    // key that is not unique, a brace where `{}` follows) would break some call.
+    use fg::format::functiongemma::{END_FUNCTION_CALL, START_FUNCTION_CALL};
+    use fg::llama::Forcer;
+    let f = fg::agent::forcing::FunctionGemmaForcer::new(tools());
+    let ds = default_dataset();
+    let (mut calls, mut forced) = (0usize, 0usize);
+    for e in ds.train.iter().chain(&ds.eval) {
+        let mut text = e.text.as_str();
+        while let Some(start) = text.find(START_FUNCTION_CALL) {
+            let end = text[start..].find(END_FUNCTION_CALL).expect("a closed call") + start + END_FUNCTION_CALL.len();
+            let call = &text[start..end];
+            for (i, _) in call.char_indices().skip(1) {
+                if let Some(more) = f.forced(&call[..i]) {
+                    assert!(call[i..].starts_with(&more), "{}: after {:?} the forcer wrote {more:?}; the call is {call:?}", e.id, &call[..i]);
+                    forced += 1;
+                }
+            }
+            calls += 1;
+            text = &text[end..];
+        }
+    }
+    assert!(calls > 5_000 && forced > 50_000, "{calls} calls, {forced} forced continuations checked");
+}

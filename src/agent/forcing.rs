@@ -272,32 +272,4 @@ mod tests {
         assert_eq!(f.forced(&format!("{s}call:chain{{continue_on_error:true,st")), Some("eps:<escape>".into()));
         assert_eq!(f.forced(&format!("{s}call:chain{{continue_on_error:true,se")), Some("ssion_id:<escape>".into()));
     }
-
-    #[test]
-    fn every_forced_continuation_is_what_the_dataset_calls_go_on_with() {
-        // Property: for every call in the dataset (valid for its schema, as the trainer renders
-        // it) and every prefix of it, the forced text is how that call goes on. A forcer that
-        // guessed (a key that is not unique, a brace where `{}` follows) would break some call.
-        let f = forcer();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        let (mut calls, mut forced) = (0usize, 0usize);
-        for split in ["train.jsonl", "eval.jsonl"] {
-            for e in crate::data::read_jsonl(&root.join(split)).unwrap() {
-                let mut text = e.text.as_str();
-                while let Some(start) = text.find(START_FUNCTION_CALL) {
-                    let end = text[start..].find(END_FUNCTION_CALL).expect("a closed call") + start + END_FUNCTION_CALL.len();
-                    let call = &text[start..end];
-                    for (i, _) in call.char_indices().skip(1) {
-                        if let Some(more) = f.forced(&call[..i]) {
-                            assert!(call[i..].starts_with(&more), "{}: after {:?} the forcer wrote {more:?}; the call is {call:?}", e.id, &call[..i]);
-                            forced += 1;
-                        }
-                    }
-                    calls += 1;
-                    text = &text[end..];
-                }
-            }
-        }
-        assert!(calls > 10_000 && forced > 100_000, "{calls} calls, {forced} forced continuations checked");
-    }
 }
