@@ -34,8 +34,8 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let Args { threads, runs, .. } = clap::Parser::parse();
     let tools = Tools::load(&default_tools_path())?;
-    let model = fg::paths::default_base_model();
-    let lora = fg::paths::default_adapter();
+    // The files `fg agent` runs: the base (prepared with the adapter's token rows) and the LoRA.
+    let (model, lora) = fg::resolve::model_files(None, None, false)?;
     let engine = Engine::load(EngineConfig { model: model.clone(), lora: lora.clone(), threads, n_ctx: 8192 })?;
     println!("model {} + {}, {threads} threads, Q4_K_M", model.display(), lora.as_ref().map_or("no adapter".into(), |l| l.display().to_string()));
 
