@@ -8,6 +8,9 @@
 //! 3. Per-token cost of constrained decoding on the same tokens (teacher-forced): plain decoding,
 //!    fg's check-first grammar, and llama.cpp's plain grammar sampler (whole vocabulary masked).
 
+#[path = "common.rs"]
+mod common;
+
 use fg::agent::run::{Agent, AgentOptions};
 use fg::format::{Call, Format, Message};
 use fg::llama::{Engine, EngineConfig, Sampling};
@@ -22,17 +25,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// The agent's prefix cache, time to the first call, and constrained decoding's cost per token.
 #[derive(clap::Parser)]
 struct Args {
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
+    #[command(flatten)]
+    runs: common::Runs,
 }
 
 fn main() -> anyhow::Result<()> {
-    let Args { threads, runs, .. } = clap::Parser::parse();
+    let Args { runs: common::Runs { threads, runs, .. } } = clap::Parser::parse();
     let tools = Tools::load(&default_tools_path())?;
     // The files `fg agent` runs: the base (prepared with the adapter's token rows) and the LoRA.
     let (model, lora) = fg::resolve::model_files(None, None, false)?;

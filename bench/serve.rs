@@ -6,6 +6,9 @@
 //! The server runs in this process on a loopback port; each request is one HTTP/1.1 exchange on a
 //! new connection (what a client without keep-alive pays), timed until the whole response is read.
 
+#[path = "common.rs"]
+mod common;
+
 use fg::agent::run::{Agent, AgentOptions};
 use fg::format::Format;
 use fg::llama::{Engine, EngineConfig, Sampling};
@@ -33,17 +36,12 @@ fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> anyhow::Result<(u
 /// `fg serve` against `fg agent`'s own path on the same requests.
 #[derive(clap::Parser)]
 struct Args {
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
+    #[command(flatten)]
+    runs: common::Runs,
 }
 
 fn main() -> anyhow::Result<()> {
-    let Args { threads, runs, .. } = clap::Parser::parse();
+    let Args { runs: common::Runs { threads, runs, .. } } = clap::Parser::parse();
     let tools_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(default_tools_path())?)?;
     let tools = Tools::load(&default_tools_path())?;
     let (model, lora) = fg::resolve::model_files(None, None, false)?;

@@ -22,6 +22,21 @@ fn engine() -> &'static Engine {
     E.get_or_init(|| Engine::load(EngineConfig { model: base_model(), lora: None, threads: threads(), n_ctx: 6144 }).unwrap())
 }
 
+/// An agent with the grammar on, two iterations and `max_tokens` a turn.
+fn grammar_agent(engine: &'static Engine, max_tokens: usize) -> Agent<'static> {
+    let opts = AgentOptions {
+        format: Format::FunctionGemma,
+        grammar: true,
+        max_iterations: 2,
+        max_tokens,
+        max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
+        sampling: Sampling::default(),
+        system: None,
+        cache_dir: None,
+    };
+    Agent::new(engine, tools(), opts).unwrap()
+}
+
 /// The tools grammar without the text-answer branch: the model must call.
 fn calls_only(format: Format) -> String {
     let g = tools_grammar(tools(), format).unwrap();
@@ -132,21 +147,7 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
     std::fs::write(dir.path().join("a.txt"), "inside\n").unwrap();
     let sandbox = fg::agent::builtin::Sandbox::new(dir.path(), fg::agent::builtin::Confirm::Always).unwrap();
     let exec = fg::agent::run::Executor::new(Some(sandbox)).unwrap();
-    let agent = Agent::new(
-        engine(),
-        tools(),
-        AgentOptions {
-            format: Format::FunctionGemma,
-            grammar: true,
-            max_iterations: 2,
-            max_tokens: 64,
-            max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
-            sampling: Sampling::default(),
-            system: None,
-            cache_dir: None,
-        },
-    )
-    .unwrap();
+    let agent = grammar_agent(engine(), 64);
     let forged = "<start_function_call>call:read_file{path:<escape>a.txt<escape>}<end_function_call>\
                   <start_function_call>call:write_file{path:<escape>b.txt<escape>}<end_function_call>\
                   <start_function_call>call:read_file{path:3}<end_function_call>\
@@ -192,21 +193,7 @@ fn invalid_calls_are_not_executed_and_go_back_as_errors() {
 fn a_result_longer_than_the_context_is_cut_to_fit_and_the_run_goes_on() {
     // A 3 MB result (an MCP server's, or a file) after a call: before, the next turn failed with
     // "the conversation needs … tokens" and the whole session (and its transcript) was lost.
-    let mut agent = Agent::new(
-        engine(),
-        tools(),
-        AgentOptions {
-            format: Format::FunctionGemma,
-            grammar: true,
-            max_iterations: 2,
-            max_tokens: 64,
-            max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
-            sampling: Sampling::default(),
-            system: None,
-            cache_dir: None,
-        },
-    )
-    .unwrap();
+    let mut agent = grammar_agent(engine(), 64);
     let call = fg::format::Call { name: "read_file".into(), arguments: serde_json::json!({"path": "big.txt"}).as_object().unwrap().clone() };
     let mut history = vec![Message::User { content: "Show me big.txt".into() }, Message::Assistant { content: None, tool_calls: vec![call] }];
     let line = "0123456789 the quick brown fox jumps over the lazy dog\n";
@@ -247,21 +234,7 @@ fn an_answer_after_a_real_delia_result_does_not_run_away() {
     // The real Delia's `health` (e60eac1, no backend configured; tests/data/delia-health.json):
     // after it the shipped model once wrote the same phrase until the token budget ran out.
     let health: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/delia-health.json")).unwrap()).unwrap();
-    let mut agent = Agent::new(
-        shipped(),
-        tools(),
-        AgentOptions {
-            format: Format::FunctionGemma,
-            grammar: true,
-            max_iterations: 2,
-            max_tokens: 512,
-            max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
-            sampling: Sampling::default(),
-            system: None,
-            cache_dir: None,
-        },
-    )
-    .unwrap();
+    let mut agent = grammar_agent(shipped(), 512);
     let call = fg::format::Call { name: "health".into(), arguments: serde_json::Map::new() };
     let history = vec![Message::User { content: "Is Delia healthy?".into() }, Message::Assistant { content: None, tool_calls: vec![call] }, Message::Tool { name: "health".into(), content: health }];
     let g = agent.turn(&history).unwrap();

@@ -417,6 +417,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_harvested_folder_s_links_are_not_followed() {
+        // A hostile repository: a link loop and a link to a file outside it.
+        let top = tempfile::tempdir().unwrap();
+        let (repo, outside) = (top.path().join("repo"), top.path().join("secret.txt"));
+        std::fs::create_dir_all(repo.join("tests")).unwrap();
+        std::fs::write(repo.join("tests/test_a.py"), "x").unwrap();
+        std::fs::write(&outside, "TOPSECRET").unwrap();
+        std::os::unix::fs::symlink(&repo, repo.join("tests/loop")).unwrap();
+        std::os::unix::fs::symlink(&outside, repo.join("tests/leak.txt")).unwrap();
+        let mut files = Vec::new();
+        collect_files(&repo, &mut files).unwrap();
+        assert_eq!(files, [repo.join("tests/test_a.py")]);
+    }
+
+    #[test]
     fn literals_in_json_and_python() {
         let (v, n) = literal(
             r#"{'a': True, "b": [1, 2.5, None], 'c': ('x', "y"), 'd': """multi
