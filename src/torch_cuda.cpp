@@ -110,6 +110,19 @@ char* fg_graph_empty_cache() {
   return guarded([] { c10::cuda::CUDACachingAllocator::emptyCache(); });
 }
 
+// The caching allocator's peak of memory allocated to tensors on device 0 since the last reset
+// (what PyTorch's torch.cuda.max_memory_allocated reports), and its peak reserved; `reset` then
+// starts a new peak.
+char* fg_memory_peak(int reset, unsigned long long* allocated, unsigned long long* reserved) {
+  return guarded([&] {
+    using c10::CachingAllocator::StatType;
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(0);
+    *allocated = stats.allocated_bytes[static_cast<size_t>(StatType::AGGREGATE)].peak;
+    *reserved = stats.reserved_bytes[static_cast<size_t>(StatType::AGGREGATE)].peak;
+    if (reset) c10::cuda::CUDACachingAllocator::resetPeakStats(0);
+  });
+}
+
 // A memory pool handle that several graphs can share.
 char* fg_graph_pool(unsigned long long* a, unsigned long long* b) {
   return guarded([&] {

@@ -42,6 +42,7 @@ struct Api {
     replay: unsafe extern "C" fn(*mut c_void) -> Err,
     pool: unsafe extern "C" fn(*mut u64, *mut u64) -> Err,
     empty_cache: unsafe extern "C" fn() -> Err,
+    memory_peak: unsafe extern "C" fn(i32, *mut u64, *mut u64) -> Err,
     flash_attention: unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err,
     profile_begin: unsafe extern "C" fn() -> Err,
     profile_end: unsafe extern "C" fn(*const c_char) -> Err,
@@ -98,6 +99,7 @@ fn load() -> Result<Api> {
             replay: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut c_void) -> Err>(sym(c"fg_graph_replay")?),
             pool: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut u64, *mut u64) -> Err>(sym(c"fg_graph_pool")?),
             empty_cache: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> Err>(sym(c"fg_graph_empty_cache")?),
+            memory_peak: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *mut u64, *mut u64) -> Err>(sym(c"fg_memory_peak")?),
             flash_attention: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err>(sym(c"fg_flash_attention")?),
             profile_begin: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> Err>(sym(c"fg_profile_begin")?),
             profile_end: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> Err>(sym(c"fg_profile_end")?),
@@ -174,6 +176,16 @@ pub fn empty_cache() -> Result<()> {
     let api = api()?;
     // SAFETY: no arguments.
     check(api, unsafe { (api.empty_cache)() }, "emptying the CUDA cache")
+}
+
+/// The caching allocator's peak bytes allocated to tensors and reserved from the device since the
+/// last reset (PyTorch's `max_memory_allocated` and `max_memory_reserved`); `reset` starts a new peak.
+pub fn memory_peak(reset: bool) -> Result<(u64, u64)> {
+    let api = api()?;
+    let (mut allocated, mut reserved) = (0u64, 0u64);
+    // SAFETY: two out-pointers to locals.
+    check(api, unsafe { (api.memory_peak)(i32::from(reset), &mut allocated, &mut reserved) }, "reading the allocator's statistics")?;
+    Ok((allocated, reserved))
 }
 
 /// One captured piece of work.

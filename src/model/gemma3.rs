@@ -494,14 +494,12 @@ impl Model {
 
     /// Summed cross-entropy at the labelled positions, computing logits only there. hidden:
     /// [B, T, H]; `at`: flat indices (b·T + t) of the labelled positions; `targets`: the tokens they
-    /// must predict. Returns the loss (f32 scalar) and the count of right predictions (a tensor,
-    /// read only when needed: reading it waits for the GPU).
+    /// must predict (-100: none). Returns the loss (f32 scalar) and the count of right predictions
+    /// (a tensor, read only when needed: reading it waits for the GPU).
     pub fn loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
-        let h = hidden.flatten(0, 1).index_select(0, at);
-        let logits = self.head(&h);
-        let loss = logits.cross_entropy_loss::<Tensor>(targets, None, tch::Reduction::Sum, -100, 0.0);
-        let correct = tch::no_grad(|| logits.argmax(1, false).eq_tensor(targets).sum(Kind::Int64));
-        (loss, correct)
+        let h = rms_norm(&hidden.flatten(0, 1).index_select(0, at), &self.norm, self.cfg.rms_norm_eps);
+        let special = self.special_idx.map(|_| self.special());
+        head_loss(&h, &self.embed, special.as_ref(), targets, HEAD_CHUNK)
     }
 
     /// Logits for every position of `ids` ([1, T]): the oracle test against llama.cpp.
@@ -513,6 +511,77 @@ impl Model {
             Ok(self.head(&h.squeeze_dim(0)))
         })
     }
+}
+
+/// Labelled positions whose logits `head_loss` holds at a time: a [128, 262144] f32 block is
+/// 128 MiB, where all of a 16 x 512 batch's 1,024 positions at once held 1 GiB of logits, their
+/// log-softmax and their gradient (the largest tensors of a step).
+const HEAD_CHUNK: i64 = 128;
+
+/// Summed cross-entropy of the tied head over normed hidden states `h` [N, H] (the model's kind)
+/// against `targets` [N] (-100: ignored), with the special columns from `special` [7, H] (f32)
+/// where those rows train, and the count of right predictions. The logits are made `chunk` rows
+/// at a time, and their gradient (softmax − one-hot) taken at once into gradients for `h` and
+/// `special`, so no [N, vocab] tensor is kept for the backward pass. The returned loss carries those
+/// gradients into autograd: its value is the loss, and its gradient with respect to `h` and
+/// `special` is the cross-entropy's.
+fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Tensor, chunk: i64) -> (Tensor, Tensor) {
+    let train = h.requires_grad() || special.is_some_and(Tensor::requires_grad);
+    let (loss, correct, grad_h, grad_special) = tch::no_grad(|| {
+        let (hd, sd) = (h.detach(), special.map(Tensor::detach));
+        let n = hd.size()[0];
+        let mut loss = Tensor::zeros([], (Kind::Float, hd.device()));
+        let mut correct = Tensor::zeros([], (Kind::Int64, hd.device()));
+        let grad_h = hd.zeros_like();
+        let grad_special = sd.as_ref().map(Tensor::zeros_like);
+        for start in (0..n).step_by(chunk.max(1) as usize) {
+            let len = chunk.min(n - start);
+            let x = hd.narrow(0, start, len);
+            let target = targets.narrow(0, start, len);
+            let mut logits = x.matmul(&embed.tr()).to_kind(Kind::Float);
+            if let Some(s) = &sd {
+                // The special columns written over in place: a concatenation would copy all columns.
+                logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT).copy_(&x.to_kind(Kind::Float).matmul(&s.tr()));
+            }
+            let valid = target.ne(-100);
+            let picked_id = target.clamp_min(0).unsqueeze(1);
+            let lse = logits.logsumexp([1], true);
+            let picked = logits.gather(1, &picked_id, false);
+            loss += ((&lse - picked).squeeze_dim(1) * valid.to_kind(Kind::Float)).sum(Kind::Float);
+            correct += logits.argmax(1, false).eq_tensor(&target).sum(Kind::Int64);
+            if !train {
+                continue;
+            }
+            // d loss / d logits = softmax − one-hot, on the labelled rows only.
+            let _ = logits.g_sub_(&lse).exp_();
+            let _ = logits.scatter_add_(1, &picked_id, &Tensor::full([len, 1], -1.0, (Kind::Float, hd.device())));
+            let _ = logits.g_mul_(&valid.to_kind(Kind::Float).unsqueeze(1));
+            let mut g = match (&sd, &grad_special) {
+                (Some(s), Some(gs)) => {
+                    // The special columns came from `special`, not from the embedding's rows.
+                    let mut cols = logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT);
+                    let _ = gs.shallow_clone().g_add_(&cols.tr().matmul(&x.to_kind(Kind::Float)));
+                    let through_special = cols.matmul(s);
+                    let _ = cols.zero_();
+                    logits.to_kind(hd.kind()).matmul(embed).to_kind(Kind::Float) + through_special
+                }
+                _ => logits.to_kind(hd.kind()).matmul(embed),
+            };
+            g = g.to_kind(hd.kind());
+            grad_h.narrow(0, start, len).copy_(&g);
+        }
+        (loss, correct, grad_h, grad_special)
+    });
+    if !train {
+        return (loss, correct);
+    }
+    // loss + (Σ h·g_h + Σ s·g_s) − the same detached: the value of `loss`, the gradients g.
+    let through_h = (h * &grad_h).sum(Kind::Float);
+    let carrier = match (special, &grad_special) {
+        (Some(s), Some(gs)) => through_h + (s * gs).sum(Kind::Float),
+        _ => through_h,
+    };
+    (loss + &carrier - carrier.detach(), correct)
 }
 
 #[cfg(test)]
@@ -529,6 +598,36 @@ mod tests {
         let k = k.repeat_interleave_self_int(rep, 1, None);
         let v = v.repeat_interleave_self_int(rep, 1, None);
         Tensor::scaled_dot_product_attention(q, &k, &v, Some(&mask), 0.0, false, scale, false).transpose(1, 2).reshape([b, t, heads * d])
+    }
+
+    /// The chunked head with its hand-made gradient against autograd's cross-entropy over the
+    /// whole logits (special columns from trained rows, ignored targets, a ragged last chunk).
+    #[test]
+    fn chunked_head_loss_equals_autograd_cross_entropy() {
+        tch::manual_seed(3);
+        let (n, hidden, vocab) = (11i64, 6i64, 64i64);
+        let embed = Tensor::randn([vocab, hidden], (Kind::Float, Device::Cpu));
+        let targets = Tensor::from_slice(&[3i64, 47, -100, 50, 0, 63, 12, -100, 46, 9, 52]);
+        for trained in [false, true] {
+            let h = Tensor::randn([n, hidden], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+            let special = Tensor::randn([SPECIAL_COUNT, hidden], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+            let special_arg = trained.then_some(&special);
+            let (loss, correct) = head_loss(&h, &embed, special_arg, &targets, 4);
+            let got = Tensor::run_backward(&[&loss], &[&h, &special], false, true);
+            let mut logits = h.matmul(&embed.tr());
+            if trained {
+                logits = Tensor::cat(&[logits.narrow(1, 0, SPECIAL_FIRST), h.matmul(&special.tr()), logits.narrow(1, SPECIAL_FIRST + SPECIAL_COUNT, vocab - SPECIAL_FIRST - SPECIAL_COUNT)], 1);
+            }
+            let want = logits.cross_entropy_loss::<Tensor>(&targets, None, tch::Reduction::Sum, -100, 0.0);
+            let wanted = Tensor::run_backward(&[&want], &[&h, &special], false, true);
+            assert!((loss.double_value(&[]) - want.double_value(&[])).abs() < 1e-4 * want.double_value(&[]), "loss, special rows trained: {trained}");
+            assert!(got[0].allclose(&wanted[0], 1e-4, 1e-6, false), "gradient of the hidden states, special rows trained: {trained}");
+            if trained {
+                assert!(got[1].allclose(&wanted[1], 1e-4, 1e-6, false), "gradient of the special rows");
+            }
+            let right = logits.argmax(1, false).eq_tensor(&targets).sum(Kind::Int64).int64_value(&[]);
+            assert_eq!(correct.int64_value(&[]), right);
+        }
     }
 
     #[test]

@@ -20,6 +20,20 @@ impl Encoded {
     pub fn label_count(&self) -> usize {
         self.labels.iter().filter(|&&l| l != -100).count()
     }
+
+    /// The example whole, as HF trainers take it: the shared prefix and the example's ids, and
+    /// labels on the predicted token (HF shifts them itself), -100 elsewhere: the same work.
+    pub fn whole_for_hf(&self, prefix: &[i64]) -> (Vec<i64>, Vec<i64>) {
+        let ids = prefix.iter().chain(&self.ids).copied().collect();
+        let labels = std::iter::repeat_n(-100, prefix.len() + 1).chain(self.labels.iter().take(self.ids.len().saturating_sub(1)).copied()).collect();
+        (ids, labels)
+    }
+
+    /// The example from ids and HF-style labels (on the predicted token), without a prefix.
+    pub fn from_hf(ids: Vec<i64>, hf_labels: &[i64]) -> Encoded {
+        let labels = (0..ids.len()).map(|j| hf_labels.get(j + 1).copied().unwrap_or(-100)).collect();
+        Encoded { ids, labels }
+    }
 }
 
 pub struct Prepared {
@@ -140,6 +154,19 @@ pub fn collate_padded(examples: &[Encoded], idx: &[usize], device: Device, seq: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hf_labels_sit_on_the_predicted_token_and_convert_back() {
+        let e = Encoded { ids: vec![5, 6, 7, 8], labels: vec![-100, 7, 8, -100] };
+        let (ids, hf) = e.whole_for_hf(&[1, 2]);
+        assert_eq!(ids, vec![1, 2, 5, 6, 7, 8]);
+        assert_eq!(hf, vec![-100, -100, -100, -100, 7, 8]);
+        // HF's rule: a label equals the id at its own position.
+        assert!(hf.iter().zip(&ids).all(|(&l, &id)| l == -100 || l == id));
+        let back = Encoded::from_hf(ids.clone(), &hf);
+        assert_eq!(&back.labels[2..], &e.labels[..]);
+        assert_eq!(back.label_count(), e.label_count());
+    }
 
     #[test]
     fn padding_for_graphs_keeps_every_label_and_adds_only_ignored_ones() {

@@ -47,6 +47,11 @@ impl AdamW {
         })
     }
 
+    /// The gradient accumulated since the last step (f32, laid out as the master values).
+    pub fn grad(&self) -> &Tensor {
+        &self.grad
+    }
+
     pub fn zero_grad(&mut self) {
         tch::no_grad(|| {
             let _ = self.grad.zero_();
