@@ -1,13 +1,19 @@
-//! Benchmark: fg's LoRA training step against HF transformers + PEFT (shared/bench/hf_peft_baseline.py),
-//! on the same GPU and shapes: random tokens, batch 8 x 1024, 2 x 4096 and 16 x 512, LoRA r16,
-//! alpha 32 on the seven projections, bf16, AdamW, completion-only labels on the last 64 tokens.
+//! Benchmark: fg's LoRA training step against HF transformers + PEFT (shared/bench/hf_peft_baseline.py)
+//! and Unsloth (shared/bench/unsloth_baseline.py), on the same GPU and shapes: random tokens, batch
+//! 8 x 1024, 2 x 4096 and 16 x 512, LoRA r16, alpha 32 on the seven projections, bf16, AdamW,
+//! completion-only labels on the last 64 tokens, one model trained on through the three shapes, each
+//! shape with tokens of its own.
 //!
-//!     cargo bench --bench train -- [--base GGUF] [--baseline hf_peft_bench.json] [--out result.json]
+//!     cargo bench --bench train -- [--base GGUF] [--baseline hf_peft_bench.json]
+//!         [--unsloth unsloth_bench.json] [--out result.json]
+//!     cargo bench --bench train -- --parity DIR      (then scripts/parity_hf.py DIR)
 //!
-//! Prints tokens/s and peak GPU memory per shape, and the ratios against the baseline's JSON
-//! (written by the baseline script in the same run). Peak memory is the device's memory in use
-//! (cudarc, sampled every 2 ms) above what it was before the run: the caching allocator's reserve
-//! included, so it overstates fg's use compared with the baseline's max_memory_allocated.
+//! Prints tokens/s and peak GPU memory per shape, the ratios against the peers' JSON (written by
+//! their scripts in the same run), the FLOPs a step does per token and the fraction of the GPU's
+//! bf16 peak they reach. Peak memory is the caching allocator's peak of memory allocated to tensors
+//! over the shape's steps (warm-up, capture and timed replays), as the peers' max_memory_allocated
+//! is; the device's memory in use above its level before the run (cudarc, sampled every 2 ms: the
+//! allocator's reserve and the graphs' pools included) is in the JSON as `device_gib`.
 
 use fg::model::gemma3::Model;
 use fg::model::lora::LoraConfig;
@@ -20,15 +26,28 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+#[path = "parity.rs"]
+mod parity;
+
 /// fg's LoRA step on the GPU: tokens/s per shape, memory, and attention checks.
 #[derive(clap::Parser)]
 struct Args {
     /// The base model; default: the installed one
     #[arg(long)]
     base: Option<std::path::PathBuf>,
-    /// A JSON file of the Python stacks' figures (scripts/gpu-train.sh), for ratios
+    /// HF + PEFT's figures (hf_peft_bench.json, written in the same run), for ratios
     #[arg(long)]
     baseline: Option<std::path::PathBuf>,
+    /// Unsloth's figures (unsloth_bench.json, written in the same run), for ratios
+    #[arg(long)]
+    unsloth: Option<std::path::PathBuf>,
+    /// Only the equal-work check: fg's losses and step-1 gradient on the inputs and initial LoRA in
+    /// this folder (written when absent), for scripts/parity_hf.py
+    #[arg(long)]
+    parity: Option<std::path::PathBuf>,
+    /// With --parity: the model in f32 (masked attention), to compare with HF's f32 run
+    #[arg(long, requires = "parity")]
+    f32: bool,
     /// Time the parts of one step and attention several ways
     #[arg(long)]
     profile: bool,
@@ -41,9 +60,17 @@ struct Args {
     /// Time eager steps, not CUDA-graph replays
     #[arg(long)]
     eager: bool,
-    /// Write the results as JSON here
+    /// Write the results as JSON here (with --encode: the encoded examples, JSON lines)
     #[arg(long)]
     out: Option<String>,
+    /// Only write, as --out, the examples `fg train --data DIR --limit N` trains on, whole (the
+    /// shared prefix included) as token ids with HF-style labels, for a peer trainer: the same ids and
+    /// labels, where a peer's own tokenizer might not match the base's
+    #[arg(long, value_name = "DIR", requires = "out")]
+    encode: Option<std::path::PathBuf>,
+    /// With --encode: how many examples (every k-th, as `fg train --limit` picks them)
+    #[arg(long, default_value_t = 320)]
+    limit: usize,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -52,10 +79,14 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args: Args = clap::Parser::parse();
     let base = args.base.clone().unwrap_or_else(fg::paths::default_base_model);
+    if let (Some(data), Some(out)) = (&args.encode, &args.out) {
+        return encode(&base, data, args.limit, std::path::Path::new(out));
+    }
     let device = fg::device::select(fg::device::DeviceChoice::Cuda)?;
     let gpu = fg::device::gpus().into_iter().next().ok_or_else(|| anyhow::anyhow!("no GPU"))?;
     let lora = LoraConfig::every_projection(16, 32.0, 0.0);
-    let mut model = Model::new(Weights::from_gguf(&base)?, device, tch::Kind::BFloat16, Some(lora), false, 4096 + 8)?;
+    let kind = if args.f32 { tch::Kind::Float } else { tch::Kind::BFloat16 };
+    let mut model = Model::new(Weights::from_gguf(&base)?, device, kind, Some(lora), false, 4096 + 8)?;
     let mut opt = AdamW::new(&model.params, 0.0);
     let used = || {
         let g = fg::device::gpus().into_iter().next().unwrap();
@@ -68,15 +99,23 @@ fn main() -> anyhow::Result<()> {
         let (peak, stop) = (peak.clone(), stop.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let g = fg::device::gpus().into_iter().next().unwrap();
-                peak.fetch_max(g.total_bytes - g.free_bytes, Ordering::Relaxed);
+                if let Some(g) = fg::device::gpus().into_iter().next() {
+                    peak.fetch_max(g.total_bytes - g.free_bytes, Ordering::Relaxed);
+                }
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
         })
     };
-    let baseline: Option<serde_json::Value> = args.baseline.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok());
+    let read_json = |p: &Option<std::path::PathBuf>| -> Option<serde_json::Value> { p.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| serde_json::from_str(&t).ok()) };
+    let (hf_figures, unsloth_figures) = (read_json(&args.baseline), read_json(&args.unsloth));
     println!("{} ({:.0} GiB), {}", gpu.name, gpu.total_bytes as f64 / (1u64 << 30) as f64, base.display());
-    println!("{:<12} {:>14} {:>10} {:>14} {:>10} {:>9} {:>9}", "shape", "fg tokens/s", "fg GiB", "HF tokens/s", "HF GiB", "speed", "memory");
+    if let Some(dir) = &args.parity {
+        let graphs = !args.eager && fg::torch_cuda::available().is_ok();
+        let result = parity::run(&mut model, dir, graphs);
+        stop.store(true, Ordering::Relaxed);
+        let _ = sampler.join();
+        return result;
+    }
     let mut results = serde_json::Map::new();
     if args.profile {
         // Which attention kernel libtorch picks, and where a step's time goes.
@@ -196,9 +235,28 @@ fn main() -> anyhow::Result<()> {
     // build without it, times libtorch's eager dispatch instead.
     let graphs = !args.eager && fg::torch_cuda::available().is_ok();
     println!("fg steps: {}", if graphs { "CUDA graph replays" } else { "eager" });
+    let bf16_peak = bf16_peak_flops(&gpu.name);
+    // What stays allocated between steps: the frozen base, the LoRAs' master and working copies,
+    // AdamW's moments and gradient, the rotary tables.
+    let resident = if graphs {
+        fg::torch_cuda::memory_peak(true)?;
+        fg::torch_cuda::memory_peak(false)?.0 as f64 / (1u64 << 30) as f64
+    } else {
+        f64::NAN
+    };
+    println!("resident between steps: {resident:.2} GiB; a step's own peak is the rest of fg's figure");
+    println!(
+        "{:<9} {:>10} {:>7} | {:>9} {:>7} {:>6} {:>6} | {:>9} {:>7} {:>6} {:>6} | {:>10} {:>8} {:>7}",
+        "shape", "fg tok/s", "fg GiB", "HF tok/s", "HF GiB", "speed", "memory", "Unsloth", "GiB", "speed", "memory", "MFLOP/tok", "TFLOP/s", "of peak"
+    );
     model.separate_outputs = graphs;
     for (b, t) in [(8usize, 1024usize), (2, 4096), (16, 512)] {
-        let examples = random_batch(b, t, 64, 7);
+        // Tokens of the shape's own: one seed for all three gave 2 x 4096 and 16 x 512 the
+        // sequences 8 x 1024 had just learned (the same tokens before the same labels).
+        let examples = random_batch(b, t, 64, (b * 100_000 + t) as u64);
+        if graphs {
+            fg::torch_cuda::memory_peak(true)?;
+        }
         let idx: Vec<usize> = (0..b).collect();
         let batch = collate(&examples, &idx, device);
         // The trainer's own step (no shared prefix here), with its inputs made before any capture.
@@ -243,22 +301,41 @@ fn main() -> anyhow::Result<()> {
         let secs = start.elapsed().as_secs_f64();
         drop(graph);
         let tps = (n * b * t) as f64 / secs;
-        let gib = (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / (1u64 << 30) as f64;
+        let gib = |bytes: u64| bytes as f64 / (1u64 << 30) as f64;
+        let device_gib = gib(peak.load(Ordering::Relaxed).saturating_sub(before) as u64);
+        let (allocated, reserved) = if graphs { fg::torch_cuda::memory_peak(false)? } else { (0, 0) };
+        let (allocated, reserved) = (gib(allocated), gib(reserved));
         let key = format!("b{b}xT{t}");
-        let hf = baseline.as_ref().and_then(|v| v.get(&key));
-        let hf_tps = hf.and_then(|h| h["tokens_per_s"].as_f64());
-        let hf_gib = hf.and_then(|h| h["peak_gib"].as_f64());
+        let figure = |peer: &Option<serde_json::Value>, what: &str| peer.as_ref().and_then(|v| v.get(&key)).and_then(|h| h[what].as_f64());
+        let (hf_tps, hf_gib) = (figure(&hf_figures, "tokens_per_s"), figure(&hf_figures, "peak_gib"));
+        let (un_tps, un_gib) = (figure(&unsloth_figures, "tokens_per_s"), figure(&unsloth_figures, "peak_gib"));
+        let flops = StepFlops::new(&model.cfg, 16, t as i64, 64);
+        let tflops = flops.per_token() * tps / 1e12;
+        let show = |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
+        let ratio = |ours: f64, theirs: Option<f64>| theirs.map_or("-".into(), |v| format!("{:.2}x", ours / v));
         println!(
-            "{:<12} {tps:>14.0} {gib:>10.2} {:>14} {:>10} {:>9} {:>9}",
+            "{:<9} {tps:>10.0} {allocated:>7.2} | {:>9} {:>7} {:>6} {:>6} | {:>9} {:>7} {:>6} {:>6} | {:>10.1} {tflops:>8.1} {:>7}",
             format!("{b} x {t}"),
-            hf_tps.map_or("-".into(), |v| format!("{v:.0}")),
-            hf_gib.map_or("-".into(), |v| format!("{v:.2}")),
-            hf_tps.map_or("-".into(), |v| format!("{:.2}x", tps / v)),
-            hf_gib.map_or("-".into(), |v| format!("{:.2}x", gib / v)),
+            show(hf_tps, 0),
+            show(hf_gib, 2),
+            ratio(tps, hf_tps),
+            ratio(allocated, hf_gib),
+            show(un_tps, 0),
+            show(un_gib, 2),
+            ratio(tps, un_tps),
+            ratio(allocated, un_gib),
+            flops.per_token() / 1e6,
+            bf16_peak.map_or("-".into(), |p| format!("{:.1}%", 100.0 * tflops * 1e12 / p)),
         );
         results.insert(
             key,
-            serde_json::json!({"tokens_per_s": tps, "step_ms": secs * 1e3 / n as f64, "peak_gib": gib, "loss": last, "hf_tokens_per_s": hf_tps, "hf_peak_gib": hf_gib, "cuda_graph": graphs}),
+            serde_json::json!({
+                "tokens_per_s": tps, "step_ms": secs * 1e3 / n as f64, "peak_gib": allocated, "resident_gib": resident, "reserved_gib": reserved, "device_gib": device_gib,
+                "loss": last, "cuda_graph": graphs,
+                "hf_tokens_per_s": hf_tps, "hf_peak_gib": hf_gib, "unsloth_tokens_per_s": un_tps, "unsloth_peak_gib": un_gib,
+                "flops_per_token": flops.per_token(), "flops_per_token_parts": flops.parts(), "tflops_per_s": tflops,
+                "bf16_peak_tflops": bf16_peak.map(|p| p / 1e12),
+            }),
         );
         if graphs {
             fg::torch_cuda::empty_cache()?;
@@ -269,6 +346,81 @@ fn main() -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         std::fs::write(out, serde_json::to_string_pretty(&results)?)?;
     }
+    Ok(())
+}
+
+/// The FLOPs of one training step per sequence of `t` tokens, by part: the frozen base's
+/// projections (forward, and the gradient of their input: no weight gradient), the LoRAs (forward,
+/// input and weight gradients), attention (QKᵀ and PV forward; dQ, dK, dV and dP backward: twice
+/// the forward; flash attention's recomputation of the scores not counted), and the tied head at
+/// the `labelled` positions only (forward and the gradient of its input).
+struct StepFlops {
+    base: f64,
+    lora: f64,
+    attention: f64,
+    head: f64,
+    t: f64,
+}
+
+impl StepFlops {
+    fn new(cfg: &fg::model::config::Config, rank: i64, t: i64, labelled: i64) -> StepFlops {
+        let (h, q, kv, inter) = (cfg.hidden_size as f64, (cfg.num_heads * cfg.head_dim) as f64, (cfg.num_kv_heads * cfg.head_dim) as f64, cfg.intermediate_size as f64);
+        let layers = cfg.num_layers as f64;
+        // (in, out) of q, k, v, o, gate, up, down.
+        let proj = [(h, q), (h, kv), (h, kv), (q, h), (h, inter), (h, inter), (inter, h)];
+        let tf = t as f64;
+        let base = layers * tf * proj.iter().map(|(i, o)| 4.0 * i * o).sum::<f64>();
+        let lora = layers * tf * proj.iter().map(|(i, o)| 6.0 * rank as f64 * (i + o)).sum::<f64>();
+        let mut attention = 0.0;
+        for layer in 0..cfg.num_layers {
+            let window = if cfg.is_sliding(layer) { cfg.sliding_window as i64 } else { i64::MAX };
+            let keys: f64 = (0..t).map(|i| (i + 1).min(window) as f64).sum();
+            attention += 3.0 * 4.0 * q * keys;
+        }
+        let head = labelled as f64 * 4.0 * h * cfg.vocab_size as f64;
+        StepFlops { base, lora, attention, head, t: tf }
+    }
+
+    fn per_token(&self) -> f64 {
+        (self.base + self.lora + self.attention + self.head) / self.t
+    }
+
+    fn parts(&self) -> serde_json::Value {
+        serde_json::json!({"base": self.base / self.t, "lora": self.lora / self.t, "attention": self.attention / self.t, "head": self.head / self.t})
+    }
+}
+
+/// The GPU's dense bf16 tensor-core peak, for the GPUs whose figure is known (NVIDIA's data sheets).
+fn bf16_peak_flops(name: &str) -> Option<f64> {
+    let tflops = match name {
+        n if n.contains("H100") && n.contains("PCIe") => 756.0,
+        n if n.contains("H100") && n.contains("NVL") => 835.0,
+        n if n.contains("H100") || n.contains("H200") => 989.4,
+        n if n.contains("A100") => 312.0,
+        _ => return None,
+    };
+    Some(tflops * 1e12)
+}
+
+/// Writes the examples `fg train --data data --limit limit` trains on as JSON lines of `input_ids`
+/// and `labels`, whole: the shared prefix and the example, HF-style labels (on the predicted token,
+/// -100 elsewhere: the prefix, the user's turns, the tool results).
+fn encode(base: &std::path::Path, data: &std::path::Path, limit: usize, out: &std::path::Path) -> anyhow::Result<()> {
+    let tools = fg::tools::Tools::load_or_shipped(None)?;
+    let train = fg::data::read_jsonl(&data.join("train.jsonl"))?;
+    let k = (train.len() / limit.max(1)).max(1);
+    let train: Vec<_> = train.into_iter().step_by(k).take(limit).collect();
+    let tok = fg::train::base_tokenizer(base)?;
+    let prepared = fg::train::data::prepare(&train, &[], &tools, &tok, 4608)?;
+    let p = prepared.prefix.len();
+    let mut lines = String::new();
+    for e in &prepared.train {
+        let (ids, labels) = e.whole_for_hf(&prepared.prefix);
+        lines += &serde_json::to_string(&serde_json::json!({"input_ids": ids, "labels": labels}))?;
+        lines.push('\n');
+    }
+    std::fs::write(out, lines)?;
+    println!("{} examples, prefix {p} tokens, {} tokens in all", prepared.train.len(), prepared.train.iter().map(|e| p + e.ids.len()).sum::<usize>());
     Ok(())
 }
 
@@ -380,6 +532,13 @@ fn summarize_trace(path: &str, steps: usize) -> anyhow::Result<()> {
     let total: f64 = per_kernel.values().map(|v| v.0).sum();
     let count: usize = per_kernel.values().map(|v| v.1).sum();
     println!("GPU kernel time per step: {:.2} ms in {} kernels", total / 1e3 / steps as f64, count / steps);
+    let mut per_part = std::collections::BTreeMap::<&str, f64>::new();
+    for (kernel, (us, _)) in &per_kernel {
+        *per_part.entry(kernel_part(kernel)).or_default() += us;
+    }
+    let mut parts: Vec<_> = per_part.into_iter().collect();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    println!("-- per part: {}", parts.iter().map(|(p, us)| format!("{p} {:.2} ms ({:.0}%)", us / 1e3 / steps as f64, 100.0 * us / total)).collect::<Vec<_>>().join(", "));
     for (title, map) in [("per kernel", per_kernel), ("per operator and kernel", per_op)] {
         println!("-- {title}");
         let mut rows: Vec<_> = map.into_iter().collect();
@@ -389,6 +548,29 @@ fn summarize_trace(path: &str, steps: usize) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The part of a step a kernel belongs to, by its name.
+fn kernel_part(kernel: &str) -> &'static str {
+    let k = kernel.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
+    if has(&["flash"]) {
+        "attention"
+    } else if has(&["gemm", "xmma", "cutlass", "cublas", "sm90_", "sm80_"]) {
+        "matmul"
+    } else if has(&["rms", "norm"]) {
+        "norms"
+    } else if has(&["softmax", "logsumexp", "cross_entropy", "nll", "argmax"]) {
+        "head softmax"
+    } else if has(&["reduce"]) {
+        "reductions"
+    } else if has(&["cat", "copy", "index", "gather", "scatter", "fill"]) {
+        "copies, casts, fills"
+    } else if has(&["elementwise", "vectorized", "unrolled"]) {
+        "elementwise"
+    } else {
+        "other"
+    }
 }
 
 /// `b` random sequences of `t` tokens whose last `labelled_tail` positions are labelled.

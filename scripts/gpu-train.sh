@@ -4,7 +4,13 @@
 #   join   — assemble the base from the pieces in /root/fgstage and check its sha256
 #   data   — fg data build into $DATA (default /root/data) with the carried corpus; extra words go to it
 #   smoke  — check CUDA and run a few training steps
-#   bench  — the training benchmark beside HF + PEFT (shared/bench/hf_peft_baseline.py, carried)
+#   wheels — install the carried Python wheels (pieces /root/fgstage/w*, a tar) into /root/site
+#   bench  — the training benchmark beside HF + PEFT and Unsloth (shared/bench/*_baseline.py, carried
+#            in .carry/), all three in this call, with the ratios against both
+#   parity — equal work: fg's losses and step-1 gradient against HF + PEFT's on the same inputs and
+#            initial LoRA (bench-train --parity, then scripts/parity_hf.py)
+#   delia  — the real Delia data: examples/s of fg train against Unsloth (scripts/unsloth_delia.py) on
+#            the same examples ($LIMIT of them, the same token ids and labels) at the batch Unsloth fits
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
 #   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
 #   tasks  — fg eval --execute of trained adapters on the held-out tasks ($TASKS: tasks.jsonl, fresh.jsonl, blind.jsonl and blind2.jsonl)
@@ -44,10 +50,46 @@ print(mode, f"{time.time() - start:.1f} s;", "loss", [round(x["loss"], 4) for x 
 print(mode, "median step tokens/s", sorted(x["tokens_per_s"] for x in m)[len(m) // 2])
 PY
   done ;;
+wheels)
+  cat $(ls /root/fgstage/w* | sort -V) | tar -x -C /root
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /root/site /root/wheels/*.whl 2>&1 | tail -2
+  PYTHONPATH=/root/site python3 -c "import gguf, trl, unsloth_zoo; print('wheels installed: gguf', gguf.__version__ if hasattr(gguf, '__version__') else '', 'trl', trl.__version__)" 2>&1 | tail -1 ;;
 bench)
-  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-  FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_BENCH_OUT="$OUT" timeout 300 python3 .carry/hf_peft_baseline.py 2>&1 | grep -v Warning | tail -8
-  .carry/bench-train --base "$BASE" --baseline "$OUT/hf_peft_bench.json" --out "$OUT/fg_train_bench.json" ;;
+  export PYTHONPATH=/root/site FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_BENCH_OUT="$OUT"
+  timeout 300 python3 .carry/hf_peft_baseline.py 2>&1 | grep -v Warning | grep "bs=\|error\|Error" | tail -8
+  timeout 400 python3 .carry/unsloth_baseline.py 2>&1 | grep "unsloth bs=\|rror" | tail -8
+  [ -x .carry/bench-train ] || xz -dc .carry/bench-train.xz > .carry/bench-train && chmod +x .carry/bench-train
+  .carry/bench-train --base "$BASE" --baseline "$OUT/hf_peft_bench.json" --unsloth "$OUT/unsloth_bench.json" --out "$OUT/fg_train_bench.json" "$@" ;;
+parity)
+  export PYTHONPATH=/root/site FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf
+  [ -x .carry/bench-train ] || xz -dc .carry/bench-train.xz > .carry/bench-train && chmod +x .carry/bench-train
+  rm -rf /root/parity && .carry/bench-train --base "$BASE" --parity /root/parity "$@" 2>&1 | tail -2
+  .carry/bench-train --base "$BASE" --parity /root/parity --f32 "$@" 2>&1 | tail -2
+  python3 scripts/parity_hf.py /root/parity 2>&1 | grep -v "Warning\|warn" | tail -20
+  cp /root/parity/parity.json "$OUT/" ;;
+delia)
+  export PYTHONPATH=/root/site
+  [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null
+  limit=${LIMIT:-320}
+  [ -x .carry/bench-train ] || xz -dc .carry/bench-train.xz > .carry/bench-train && chmod +x .carry/bench-train
+  .carry/bench-train --base "$BASE" --encode "$DATA" --limit "$limit" --out /root/delia-encoded.jsonl
+  FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_ENCODED=/root/delia-encoded.jsonl FG_BENCH_OUT="$OUT" timeout 500 python3 scripts/unsloth_delia.py 2>&1 | grep "unsloth on Delia\\|does not fit\\|rror" | tail -4
+  bs=$(python3 -c "import json; print(json.load(open('$OUT/unsloth_delia.json'))['batch'])")
+  # Two epochs of the same examples at the same batch; the second is timed, as Unsloth's is.
+  "$FG" train --tools tools.openai.json --base "$BASE" --data "$DATA" --out /root/delia-fg --limit "$limit" --batch-size "$bs" --epochs 2 --eval-every 0 --quiet 2>&1 | tail -1
+  python3 - "$bs" "$limit" "$OUT" <<'PY'
+import json, sys
+bs, limit, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+m = [json.loads(l) for l in open("/root/delia-fg/metrics.jsonl")]
+first = next(x for x in m if x["epoch"] >= 1 - 1e-9)
+last = m[-1]
+fg = limit * (last["epoch"] - first["epoch"]) / (last["elapsed_s"] - first["elapsed_s"])
+un = json.load(open(f"{out}/unsloth_delia.json"))
+res = dict(batch=bs, examples=limit, fg_examples_per_s=round(fg, 2), unsloth_examples_per_s=un["examples_per_s"], speed=round(fg / un["examples_per_s"], 2), unsloth=un)
+print("Delia data, second epoch:", res)
+json.dump(res, open(f"{out}/delia_bench.json", "w"), indent=1)
+PY
+  ;;
 sweep)
   mkdir -p /root/evals
   [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null
