@@ -238,7 +238,9 @@ fn main() -> anyhow::Result<()> {
     let bf16_peak = bf16_peak_flops(&gpu.name);
     // What stays allocated between steps: the frozen base, the LoRAs' master and working copies,
     // AdamW's moments and gradient, the rotary tables.
-    let resident = if graphs {
+    // The allocator's statistics come through the shim (eager steps too); without it, the device's.
+    let shim = fg::torch_cuda::available().is_ok();
+    let resident = if shim {
         fg::torch_cuda::memory_peak(true)?;
         fg::torch_cuda::memory_peak(false)?.0 as f64 / (1u64 << 30) as f64
     } else {
@@ -254,7 +256,7 @@ fn main() -> anyhow::Result<()> {
         // Tokens of the shape's own: one seed for all three gave 2 x 4096 and 16 x 512 the
         // sequences 8 x 1024 had just learned (the same tokens before the same labels).
         let examples = random_batch(b, t, 64, (b * 100_000 + t) as u64);
-        if graphs {
+        if shim {
             fg::torch_cuda::memory_peak(true)?;
         }
         let idx: Vec<usize> = (0..b).collect();
@@ -303,8 +305,12 @@ fn main() -> anyhow::Result<()> {
         let tps = (n * b * t) as f64 / secs;
         let gib = |bytes: u64| bytes as f64 / (1u64 << 30) as f64;
         let device_gib = gib(peak.load(Ordering::Relaxed).saturating_sub(before) as u64);
-        let (allocated, reserved) = if graphs { fg::torch_cuda::memory_peak(false)? } else { (0, 0) };
-        let (allocated, reserved) = (gib(allocated), gib(reserved));
+        let (allocated, reserved) = if shim {
+            let (a, r) = fg::torch_cuda::memory_peak(false)?;
+            (gib(a), gib(r))
+        } else {
+            (device_gib, f64::NAN)
+        };
         let key = format!("b{b}xT{t}");
         let figure = |peer: &Option<serde_json::Value>, what: &str| peer.as_ref().and_then(|v| v.get(&key)).and_then(|h| h[what].as_f64());
         let (hf_tps, hf_gib) = (figure(&hf_figures, "tokens_per_s"), figure(&hf_figures, "peak_gib"));
