@@ -1,11 +1,11 @@
 //! `bench-train --parity DIR`: fg's training step against HF + PEFT's on the same work. The inputs
 //! and the initial LoRA live in DIR, written by fg when absent (`inputs.safetensors`: `input_ids`
 //! and HF-style `labels`, [B, T] i64; `init/`: a PEFT adapter in f32 whose B is not zero, so that
-//! A's gradient is not zero either). fg loads both, takes PARITY_STEPS AdamW steps (constant
-//! learning rate, no weight decay) exactly as the benchmark times them (CUDA-graph replays where
-//! available), and writes its losses (`fg.json`) and its step-1 gradient by PEFT name
-//! (`fg_grads.safetensors`), or with `--f32` the same in f32 (`fg_f32.json`, `fg_f32_grads.safetensors`); `scripts/parity_hf.py DIR` runs HF + PEFT on the same files and
-//! compares.
+//! A's gradient is not zero either). fg loads both, takes `STEPS` AdamW steps (constant learning
+//! rate, no weight decay) exactly as the benchmark times them (CUDA-graph replays where available),
+//! and writes its losses (`fg.json`) and its step-1 gradient by PEFT name (`fg_grads.safetensors`),
+//! or with `--f32` the same in f32 (`fg_f32.json`, `fg_f32_grads.safetensors`);
+//! `scripts/parity_hf.py DIR` runs HF + PEFT on the same files and compares.
 
 use fg::model::gemma3::Model;
 use fg::model::weights::gguf_to_hf_module;
