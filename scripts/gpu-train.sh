@@ -53,7 +53,8 @@ PY
 wheels)
   cat $(ls /root/fgstage/w* | sort -V) | tar -x -C /root
   python3 -m pip install -q --no-index --no-deps --no-compile --target /root/site /root/wheels/*.whl 2>&1 | tail -2
-  PYTHONPATH=/root/site python3 -c "import gguf, trl, unsloth_zoo; print('wheels installed: gguf', gguf.__version__ if hasattr(gguf, '__version__') else '', 'trl', trl.__version__)" 2>&1 | tail -1 ;;
+  # Only what imports on its own: unsloth_zoo refuses to be imported before unsloth, which needs the GPU.
+  PYTHONPATH=/root/site python3 -c "import gguf, trl, datasets; print('wheels installed: trl', trl.__version__, 'datasets', datasets.__version__)" 2>&1 | tail -1 ;;
 bench)
   export PYTHONPATH=/root/site FG_BASE_DIR=/root/fgstage FG_BASE_FILE=base.gguf FG_BENCH_OUT="$OUT"
   timeout 300 python3 .carry/hf_peft_baseline.py 2>&1 | grep -v Warning | grep "bs=\|error\|Error" | tail -8
