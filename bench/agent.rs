@@ -11,9 +11,9 @@
 #[path = "common.rs"]
 mod common;
 
-use fg::agent::run::{Agent, AgentOptions};
+use fg::agent::run::Agent;
 use fg::format::{Call, Format, Message};
-use fg::llama::{Engine, EngineConfig, Sampling};
+use fg::llama::{Engine, EngineConfig};
 use fg::tools::{default_tools_path, Tools};
 use std::time::Instant;
 
@@ -46,16 +46,7 @@ fn main() -> anyhow::Result<()> {
 
     // 2. Request to the first validated call, warm.
     let requests = ["List the files in the src folder", "Read README.md", "Search the web for rust async traits", "Check Delia's health", "Delete session sess_91ab"];
-    let opts = AgentOptions {
-        format: Format::FunctionGemma,
-        grammar: true,
-        max_iterations: 1,
-        max_tokens: 96,
-        max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
-        sampling: Sampling::default(),
-        system: None,
-        cache_dir: Some(cache.path().to_path_buf()),
-    };
+    let opts = common::first_call(cache.path());
     let mut agent = Agent::new(&engine, &tools, opts)?;
     if lora.is_none() {
         agent.require_call();

@@ -93,21 +93,9 @@ pub fn run(model: &mut Model, dir: &Path, graphs: bool) -> anyhow::Result<()> {
     let mut losses = vec![fwd_bwd(&mut opt)?.double_value(&[])];
     let grad = opt.grad().to_device(Device::Cpu);
     opt.step(&model.params, LR);
-    let graph = if graphs {
-        let (g, loss) = fg::torch_cuda::Graph::capture(None, || fwd_bwd(&mut opt))?;
-        opt.zero_grad();
-        Some((g, loss?))
-    } else {
-        None
-    };
+    let step = super::TimedStep::new(graphs, &mut opt, &fwd_bwd)?;
     while losses.len() < STEPS {
-        let loss = match &graph {
-            Some((g, loss)) => {
-                g.replay()?;
-                loss.shallow_clone()
-            }
-            None => fwd_bwd(&mut opt)?,
-        };
+        let loss = step.run(&mut opt, &fwd_bwd)?;
         losses.push(loss.double_value(&[]));
         opt.step(&model.params, LR);
     }

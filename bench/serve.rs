@@ -9,9 +9,8 @@
 #[path = "common.rs"]
 mod common;
 
-use fg::agent::run::{Agent, AgentOptions};
-use fg::format::Format;
-use fg::llama::{Engine, EngineConfig, Sampling};
+use fg::agent::run::Agent;
+use fg::llama::{Engine, EngineConfig};
 use fg::serve::ServeConfig;
 use fg::tools::{default_tools_path, Tools};
 use std::io::{Read, Write};
@@ -50,16 +49,7 @@ fn main() -> anyhow::Result<()> {
 
     // fg agent, in process.
     let engine = Engine::load(EngineConfig { model: model.clone(), lora: lora.clone(), threads, n_ctx: 8192 })?;
-    let opts = AgentOptions {
-        format: Format::FunctionGemma,
-        grammar: true,
-        max_iterations: 1,
-        max_tokens: 96,
-        max_answer_tokens: fg::agent::run::DEFAULT_MAX_ANSWER_TOKENS,
-        sampling: Sampling::default(),
-        system: None,
-        cache_dir: Some(cache.path().to_path_buf()),
-    };
+    let opts = common::first_call(cache.path());
     let mut agent = Agent::new(&engine, &tools, opts)?;
     let mut agent_ms = Vec::new();
     for r in requests.iter().cycle().take(requests.len() * runs.max(1)) {

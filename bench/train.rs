@@ -268,21 +268,9 @@ fn main() -> anyhow::Result<()> {
             let _ = fwd_bwd(&mut opt)?;
             opt.step(&model.params, 2e-4);
         }
-        let graph = if graphs {
-            let (g, loss) = fg::torch_cuda::Graph::capture(None, || fwd_bwd(&mut opt))?;
-            opt.zero_grad();
-            Some((g, loss?))
-        } else {
-            None
-        };
+        let graph = TimedStep::new(graphs, &mut opt, &fwd_bwd)?;
         let mut step = || -> anyhow::Result<tch::Tensor> {
-            let loss = match &graph {
-                Some((g, loss)) => {
-                    g.replay()?;
-                    loss.shallow_clone()
-                }
-                None => fwd_bwd(&mut opt)?,
-            };
+            let loss = graph.run(&mut opt, &fwd_bwd)?;
             opt.step(&model.params, 2e-4);
             Ok(loss)
         };
@@ -428,6 +416,34 @@ fn encode(base: &std::path::Path, data: &std::path::Path, limit: usize, out: &st
     std::fs::write(out, lines)?;
     println!("{} examples, prefix {p} tokens, {} tokens in all", prepared.train.len(), prepared.train.iter().map(|e| p + e.ids.len()).sum::<usize>());
     Ok(())
+}
+
+/// A step's forward and backward as the benchmark times them: captured once as a CUDA graph where
+/// `graphs` (the capture's own runs leave no gradient behind) and replayed from then on, or eager.
+struct TimedStep {
+    graph: Option<(fg::torch_cuda::Graph, tch::Tensor)>,
+}
+
+impl TimedStep {
+    fn new(graphs: bool, opt: &mut AdamW, fwd_bwd: &impl Fn(&mut AdamW) -> anyhow::Result<tch::Tensor>) -> anyhow::Result<TimedStep> {
+        if !graphs {
+            return Ok(TimedStep { graph: None });
+        }
+        let (g, loss) = fg::torch_cuda::Graph::capture(None, || fwd_bwd(opt))?;
+        opt.zero_grad();
+        Ok(TimedStep { graph: Some((g, loss?)) })
+    }
+
+    /// Runs the forward and backward (the gradient lands in `opt`); returns the loss tensor.
+    fn run(&self, opt: &mut AdamW, fwd_bwd: &impl Fn(&mut AdamW) -> anyhow::Result<tch::Tensor>) -> anyhow::Result<tch::Tensor> {
+        match &self.graph {
+            Some((g, loss)) => {
+                g.replay()?;
+                Ok(loss.shallow_clone())
+            }
+            None => fwd_bwd(opt),
+        }
+    }
 }
 
 /// What `forward_backward` takes beside the batch: an empty prefix and 1 / the labelled tokens.
