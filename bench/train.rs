@@ -130,7 +130,7 @@ fn main() -> anyhow::Result<()> {
         for _ in 0..3 {
             model.begin(Mode::Train);
             let h = model.forward(&batch.ids, 0, None, Mode::Train)?;
-            let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
+            let loss = model.loss(&h, &batch.at, &batch.targets);
             opt.backward(&model.params, &(loss / batch.labels as f64), false);
             opt.step(&model.params, 1e-4);
         }
@@ -157,7 +157,7 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             model.begin(Mode::Train);
             let h = model.forward(&batch.ids, 0, None, Mode::Train).expect("a forward pass");
-            let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
+            let loss = model.loss(&h, &batch.at, &batch.targets);
             opt.backward(&model.params, &(loss / batch.labels as f64), false);
             enqueue = t.elapsed().as_secs_f64() * 1e3;
         });
@@ -201,7 +201,7 @@ fn main() -> anyhow::Result<()> {
             let step = time(&mut || {
                 model.begin(Mode::Train);
                 let h = model.forward(&batch.ids, 0, None, Mode::Train).expect("a forward pass");
-                let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
+                let loss = model.loss(&h, &batch.at, &batch.targets);
                 opt.backward(&model.params, &(loss / batch.labels as f64), false);
             });
             println!("cudnn {cudnn}: 8 x 1024 forward + backward {step:.1} ms");
@@ -501,7 +501,7 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         let ids = Tensor::arange_start(100, 100 + prefix_len as i64, (Kind::Int64, device)).view([1, -1]);
         let prefix = if prefix_len > 0 { Some(model.prefix(&ids, Mode::Train)?) } else { None };
         let h = model.forward(&batch.ids, prefix_len as i64, prefix.as_ref(), Mode::Train)?;
-        let (loss, _) = model.loss(&h, &batch.at, &batch.targets);
+        let loss = model.loss(&h, &batch.at, &batch.targets);
         let g = Tensor::run_backward(&[loss], &[model.params.work()], false, false).remove(0);
         Ok((h.detach().to_kind(Kind::Float), g.to_kind(Kind::Float)))
     };
@@ -518,7 +518,7 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         let ids = Tensor::arange_start(100, 100 + p as i64, (Kind::Int64, device)).view([1, -1]);
         let prefix = if p > 0 { Some(exact.prefix(&ids, Mode::Train)?) } else { None };
         let h = exact.forward(&batch.ids, p as i64, prefix.as_ref(), Mode::Train)?;
-        let (loss, _) = exact.loss(&h, &batch.at, &batch.targets);
+        let loss = exact.loss(&h, &batch.at, &batch.targets);
         let g = Tensor::run_backward(&[loss], &[exact.params.work()], false, false).remove(0);
         let h = h.detach();
         let rel = |a: &Tensor, b: &Tensor| (a - b).norm().double_value(&[]) / b.norm().double_value(&[]);

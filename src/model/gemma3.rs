@@ -494,12 +494,22 @@ impl Model {
 
     /// Summed cross-entropy at the labelled positions, computing logits only there. hidden:
     /// [B, T, H]; `at`: flat indices (b·T + t) of the labelled positions; `targets`: the tokens they
-    /// must predict (-100: none). Returns the loss (f32 scalar) and the count of right predictions
-    /// (a tensor, read only when needed: reading it waits for the GPU).
-    pub fn loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
+    /// must predict (-100: none). Returns the loss (f32 scalar).
+    pub fn loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> Tensor {
+        self.head_loss(hidden, at, targets, false).0
+    }
+
+    /// `loss`, and the count of right predictions (a tensor, read only when needed: reading it waits
+    /// for the GPU), for evaluation: a training step does not spend an argmax over the vocabulary.
+    pub fn loss_and_correct(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
+        let (loss, correct) = self.head_loss(hidden, at, targets, true);
+        (loss, correct.expect("head_loss counts when asked"))
+    }
+
+    fn head_loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor, count: bool) -> (Tensor, Option<Tensor>) {
         let h = rms_norm(&hidden.flatten(0, 1).index_select(0, at), &self.norm, self.cfg.rms_norm_eps);
         let special = self.special_idx.map(|_| self.special());
-        head_loss(&h, &self.embed, special.as_ref(), targets, HEAD_CHUNK)
+        head_loss(&h, &self.embed, special.as_ref(), targets, HEAD_CHUNK, count)
     }
 
     /// Logits for every position of `ids` ([1, T]): the oracle test against llama.cpp.
@@ -520,18 +530,18 @@ const HEAD_CHUNK: i64 = 128;
 
 /// Summed cross-entropy of the tied head over normed hidden states `h` [N, H] (the model's kind)
 /// against `targets` [N] (-100: ignored), with the special columns from `special` [7, H] (f32)
-/// where those rows train, and the count of right predictions. The logits are made `chunk` rows
+/// where those rows train, and with `count` the count of right predictions. The logits are made `chunk` rows
 /// at a time, and their gradient (softmax − one-hot) taken at once into gradients for `h` and
 /// `special`, so no [N, vocab] tensor is kept for the backward pass. The returned loss carries those
 /// gradients into autograd: its value is the loss, and its gradient with respect to `h` and
 /// `special` is the cross-entropy's.
-fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Tensor, chunk: i64) -> (Tensor, Tensor) {
+fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Tensor, chunk: i64, count: bool) -> (Tensor, Option<Tensor>) {
     let train = h.requires_grad() || special.is_some_and(Tensor::requires_grad);
     let (loss, correct, grad_h, grad_special) = tch::no_grad(|| {
         let (hd, sd) = (h.detach(), special.map(Tensor::detach));
         let n = hd.size()[0];
         let mut loss = Tensor::zeros([], (Kind::Float, hd.device()));
-        let mut correct = Tensor::zeros([], (Kind::Int64, hd.device()));
+        let mut correct = count.then(|| Tensor::zeros([], (Kind::Int64, hd.device())));
         let grad_h = hd.zeros_like();
         let grad_special = sd.as_ref().map(Tensor::zeros_like);
         for start in (0..n).step_by(chunk.max(1) as usize) {
@@ -548,7 +558,9 @@ fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Ten
             let lse = logits.logsumexp([1], true);
             let picked = logits.gather(1, &picked_id, false);
             loss += ((&lse - picked).squeeze_dim(1) * valid.to_kind(Kind::Float)).sum(Kind::Float);
-            correct += logits.argmax(1, false).eq_tensor(&target).sum(Kind::Int64);
+            if let Some(c) = correct.as_mut() {
+                *c += logits.argmax(1, false).eq_tensor(&target).sum(Kind::Int64);
+            }
             if !train {
                 continue;
             }
@@ -612,7 +624,7 @@ mod tests {
             let h = Tensor::randn([n, hidden], (Kind::Float, Device::Cpu)).set_requires_grad(true);
             let special = Tensor::randn([SPECIAL_COUNT, hidden], (Kind::Float, Device::Cpu)).set_requires_grad(true);
             let special_arg = trained.then_some(&special);
-            let (loss, correct) = head_loss(&h, &embed, special_arg, &targets, 4);
+            let (loss, correct) = head_loss(&h, &embed, special_arg, &targets, 4, true);
             let got = Tensor::run_backward(&[&loss], &[&h, &special], false, true);
             let mut logits = h.matmul(&embed.tr());
             if trained {
@@ -626,7 +638,8 @@ mod tests {
                 assert!(got[1].allclose(&wanted[1], 1e-4, 1e-6, false), "gradient of the special rows");
             }
             let right = logits.argmax(1, false).eq_tensor(&targets).sum(Kind::Int64).int64_value(&[]);
-            assert_eq!(correct.int64_value(&[]), right);
+            assert_eq!(correct.expect("counted").int64_value(&[]), right);
+            assert!(head_loss(&h, &embed, special_arg, &targets, 4, false).1.is_none());
         }
     }
 
