@@ -493,8 +493,18 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         println!("flash attention, {t} queries after a prefix of {p}, window {window}: random max diff {random:.1e}, gradient {grad:.1e} of norm, geometry max diff {geometry:.1e}");
         anyhow::ensure!(geometry < 2e-3 && random < 3e-2 && grad < 3e-2, "flash attention disagrees with the reference");
     }
-    let mut run = |flash: bool, prefix_len: usize| -> anyhow::Result<(Tensor, Tensor)> {
+    if model.fused {
+        let errors = fg::model::gemma3::check_fused_kernels(device)?;
+        println!("fused kernels against the ops they replace (f32), relative: {}", errors.iter().map(|(n, e)| format!("{n} {e:.1e}")).collect::<Vec<_>>().join(", "));
+        anyhow::ensure!(errors.iter().all(|(_, e)| *e < 1e-2), "a fused kernel disagrees with the ops it replaces");
+    }
+    // The whole model three ways (flash attention with the fused kernels, flash with libtorch's
+    // ops, masked attention with libtorch's ops), each against the same model in f32.
+    let fused = model.fused;
+    let ways: Vec<(&str, bool, bool)> = [("flash, fused", true, true), ("flash", true, false), ("masked", false, false)].into_iter().filter(|w| fused || !w.2).collect();
+    let mut run = |flash: bool, fuse: bool, prefix_len: usize| -> anyhow::Result<(Tensor, Tensor)> {
         model.flash = flash;
+        model.fused = fuse;
         let examples = random_batch(2, 900, 64, 11);
         let batch = collate(&examples, &[0, 1], device);
         model.begin(Mode::Train);
@@ -505,13 +515,15 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         let g = Tensor::run_backward(&[loss], &[model.params.work()], false, false).remove(0);
         Ok((h.detach().to_kind(Kind::Float), g.to_kind(Kind::Float)))
     };
-    let results: Vec<_> = [0usize, 300].iter().map(|&p| Ok((p, run(true, p)?, run(false, p)?))).collect::<anyhow::Result<_>>()?;
+    let results: Vec<(usize, Vec<(Tensor, Tensor)>)> =
+        [0usize, 300].iter().map(|&p| Ok((p, ways.iter().map(|&(_, flash, fuse)| run(flash, fuse, p)).collect::<anyhow::Result<_>>()?))).collect::<anyhow::Result<_>>()?;
     model.flash = true;
-    // The same in f32 (masked attention; flash needs bf16), as the reference for both.
+    model.fused = fused;
+    // The same in f32 (masked attention; flash needs bf16), as the reference for all.
     let lora = model.lora.clone();
     let mut exact = Model::new(Weights::from_gguf(&base_path())?, device, Kind::Float, lora, false, 4096 + 8)?;
     tch::no_grad(|| exact.params.master.copy_(&model.params.master));
-    for (p, (hf, gf), (hs, gs)) in results {
+    for (p, got) in results {
         let examples = random_batch(2, 900, 64, 11);
         let batch = collate(&examples, &[0, 1], device);
         exact.begin(Mode::Train);
@@ -522,13 +534,14 @@ fn check_attention(model: &mut Model, device: tch::Device, base_path: impl Fn() 
         let g = Tensor::run_backward(&[loss], &[exact.params.work()], false, false).remove(0);
         let h = h.detach();
         let rel = |a: &Tensor, b: &Tensor| (a - b).norm().double_value(&[]) / b.norm().double_value(&[]);
+        let errors: Vec<(f64, f64)> = got.iter().map(|(hb, gb)| (rel(hb, &h), rel(gb, &g))).collect();
         println!(
-            "model, prefix {p}, against f32: hidden {:.2e} (flash) / {:.2e} (masked), gradient {:.2e} (flash) / {:.2e} (masked), relative norms",
-            rel(&hf, &h),
-            rel(&hs, &h),
-            rel(&gf, &g),
-            rel(&gs, &g)
+            "model, prefix {p}, against f32 (relative norms): {}",
+            ways.iter().zip(&errors).map(|((name, ..), (eh, eg))| format!("{name}: hidden {eh:.2e}, gradient {eg:.2e}")).collect::<Vec<_>>().join("; ")
         );
+        // bf16 noise, whichever way: no way may be far worse than libtorch's masked attention.
+        let (mh, mg) = errors[errors.len() - 1];
+        anyhow::ensure!(errors.iter().all(|(eh, eg)| *eh < 2.0 * mh + 1e-3 && *eg < 2.0 * mg + 1e-2), "a way of computing the model strays from f32 beyond bf16 noise");
     }
     Ok(())
 }
@@ -578,6 +591,8 @@ fn kernel_part(kernel: &str) -> &'static str {
     let has = |words: &[&str]| words.iter().any(|w| k.contains(w));
     if has(&["flash"]) {
         "attention"
+    } else if has(&["qkv_prep", "geglu"]) {
+        "fg's fused kernels"
     } else if has(&["gemm", "xmma", "cutlass", "cublas", "sm90_", "sm80_"]) {
         "matmul"
     } else if has(&["rms", "norm"]) {

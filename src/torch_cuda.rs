@@ -1,7 +1,8 @@
 //! libtorch's CUDA parts that tch lacks, through a small C++ shim (src/torch_cuda.cpp): CUDA
 //! graphs, so that a training step's ~2,000 kernels are captured once and replayed with one launch
 //! (the step then costs what the GPU needs, not what eager dispatch needs); flash attention with a
-//! sliding window and grouped keys; the kineto profiler.
+//! sliding window and grouped keys; the kineto profiler; fg's fused kernels (src/kernels.cu, compiled
+//! at run time by NVRTC for the GPU in use) as differentiable ops.
 //!
 //! build.rs compiles the shim into a shared object that is embedded here and loaded from memory on
 //! first use, after libtorch_cuda.so (whose symbols it uses): fg never links CUDA itself, and a
@@ -46,7 +47,12 @@ struct Api {
     flash_attention: unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err,
     profile_begin: unsafe extern "C" fn() -> Err,
     profile_end: unsafe extern "C" fn(*const c_char) -> Err,
+    kernels_init: unsafe extern "C" fn(*const c_char, i64) -> Err,
+    qkv_prep: QkvPrepFn,
+    geglu: unsafe extern "C" fn(*mut C_tensor, *mut *mut C_tensor) -> Err,
 }
+
+type QkvPrepFn = unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, *mut C_tensor, *mut C_tensor, i64, i64, i64, f64, *mut *mut C_tensor, *mut *mut C_tensor, *mut *mut C_tensor) -> Err;
 
 /// Loads the embedded shim once (CUDA must be usable: libtorch_cuda.so goes first).
 fn api() -> Result<&'static Api> {
@@ -103,6 +109,9 @@ fn load() -> Result<Api> {
             flash_attention: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err>(sym(c"fg_flash_attention")?),
             profile_begin: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> Err>(sym(c"fg_profile_begin")?),
             profile_end: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> Err>(sym(c"fg_profile_end")?),
+            kernels_init: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, i64) -> Err>(sym(c"fg_kernels_init")?),
+            qkv_prep: std::mem::transmute::<*mut c_void, QkvPrepFn>(sym(c"fg_qkv_prep")?),
+            geglu: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut *mut C_tensor) -> Err>(sym(c"fg_geglu")?),
         })
     }
 }
@@ -132,6 +141,59 @@ pub fn flash_attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, window: i
     // which from_ptr takes ownership of.
     unsafe {
         check(api, (api.flash_attention)(q.as_ptr() as *mut _, k.as_ptr() as *mut _, v.as_ptr() as *mut _, scale, window, &mut out), "flash attention")?;
+        Ok(Tensor::from_ptr(out))
+    }
+}
+
+/// fg's fused kernels, compiled for `head_dim` on this GPU (once; later calls return the first
+/// answer): Ok when `qkv_prep` and `geglu` can run, else why not (no NVRTC, a failed compilation).
+pub fn kernels(head_dim: i64) -> Result<()> {
+    static READY: OnceLock<Result<i64, String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        let run = || -> Result<i64> {
+            let api = api()?;
+            let source = std::ffi::CString::new(include_str!("kernels.cu"))?;
+            // SAFETY: a NUL-terminated source that outlives the call (the shim copies it).
+            check(api, unsafe { (api.kernels_init)(source.as_ptr(), head_dim) }, "compiling src/kernels.cu")?;
+            Ok(head_dim)
+        };
+        run().map_err(|e| format!("{e:#}"))
+    });
+    match ready {
+        Ok(d) if *d == head_dim => Ok(()),
+        Ok(d) => bail!("the fused kernels were compiled for head_dim {d}, not {head_dim}"),
+        Err(e) => bail!("fg's fused kernels are unavailable: {e}"),
+    }
+}
+
+/// The fused q/k/v preparation, differentiable: `qkv` [B, T, (heads + 2·kv)·D] (bf16, the fused
+/// projection's output) → q [B, T, heads, D] and k [B, T, kv, D] RMS-normed by `q_norm` / `k_norm`
+/// (as stored) and rotated by NEOX RoPE from the f32 tables `cos`, `sin` ([positions, D], sin's
+/// first half negated) at positions pos0.., and v [B, T, kv, D]. One kernel forward, one backward
+/// (the gradient lands in one tensor shaped like `qkv`).
+#[allow(clippy::too_many_arguments)]
+pub fn qkv_prep(qkv: &Tensor, q_norm: &Tensor, k_norm: &Tensor, cos: &Tensor, sin: &Tensor, pos0: i64, heads: i64, kv: i64, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
+    let api = api()?;
+    kernels(q_norm.size()[0])?;
+    let (mut q, mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+    let t = |x: &Tensor| x.as_ptr() as *mut C_tensor;
+    // SAFETY: the shim reads the five tensors (not taking them) and hands back three new ones,
+    // which from_ptr takes ownership of.
+    unsafe {
+        check(api, (api.qkv_prep)(t(qkv), t(q_norm), t(k_norm), t(cos), t(sin), pos0, heads, kv, eps, &mut q, &mut k, &mut v), "fused q/k/v preparation")?;
+        Ok((Tensor::from_ptr(q), Tensor::from_ptr(k), Tensor::from_ptr(v)))
+    }
+}
+
+/// The fused GeGLU, differentiable: `gu` [.., 2·I] (bf16, gate then up, I a multiple of 4) →
+/// gelu_tanh(gate) · up [.., I]. One kernel forward, one backward.
+pub fn geglu(gu: &Tensor) -> Result<Tensor> {
+    let api = api()?;
+    let mut out = std::ptr::null_mut();
+    // SAFETY: the shim reads the tensor (not taking it) and hands back a new one, which from_ptr
+    // takes ownership of.
+    unsafe {
+        check(api, (api.geglu)(gu.as_ptr() as *mut _, &mut out), "fused GeGLU")?;
         Ok(Tensor::from_ptr(out))
     }
 }

@@ -124,6 +124,10 @@ struct Pass<'a> {
     prefix_len: i64,
     /// RoPE tables for global and sliding layers.
     ropes: [(Tensor, Tensor); 2],
+    /// Through fg's fused kernels (`Model::fused`): the whole f32 tables (global, sliding), read
+    /// from position `pos0`.
+    fused: Option<[&'a Rotary; 2]>,
+    pos0: i64,
     /// How global and sliding layers see their keys; None: flash attention, which windows itself.
     seeing: Option<[Seeing; 2]>,
     window: i64,
@@ -231,12 +235,20 @@ impl Attention {
     /// the output projection's result, and this pass's keys and values ([B, T, kv_heads, D]).
     fn forward(&self, h: &Tensor, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, (Tensor, Tensor))> {
         let (b, t) = (s.batch, s.len);
-        let (q, k, v) = self.project(h, s.params, s.mode, s.separate);
-        let rope = &s.ropes[usize::from(self.sliding)];
         // [B, T, heads, D] throughout: the layout flash attention reads, with no transposes.
-        let q = rotate(&rms_norm(&q.view([b, t, self.n_heads, self.head_dim]), &self.q_norm, self.eps), rope);
-        let k = rotate(&rms_norm(&k.view([b, t, self.n_kv, self.head_dim]), &self.k_norm, self.eps), rope);
-        let v = v.view([b, t, self.n_kv, self.head_dim]);
+        let (q, k, v) = match (&self.qkv, s.fused) {
+            (Some(f), Some(tables)) => {
+                let rope = tables[usize::from(self.sliding)];
+                crate::torch_cuda::qkv_prep(&f.forward(h, s.params, s.mode), &self.q_norm, &self.k_norm, &rope.cos, &rope.sin, s.pos0, self.n_heads, self.n_kv, self.eps)?
+            }
+            _ => {
+                let (q, k, v) = self.project(h, s.params, s.mode, s.separate);
+                let rope = &s.ropes[usize::from(self.sliding)];
+                let q = rotate(&rms_norm(&q.view([b, t, self.n_heads, self.head_dim]), &self.q_norm, self.eps), rope);
+                let k = rotate(&rms_norm(&k.view([b, t, self.n_kv, self.head_dim]), &self.k_norm, self.eps), rope);
+                (q, k, v.view([b, t, self.n_kv, self.head_dim]))
+            }
+        };
         let (k_all, v_all) = match past {
             Some((pk, pv)) => {
                 let shape = [b, s.prefix_len, self.n_kv, self.head_dim];
@@ -270,7 +282,10 @@ impl Mlp {
         Ok(Mlp { gate, up, gate_up, down })
     }
 
-    fn forward(&self, x: &Tensor, p: &FlatParams, mode: Mode, separate: bool) -> Tensor {
+    fn forward(&self, x: &Tensor, p: &FlatParams, mode: Mode, separate: bool, fused: bool) -> Result<Tensor> {
+        if let (Some(f), true) = (&self.gate_up, fused) {
+            return Ok(self.down.forward(&crate::torch_cuda::geglu(&f.forward(x, p, mode))?, p, mode));
+        }
         let (g, u) = match &self.gate_up {
             Some(f) if separate => {
                 let mut parts = f.forward_each(x, p, mode);
@@ -284,7 +299,7 @@ impl Mlp {
             }
             None => (self.gate.forward(x, p, mode), self.up.forward(x, p, mode)),
         };
-        self.down.forward(&(g.gelu("tanh") * u), p, mode)
+        Ok(self.down.forward(&(g.gelu("tanh") * u), p, mode))
     }
 }
 
@@ -314,7 +329,7 @@ impl DecoderLayer {
     fn forward(&self, x: &Tensor, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, (Tensor, Tensor))> {
         let (o, kv) = self.attn.forward(&rms_norm(x, &self.attn_norm, self.eps), past, s)?;
         let x = x + rms_norm(&o, &self.post_attn_norm, self.eps);
-        let m = self.mlp.forward(&rms_norm(&x, &self.ffn_norm, self.eps), s.params, s.mode, s.separate);
+        let m = self.mlp.forward(&rms_norm(&x, &self.ffn_norm, self.eps), s.params, s.mode, s.separate, s.fused.is_some())?;
         Ok((x + rms_norm(&m, &self.post_ffw_norm, self.eps), kv))
     }
 }
@@ -350,6 +365,9 @@ pub struct Model {
     /// instead of views of one output: more kernels, less GPU time; for CUDA-graph replays,
     /// where launches cost nothing. Off by default (eager steps are bound by launches).
     pub separate_outputs: bool,
+    /// q/k/v preparation (norms, RoPE) and GeGLU through fg's fused kernels (src/kernels.cu): on
+    /// CUDA in bf16 where they compile, unless FG_FUSED=0 asks for libtorch's ops.
+    pub fused: bool,
 }
 
 impl Model {
@@ -357,6 +375,13 @@ impl Model {
     /// `lora` targets and the special-token rows trainable when `train_special`.
     pub fn new(mut w: Weights, device: Device, kind: Kind, lora: Option<LoraConfig>, train_special: bool, max_pos: usize) -> Result<Model> {
         let cfg = w.config.clone();
+        let fused = device.is_cuda() && kind == Kind::BFloat16 && std::env::var("FG_FUSED").as_deref() != Ok("0") && {
+            let ready = crate::torch_cuda::kernels(cfg.head_dim as i64);
+            if let Err(e) = &ready {
+                eprintln!("note: {e:#}; training uses libtorch's unfused ops instead");
+            }
+            ready.is_ok()
+        };
         let embed_f = w.take("token_embd.weight")?;
         let special_base = embed_f.narrow(0, SPECIAL_FIRST, SPECIAL_COUNT).to_device(device).to_kind(Kind::Float).copy();
         let embed = embed_f.to_device(device).to_kind(kind).set_requires_grad(false);
@@ -387,6 +412,7 @@ impl Model {
             kind,
             lora,
             separate_outputs: false,
+            fused,
             flash: device.is_cuda() && kind == Kind::BFloat16 && std::env::var("FG_ATTENTION").as_deref() != Ok("sdpa") && crate::torch_cuda::available().is_ok(),
         })
     }
@@ -441,6 +467,8 @@ impl Model {
             len,
             prefix_len,
             ropes: [self.rope_global.at(pos0, len, self.kind), self.rope_local.at(pos0, len, self.kind)],
+            fused: self.fused.then_some([&self.rope_global, &self.rope_local]),
+            pos0,
             seeing: (!self.flash).then(|| [self.seeing(len, pos0, prefix_len, false), self.seeing(len, pos0, prefix_len, true)]),
             window: self.cfg.sliding_window as i64,
         };
@@ -521,6 +549,43 @@ impl Model {
             Ok(self.head(&h.squeeze_dim(0)))
         })
     }
+}
+
+/// fg's fused kernels (CUDA) against the ops they replace, computed in f32 from the same bf16
+/// inputs, forward and backward, with a prefix offset for RoPE: the largest relative error (error
+/// norm over reference norm) of each output and gradient, by name. For `bench-train --check`.
+pub fn check_fused_kernels(device: Device) -> Result<Vec<(String, f64)>> {
+    let (b, t, heads, kv, d, pos0, inter) = (2i64, 300i64, 4i64, 1i64, 256i64, 37i64, 2048i64);
+    let rope = Rotary::new(10_000.0, d as usize, 512, device);
+    let bf = |x: Tensor| x.to_kind(Kind::BFloat16);
+    let qkv = bf(Tensor::randn([b, t, (heads + 2 * kv) * d], (Kind::Float, device)) * 3.0).set_requires_grad(true);
+    let (q_w, k_w) = (bf(Tensor::rand([d], (Kind::Float, device)) + 0.5), bf(Tensor::rand([d], (Kind::Float, device)) + 0.5));
+    let (q, k, v) = crate::torch_cuda::qkv_prep(&qkv, &q_w, &k_w, &rope.cos, &rope.sin, pos0, heads, kv, 1e-6)?;
+    let grads = [q.randn_like(), k.randn_like(), v.randn_like()];
+    let carried =
+        |outs: [&Tensor; 3]| outs.iter().zip(&grads).map(|(o, g)| (o.to_kind(Kind::Float) * g.to_kind(Kind::Float)).sum(Kind::Float)).fold(Tensor::zeros([], (Kind::Float, device)), |a, x| a + x);
+    let got = Tensor::run_backward(&[carried([&q, &k, &v])], &[&qkv], false, false).remove(0);
+    // The reference, in f32: norm (w as stored), then x·cos + swap(x)·sin.
+    let x = qkv.to_kind(Kind::Float).detach().set_requires_grad(true);
+    let tables = (rope.cos.narrow(0, pos0, t).view([1, t, 1, d]), rope.sin.narrow(0, pos0, t).view([1, t, 1, d]));
+    let parts = x.split_with_sizes([heads * d, kv * d, kv * d], 2);
+    let rq = rotate(&rms_norm(&parts[0].view([b, t, heads, d]), &q_w.to_kind(Kind::Float), 1e-6), &tables);
+    let rk = rotate(&rms_norm(&parts[1].view([b, t, kv, d]), &k_w.to_kind(Kind::Float), 1e-6), &tables);
+    let rv = parts[2].view([b, t, kv, d]);
+    let want = Tensor::run_backward(&[carried([&rq, &rk, &rv])], &[&x], false, false).remove(0);
+    let rel = |a: &Tensor, w: &Tensor| (a.to_kind(Kind::Float) - w).norm().double_value(&[]) / w.norm().double_value(&[]);
+    let mut out = vec![("q".into(), rel(&q, &rq)), ("k".into(), rel(&k, &rk)), ("v".into(), rel(&v, &rv)), ("d qkv".into(), rel(&got, &want))];
+    let gu = bf(Tensor::randn([b, t, 2 * inter], (Kind::Float, device)) * 2.0).set_requires_grad(true);
+    let h = crate::torch_cuda::geglu(&gu)?;
+    let dh = h.randn_like();
+    let got = Tensor::run_backward(&[(h.to_kind(Kind::Float) * dh.to_kind(Kind::Float)).sum(Kind::Float)], &[&gu], false, false).remove(0);
+    let x = gu.to_kind(Kind::Float).detach().set_requires_grad(true);
+    let halves = x.chunk(2, 2);
+    let rh = halves[0].gelu("tanh") * &halves[1];
+    let want = Tensor::run_backward(&[(&rh * dh.to_kind(Kind::Float)).sum(Kind::Float)], &[&x], false, false).remove(0);
+    out.push(("geglu".into(), rel(&h, &rh)));
+    out.push(("d gate/up".into(), rel(&got, &want)));
+    Ok(out)
 }
 
 /// Labelled positions whose logits `head_loss` holds at a time: a [128, 262144] f32 block is
