@@ -11,6 +11,8 @@
 #            initial LoRA (bench-train --parity, then scripts/parity_hf.py)
 #   delia  — the real Delia data: examples/s of fg train against Unsloth (scripts/unsloth_delia.py) on
 #            the same examples ($LIMIT of them, the same token ids and labels) at the batch Unsloth fits
+#   fused  — the fused kernels against libtorch's ops in real training: the same short fg train on the
+#            Delia data (its shared prefix included) with FG_FUSED=0 and with them, loss curves and speed
 #   sweep  — train Delia adapters with the configurations given as "NAME:ARGS" words
 #   evals  — fg eval of trained adapters (by NAME), with and without --grammar, in parallel
 #   tasks  — fg eval --execute of trained adapters on the held-out tasks ($TASKS: tasks.jsonl, fresh.jsonl, blind.jsonl and blind2.jsonl)
@@ -91,6 +93,19 @@ print("Delia data, second epoch:", res)
 json.dump(res, open(f"{out}/delia_bench.json", "w"), indent=1)
 PY
   ;;
+fused)
+  [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null
+  for mode in 0 1; do
+    FG_FUSED=$mode "$FG" train --tools tools.openai.json --base "$BASE" --data "$DATA" --out "/root/fused-$mode" --limit 1280 --max-steps 80 --eval-every 20 --batch-size 16 --seed 7 --quiet "$@" 2>&1 | tail -1
+    python3 - "$mode" <<'PY'
+import json, sys
+mode = sys.argv[1]
+m = [json.loads(l) for l in open(f"/root/fused-{mode}/metrics.jsonl")]
+print("FG_FUSED=" + mode, "loss", [round(x["loss"], 4) for x in m[::10]], "eval", [(x["step"], round(x["eval_loss"], 4), round(x["eval_token_accuracy"], 4)) for x in m if x.get("eval_loss") is not None])
+print("FG_FUSED=" + mode, "median step tokens/s", round(sorted(x["tokens_per_s"] for x in m)[len(m) // 2]))
+PY
+    cp "/root/fused-$mode/metrics.jsonl" "$OUT/fused-$mode.metrics.jsonl"
+  done ;;
 sweep)
   mkdir -p /root/evals
   [ -d "$DATA" ] || "$FG" data build --tools tools.openai.json --corpus data/corpus --out "$DATA" > /dev/null

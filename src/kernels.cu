@@ -7,6 +7,13 @@
 //   into one tensor shaped like the projection's output. One warp per (token, head).
 // - geglu_*: the fused gate/up projection's output → gelu_tanh(gate) · up, and its gradient back
 //   into one tensor shaped like the projection's output. Four elements per thread.
+// - junction_*: where a layer's attention or MLP output joins the residual stream: the post-norm,
+//   the residual add and the next pre-norm (y = x + norm(o)·w_post, n = norm(y)·w_pre) in one
+//   kernel, and their gradient in one (the residual's gradient needs no separate sum). One warp per
+//   row of HIDDEN.
+// - xent_rows: the tied head's cross-entropy at labelled positions: each row's loss, and the row
+//   overwritten by its gradient (softmax − one-hot), two passes over bf16 logits where libtorch's
+//   ops made f32 copies and passed over them six times. One block per row.
 //
 // bf16 in and out, f32 arithmetic inside, one rounding per output. No headers: bf16 is handled as
 // its 16 bits (the upper half of an f32), rounded to nearest even.
@@ -130,6 +137,86 @@ extern "C" __global__ void qkv_prep_bwd(const bf16* __restrict__ qkv, long long 
   }
 }
 
+#define PER_LANE_H (HIDDEN / 32)
+
+// x, o: [rows, HIDDEN]; y = x + o·r(o)·w_post, and where w_pre is given n = y·r(y)·w_pre, with y
+// rounded to bf16 first (as it is stored), r(v) = 1/sqrt(mean(v²) + eps).
+extern "C" __global__ void junction_fwd(const bf16* __restrict__ x, const bf16* __restrict__ o, const bf16* __restrict__ w_post, const bf16* __restrict__ w_pre,
+                                        long long rows, float eps, bf16* __restrict__ y, bf16* __restrict__ n) {
+  const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  if (row >= rows) return;
+  const long long at = row * HIDDEN;
+  float ov[PER_LANE_H], yv[PER_LANE_H];
+  float ss = 0.f;
+#pragma unroll
+  for (int i = 0; i < PER_LANE_H; i++) {
+    ov[i] = lo(o[at + lane + 32 * i]);
+    ss += ov[i] * ov[i];
+  }
+  const float r = rsqrtf(warp_sum(ss) / HIDDEN + eps);
+  float ss_y = 0.f;
+#pragma unroll
+  for (int i = 0; i < PER_LANE_H; i++) {
+    const int j = lane + 32 * i;
+    const bf16 v = hi(lo(x[at + j]) + ov[i] * r * lo(w_post[j]));
+    y[at + j] = v;
+    yv[i] = lo(v);
+    ss_y += yv[i] * yv[i];
+  }
+  if (w_pre == 0) return;
+  const float r_y = rsqrtf(warp_sum(ss_y) / HIDDEN + eps);
+#pragma unroll
+  for (int i = 0; i < PER_LANE_H; i++) {
+    const int j = lane + 32 * i;
+    n[at + j] = hi(yv[i] * r_y * lo(w_pre[j]));
+  }
+}
+
+// The gradient of junction_fwd: gy, gn (null: zero) → gx = gy + (the pre-norm's gradient), and
+// go = (the post-norm's gradient of gx). For a norm v·r(v)·w with upstream g: u = w·g,
+// dv = r·u − r³·v·Σ(u·v)/HIDDEN.
+extern "C" __global__ void junction_bwd(const bf16* __restrict__ o, const bf16* __restrict__ y, const bf16* __restrict__ w_post, const bf16* __restrict__ w_pre,
+                                        const bf16* __restrict__ gy, const bf16* __restrict__ gn, long long rows, float eps,
+                                        bf16* __restrict__ gx, bf16* __restrict__ go) {
+  const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  if (row >= rows) return;
+  const long long at = row * HIDDEN;
+  float g[PER_LANE_H], v[PER_LANE_H], u[PER_LANE_H];
+#pragma unroll
+  for (int i = 0; i < PER_LANE_H; i++) g[i] = gy ? lo(gy[at + lane + 32 * i]) : 0.f;
+  if (gn != 0 && w_pre != 0) {
+    float ss = 0.f, dot = 0.f;
+#pragma unroll
+    for (int i = 0; i < PER_LANE_H; i++) {
+      const int j = lane + 32 * i;
+      v[i] = lo(y[at + j]);
+      u[i] = lo(w_pre[j]) * lo(gn[at + j]);
+      ss += v[i] * v[i];
+      dot += u[i] * v[i];
+    }
+    const float r = rsqrtf(warp_sum(ss) / HIDDEN + eps);
+    const float k = r * r * r * warp_sum(dot) / HIDDEN;
+#pragma unroll
+    for (int i = 0; i < PER_LANE_H; i++) g[i] += r * u[i] - k * v[i];
+  }
+  float ss = 0.f, dot = 0.f;
+#pragma unroll
+  for (int i = 0; i < PER_LANE_H; i++) {
+    const int j = lane + 32 * i;
+    gx[at + j] = hi(g[i]);
+    v[i] = lo(o[at + j]);
+    u[i] = lo(w_post[j]) * g[i];
+    ss += v[i] * v[i];
+    dot += u[i] * v[i];
+  }
+  const float r = rsqrtf(warp_sum(ss) / HIDDEN + eps);
+  const float k = r * r * r * warp_sum(dot) / HIDDEN;
+#pragma unroll
+  for (int i = 0; i < PER_LANE_H; i++) go[at + lane + 32 * i] = hi(r * u[i] - k * v[i]);
+}
+
 __device__ __forceinline__ void unpack(uint2 v, float* f) {
   f[0] = lo((bf16)(v.x & 0xffffu));
   f[1] = lo((bf16)(v.x >> 16));
@@ -188,5 +275,89 @@ extern "C" __global__ void geglu_bwd(const uint2* __restrict__ gu, const uint2* 
     }
     dgu[r * 2 * quads + c] = pack(dg);
     dgu[r * 2 * quads + quads + c] = pack(du);
+  }
+}
+
+#define INFINITY __int_as_float(0x7f800000)
+
+// Online softmax statistics: (m, s) stands for s·e^m; combining two keeps the larger exponent.
+__device__ __forceinline__ void combine(float& m, float& s, float m2, float s2) {
+  if (m2 == -INFINITY) return;
+  if (m == -INFINITY) {
+    m = m2;
+    s = s2;
+    return;
+  }
+  const float big = fmaxf(m, m2);
+  s = s * expf(m - big) + s2 * expf(m2 - big);
+  m = big;
+}
+
+#define XENT_THREADS 512
+#define XENT_UNROLL 4
+
+// logits: [rows, V] bf16 (V a multiple of 4), overwritten by d loss / d logits; targets: [rows]
+// (outside 0..V: no label, the row's loss and gradient are zero); loss: [rows] f32, logsumexp − the
+// target's logit. Launched with XENT_THREADS threads, one block per row.
+extern "C" __global__ void xent_rows(bf16* __restrict__ logits, const long long* __restrict__ targets, int V, float* __restrict__ loss) {
+  __shared__ float shared_m[XENT_THREADS / 32], shared_s[XENT_THREADS / 32];
+  __shared__ float shared_lse;
+  bf16* x = logits + (long long)blockIdx.x * V;
+  const long long target = targets[blockIdx.x];
+  const bool valid = target >= 0 && target < V;
+  uint2* row = reinterpret_cast<uint2*>(x);
+  const int quads = V / 4;
+  float m = -INFINITY, s = 0.f;
+  for (int q0 = threadIdx.x; q0 < quads; q0 += XENT_THREADS * XENT_UNROLL) {
+    uint2 v[XENT_UNROLL];
+#pragma unroll
+    for (int u = 0; u < XENT_UNROLL; u++) {
+      const int q = q0 + u * XENT_THREADS;
+      v[u] = q < quads ? row[q] : make_uint2(0xff80ff80u, 0xff80ff80u);  // four −inf
+    }
+#pragma unroll
+    for (int u = 0; u < XENT_UNROLL; u++) {
+      float f[4];
+      unpack(v[u], f);
+      float local = fmaxf(fmaxf(f[0], f[1]), fmaxf(f[2], f[3]));
+      if (local == -INFINITY) continue;
+      float sum = expf(f[0] - local) + expf(f[1] - local) + expf(f[2] - local) + expf(f[3] - local);
+      combine(m, s, local, sum);
+    }
+  }
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) {
+    const float m2 = __shfl_xor_sync(0xffffffffu, m, off), s2 = __shfl_xor_sync(0xffffffffu, s, off);
+    combine(m, s, m2, s2);
+  }
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  if (lane == 0) {
+    shared_m[warp] = m;
+    shared_s[warp] = s;
+  }
+  __syncthreads();
+  if (warp == 0) {
+    m = lane < XENT_THREADS / 32 ? shared_m[lane] : -INFINITY;
+    s = lane < XENT_THREADS / 32 ? shared_s[lane] : 0.f;
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) {
+      const float m2 = __shfl_xor_sync(0xffffffffu, m, off), s2 = __shfl_xor_sync(0xffffffffu, s, off);
+      combine(m, s, m2, s2);
+    }
+    if (lane == 0) {
+      const float lse = m + logf(s);
+      shared_lse = lse;
+      // Read before the gradient overwrites the row.
+      loss[blockIdx.x] = valid ? lse - lo(x[target]) : 0.f;
+    }
+  }
+  __syncthreads();
+  const float lse = shared_lse;
+  for (int q = threadIdx.x; q < quads; q += XENT_THREADS) {
+    float f[4];
+    unpack(row[q], f);
+#pragma unroll
+    for (int i = 0; i < 4; i++) f[i] = valid ? expf(f[i] - lse) - (4LL * q + i == target ? 1.f : 0.f) : 0.f;
+    row[q] = pack(f);
   }
 }

@@ -189,33 +189,37 @@ void with_context(int device) {
 }
 
 struct Module {
-  int64_t head_dim = 0;
-  CUfunction qkv_fwd = nullptr, qkv_bwd = nullptr, geglu_fwd = nullptr, geglu_bwd = nullptr;
+  int64_t head_dim = 0, hidden = 0;
+  CUfunction qkv_fwd = nullptr, qkv_bwd = nullptr, geglu_fwd = nullptr, geglu_bwd = nullptr, xent = nullptr, junction_fwd = nullptr, junction_bwd = nullptr;
 };
 
 std::mutex modules_lock;
 std::list<Module> modules;  // a list: references to its modules stay valid as it grows
 std::string source;
 
-// The kernels for `head_dim` (compiled on first use, from the source given to fg_kernels_init).
-const Module& module(int64_t head_dim) {
+// The kernels for a model's `head_dim` and `hidden` size, compiled once (fg_kernels_init gives
+// the source); -1 matches any, for lookups.
+const Module& module(int64_t head_dim, int64_t hidden) {
   std::lock_guard<std::mutex> hold(modules_lock);
   for (const auto& m : modules) {
-    if (m.head_dim == head_dim) return m;
+    if ((head_dim < 0 || m.head_dim == head_dim) && (hidden < 0 || m.hidden == hidden)) return m;
   }
-  if (source.empty()) throw std::runtime_error("the kernels' source was not given (fg_kernels_init)");
+  if (source.empty() || head_dim < 0 || hidden < 0) {
+    throw std::runtime_error("the fused kernels were not compiled for head_dim " + std::to_string(head_dim) + ", hidden " + std::to_string(hidden) + " (fg_kernels_init)");
+  }
   if (head_dim % 64 != 0 || head_dim > 1024) throw std::runtime_error("head_dim must be a multiple of 64, at most 1024; got " + std::to_string(head_dim));
+  if (hidden % 32 != 0 || hidden > 4096) throw std::runtime_error("the hidden size must be a multiple of 32, at most 4096; got " + std::to_string(hidden));
   const auto& a = api();
   int major = 0, minor = 0, device = c10::cuda::current_device();
   with_context(device);
   cu_check(a.attribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device), "reading the compute capability");
   cu_check(a.attribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device), "reading the compute capability");
   std::string arch = "--gpu-architecture=sm_" + std::to_string(major) + std::to_string(minor);
-  std::string dim = "-DHEAD_DIM=" + std::to_string(head_dim);
-  const char* options[] = {arch.c_str(), dim.c_str(), "--std=c++17"};
+  std::string dim = "-DHEAD_DIM=" + std::to_string(head_dim), width = "-DHIDDEN=" + std::to_string(hidden);
+  const char* options[] = {arch.c_str(), dim.c_str(), width.c_str(), "--std=c++17"};
   nvrtcProgram prog = nullptr;
   if (a.create(&prog, source.c_str(), "kernels.cu", 0, nullptr, nullptr) != 0) throw std::runtime_error("nvrtcCreateProgram failed");
-  int compiled = a.compile(prog, 3, options);
+  int compiled = a.compile(prog, 4, options);
   size_t log_size = 0;
   a.log_size(prog, &log_size);
   std::string log(log_size, '\0');
@@ -231,24 +235,22 @@ const Module& module(int64_t head_dim) {
   a.destroy(&prog);
   Module m;
   m.head_dim = head_dim;
+  m.hidden = hidden;
   CUmodule mod = nullptr;
   cu_check(a.load(&mod, cubin.data()), "loading the kernels");
   cu_check(a.function(&m.qkv_fwd, mod, "qkv_prep_fwd"), "qkv_prep_fwd");
   cu_check(a.function(&m.qkv_bwd, mod, "qkv_prep_bwd"), "qkv_prep_bwd");
   cu_check(a.function(&m.geglu_fwd, mod, "geglu_fwd"), "geglu_fwd");
   cu_check(a.function(&m.geglu_bwd, mod, "geglu_bwd"), "geglu_bwd");
+  cu_check(a.function(&m.xent, mod, "xent_rows"), "xent_rows");
+  cu_check(a.function(&m.junction_fwd, mod, "junction_fwd"), "junction_fwd");
+  cu_check(a.function(&m.junction_bwd, mod, "junction_bwd"), "junction_bwd");
   modules.push_back(m);
   return modules.back();
 }
 
-// Any compiled module (the GeGLU kernels do not depend on head_dim).
-const Module& any_module() {
-  {
-    std::lock_guard<std::mutex> hold(modules_lock);
-    if (!modules.empty()) return modules.front();
-  }
-  return module(64);
-}
+// Any compiled module (for the kernels that depend on neither size).
+const Module& any_module() { return module(-1, -1); }
 
 // Launches on the current stream of `like`'s device, with the device's primary context current
 // (the autograd engine's own threads may have none yet).
@@ -316,7 +318,7 @@ struct QkvPrep : public torch::autograd::Function<QkvPrep> {
   // Forward (grads null: writes a, b, c = q, k, v) or backward (reads a, b, c = dq, dk, dv; writes dx).
   static void run(const Shape& s, const at::Tensor& x, const at::Tensor& q_w, const at::Tensor& k_w, const at::Tensor& cos, const at::Tensor& sin, int64_t pos0, double eps, const at::Tensor& a,
                   const at::Tensor& b, const at::Tensor& c, const at::Tensor& dx, const variable_list* grads) {
-    const Module& m = module(s.dim);
+    const Module& m = module(s.dim, -1);
     long long stride = x.size(2);
     int tokens = static_cast<int>(s.batch * s.len), len = static_cast<int>(s.len), h = static_cast<int>(s.heads), kv = static_cast<int>(s.kv), p0 = static_cast<int>(pos0);
     float e = static_cast<float>(eps);
@@ -371,6 +373,67 @@ struct Geglu : public torch::autograd::Function<Geglu> {
     return {dx};
   }
 };
+
+// y = x + norm(o)·w_post and, with w_pre, n = norm(y)·w_pre, over rows of the hidden size; see
+// src/kernels.cu. Outputs {y} or {y, n}.
+struct Junction : public torch::autograd::Function<Junction> {
+  static void check(const at::Tensor& t, int64_t hidden, const char* what) {
+    expect(t.scalar_type() == at::kBFloat16 && t.is_cuda() && t.size(-1) == hidden, std::string(what) + " must be bf16 on the GPU, of the hidden size");
+  }
+
+  // Without a next norm, `w_pre` is any defined tensor (autograd describes every tensor input) and
+  // `has_pre` false.
+  static variable_list forward(AutogradContext* ctx, at::Tensor x, at::Tensor o, at::Tensor w_post, at::Tensor w_pre, bool has_pre, double eps) {
+    int64_t hidden = w_post.numel();
+    check(x, hidden, "the residual");
+    check(o, hidden, "the output joining it");
+    expect(x.sizes() == o.sizes(), "the residual and the output joining it differ in shape");
+    const Module& m = module(-1, hidden);
+    auto xc = x.contiguous(), oc = o.contiguous(), wp = w_post.contiguous();
+    auto wn = has_pre ? w_pre.contiguous() : at::Tensor();
+    auto y = at::empty_like(xc);
+    auto n = wn.defined() ? at::empty_like(xc) : at::Tensor();
+    long long rows = xc.numel() / hidden;
+    float e = static_cast<float>(eps);
+    const void *xp = xc.data_ptr(), *op = oc.data_ptr(), *wpp = wp.data_ptr(), *wnp = data_or_null(wn), *yp = y.data_ptr(), *np = data_or_null(n);
+    launch(m.junction_fwd, static_cast<unsigned>((rows * 32 + 127) / 128), 128, xc, {&xp, &op, &wpp, &wnp, &rows, &e, &yp, &np});
+    ctx->save_for_backward({oc, y, wp, wn});
+    ctx->saved_data["eps"] = eps;
+    if (n.defined()) return {y, n};
+    return {y};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    auto &o = saved[0], &y = saved[1], &wp = saved[2], &wn = saved[3];
+    int64_t hidden = wp.numel();
+    const Module& m = module(-1, hidden);
+    auto g = [&](size_t i) { return i < grads.size() && grads[i].defined() ? grads[i].to(at::kBFloat16).contiguous() : at::Tensor(); };
+    auto gy = g(0), gn = g(1);
+    auto gx = at::empty_like(o), go = at::empty_like(o);
+    long long rows = o.numel() / hidden;
+    float e = static_cast<float>(ctx->saved_data["eps"].toDouble());
+    const void *opp = o.data_ptr(), *yp = y.data_ptr(), *wpp = wp.data_ptr(), *wnp = data_or_null(wn), *gyp = data_or_null(gy), *gnp = data_or_null(gn), *gxp = gx.data_ptr(), *gop = go.data_ptr();
+    launch(m.junction_bwd, static_cast<unsigned>((rows * 32 + 127) / 128), 128, o, {&opp, &yp, &wpp, &wnp, &gyp, &gnp, &rows, &e, &gxp, &gop});
+    return {gx, go, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+// Each row's cross-entropy against `targets` (-100: none), the logits [N, V] (bf16, contiguous)
+// overwritten by its gradient; see src/kernels.cu. Not differentiable: the caller carries it.
+at::Tensor cross_entropy_rows(at::Tensor& logits, const at::Tensor& targets) {
+  expect(logits.dim() == 2 && logits.scalar_type() == at::kBFloat16 && logits.is_cuda() && logits.is_contiguous() && logits.size(1) % 4 == 0,
+         "logits must be contiguous bf16 [N, V] on the GPU, V a multiple of 4");
+  expect(targets.scalar_type() == at::kLong && targets.numel() == logits.size(0) && targets.device() == logits.device(), "targets must be int64 [N] beside the logits");
+  auto t = targets.contiguous();
+  auto loss = at::empty({logits.size(0)}, logits.options().dtype(at::kFloat));
+  if (logits.size(0) == 0) return loss;
+  const Module& m = any_module();
+  int vocab = static_cast<int>(logits.size(1));
+  const void *lp = logits.data_ptr(), *tp = t.data_ptr(), *op = loss.data_ptr();
+  launch(m.xent, static_cast<unsigned>(logits.size(0)), 512, logits, {&lp, &tp, &vocab, &op});
+  return loss;
+}
 
 }  // namespace kernels
 
@@ -477,15 +540,15 @@ char* fg_profile_end(const char* path) {
   return guarded([&] { torch::autograd::profiler::disableProfiler()->save(path); });
 }
 
-// Gives the kernels' source (src/kernels.cu) and compiles them for `head_dim` on this GPU now, so
+// Gives the kernels' source (src/kernels.cu) and compiles them for `head_dim` and `hidden` on this GPU now, so
 // that no compilation waits until a graph capture.
-char* fg_kernels_init(const char* source, int64_t head_dim) {
+char* fg_kernels_init(const char* source, int64_t head_dim, int64_t hidden) {
   return guarded([&] {
     {
       std::lock_guard<std::mutex> hold(kernels::modules_lock);
       if (kernels::source.empty()) kernels::source = source;
     }
-    kernels::module(head_dim);
+    kernels::module(head_dim, hidden);
   });
 }
 
@@ -504,5 +567,19 @@ char* fg_qkv_prep(at::Tensor* qkv, at::Tensor* q_w, at::Tensor* k_w, at::Tensor*
 // The fused GeGLU (kernels::Geglu), differentiable: *out a new tensor owned by the caller.
 char* fg_geglu(at::Tensor* gu, at::Tensor** out) {
   return guarded([&] { *out = new at::Tensor(kernels::Geglu::apply(*gu)[0]); });
+}
+
+// kernels::cross_entropy_rows: *loss a new tensor owned by the caller.
+char* fg_cross_entropy_rows(at::Tensor* logits, at::Tensor* targets, at::Tensor** loss) {
+  return guarded([&] { *loss = new at::Tensor(kernels::cross_entropy_rows(*logits, *targets)); });
+}
+
+// kernels::Junction: *y and (with w_pre) *n new tensors owned by the caller; w_pre may be null.
+char* fg_junction(at::Tensor* x, at::Tensor* o, at::Tensor* w_post, at::Tensor* w_pre, double eps, at::Tensor** y, at::Tensor** n) {
+  return guarded([&] {
+    auto out = kernels::Junction::apply(*x, *o, *w_post, w_pre ? *w_pre : *w_post, w_pre != nullptr, eps);
+    *y = new at::Tensor(out[0]);
+    *n = out.size() > 1 ? new at::Tensor(out[1]) : nullptr;
+  });
 }
 }

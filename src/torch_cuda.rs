@@ -47,11 +47,14 @@ struct Api {
     flash_attention: unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err,
     profile_begin: unsafe extern "C" fn() -> Err,
     profile_end: unsafe extern "C" fn(*const c_char) -> Err,
-    kernels_init: unsafe extern "C" fn(*const c_char, i64) -> Err,
+    kernels_init: unsafe extern "C" fn(*const c_char, i64, i64) -> Err,
+    junction: JunctionFn,
     qkv_prep: QkvPrepFn,
     geglu: unsafe extern "C" fn(*mut C_tensor, *mut *mut C_tensor) -> Err,
+    cross_entropy_rows: unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut *mut C_tensor) -> Err,
 }
 
+type JunctionFn = unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, *mut C_tensor, f64, *mut *mut C_tensor, *mut *mut C_tensor) -> Err;
 type QkvPrepFn = unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, *mut C_tensor, *mut C_tensor, i64, i64, i64, f64, *mut *mut C_tensor, *mut *mut C_tensor, *mut *mut C_tensor) -> Err;
 
 /// Loads the embedded shim once (CUDA must be usable: libtorch_cuda.so goes first).
@@ -109,9 +112,11 @@ fn load() -> Result<Api> {
             flash_attention: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut C_tensor, f64, i64, *mut *mut C_tensor) -> Err>(sym(c"fg_flash_attention")?),
             profile_begin: std::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> Err>(sym(c"fg_profile_begin")?),
             profile_end: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> Err>(sym(c"fg_profile_end")?),
-            kernels_init: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, i64) -> Err>(sym(c"fg_kernels_init")?),
+            kernels_init: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, i64, i64) -> Err>(sym(c"fg_kernels_init")?),
+            junction: std::mem::transmute::<*mut c_void, JunctionFn>(sym(c"fg_junction")?),
             qkv_prep: std::mem::transmute::<*mut c_void, QkvPrepFn>(sym(c"fg_qkv_prep")?),
             geglu: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut *mut C_tensor) -> Err>(sym(c"fg_geglu")?),
+            cross_entropy_rows: std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut C_tensor, *mut C_tensor, *mut *mut C_tensor) -> Err>(sym(c"fg_cross_entropy_rows")?),
         })
     }
 }
@@ -145,23 +150,24 @@ pub fn flash_attention(q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, window: i
     }
 }
 
-/// fg's fused kernels, compiled for `head_dim` on this GPU (once; later calls return the first
-/// answer): Ok when `qkv_prep` and `geglu` can run, else why not (no NVRTC, a failed compilation).
-pub fn kernels(head_dim: i64) -> Result<()> {
-    static READY: OnceLock<Result<i64, String>> = OnceLock::new();
+/// fg's fused kernels, compiled for a model's `head_dim` and `hidden` size on this GPU (once; later
+/// calls return the first answer): Ok when they can run, else why not (no NVRTC, a failed
+/// compilation).
+pub fn kernels(head_dim: i64, hidden: i64) -> Result<()> {
+    static READY: OnceLock<Result<(i64, i64), String>> = OnceLock::new();
     let ready = READY.get_or_init(|| {
-        let run = || -> Result<i64> {
+        let run = || -> Result<(i64, i64)> {
             let api = api()?;
             let source = std::ffi::CString::new(include_str!("kernels.cu"))?;
             // SAFETY: a NUL-terminated source that outlives the call (the shim copies it).
-            check(api, unsafe { (api.kernels_init)(source.as_ptr(), head_dim) }, "compiling src/kernels.cu")?;
-            Ok(head_dim)
+            check(api, unsafe { (api.kernels_init)(source.as_ptr(), head_dim, hidden) }, "compiling src/kernels.cu")?;
+            Ok((head_dim, hidden))
         };
         run().map_err(|e| format!("{e:#}"))
     });
     match ready {
-        Ok(d) if *d == head_dim => Ok(()),
-        Ok(d) => bail!("the fused kernels were compiled for head_dim {d}, not {head_dim}"),
+        Ok(sizes) if *sizes == (head_dim, hidden) => Ok(()),
+        Ok((d, h)) => bail!("the fused kernels were compiled for head_dim {d} and hidden size {h}, not {head_dim} and {hidden}"),
         Err(e) => bail!("fg's fused kernels are unavailable: {e}"),
     }
 }
@@ -174,7 +180,6 @@ pub fn kernels(head_dim: i64) -> Result<()> {
 #[allow(clippy::too_many_arguments)]
 pub fn qkv_prep(qkv: &Tensor, q_norm: &Tensor, k_norm: &Tensor, cos: &Tensor, sin: &Tensor, pos0: i64, heads: i64, kv: i64, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
     let api = api()?;
-    kernels(q_norm.size()[0])?;
     let (mut q, mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
     let t = |x: &Tensor| x.as_ptr() as *mut C_tensor;
     // SAFETY: the shim reads the five tensors (not taking them) and hands back three new ones,
@@ -194,6 +199,37 @@ pub fn geglu(gu: &Tensor) -> Result<Tensor> {
     // takes ownership of.
     unsafe {
         check(api, (api.geglu)(gu.as_ptr() as *mut _, &mut out), "fused GeGLU")?;
+        Ok(Tensor::from_ptr(out))
+    }
+}
+
+/// Where an attention or MLP output `o` joins the residual stream `x` (both [.., hidden], bf16),
+/// differentiable: y = x + RMSNorm(o)·`w_post` and, with `w_pre`, the next pre-norm
+/// n = RMSNorm(y)·`w_pre` (norm weights as stored). One kernel forward, one backward (which also
+/// sums the residual's two gradients). Needs `kernels` first.
+pub fn junction(x: &Tensor, o: &Tensor, w_post: &Tensor, w_pre: Option<&Tensor>, eps: f64) -> Result<(Tensor, Option<Tensor>)> {
+    let api = api()?;
+    let (mut y, mut n) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let t = |x: &Tensor| x.as_ptr() as *mut C_tensor;
+    // SAFETY: the shim reads the tensors (not taking them) and hands back one or two new ones,
+    // which from_ptr takes ownership of; n stays null without w_pre.
+    unsafe {
+        check(api, (api.junction)(t(x), t(o), t(w_post), w_pre.map_or(std::ptr::null_mut(), t), eps, &mut y, &mut n), "fused residual junction")?;
+        Ok((Tensor::from_ptr(y), (!n.is_null()).then(|| Tensor::from_ptr(n))))
+    }
+}
+
+/// Each row's cross-entropy: `logits` [N, V] (bf16, contiguous, on the GPU, V a multiple of 4)
+/// against `targets` [N] (i64; -100 or any id outside the vocabulary: no label, loss and gradient
+/// zero) → the losses [N] (f32, logsumexp − the target's logit), and `logits` overwritten by the
+/// gradient of their sum (softmax − one-hot), in bf16. Two passes over the logits, one kernel.
+pub fn cross_entropy_rows(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    let api = api()?;
+    let mut out = std::ptr::null_mut();
+    // SAFETY: the shim writes into `logits` in place (the caller's tensor, which this borrows for the
+    // call) and hands back a new tensor, which from_ptr takes ownership of.
+    unsafe {
+        check(api, (api.cross_entropy_rows)(logits.as_ptr() as *mut _, targets.as_ptr() as *mut _, &mut out), "fused cross-entropy")?;
         Ok(Tensor::from_ptr(out))
     }
 }

@@ -17,6 +17,49 @@ use crate::train::params::FlatParams;
 use anyhow::Result;
 use tch::{Device, Kind, Tensor};
 
+/// Which parts of a step run through fg's fused CUDA kernels (src/kernels.cu).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FusedOps {
+    /// q/k/v preparation: q and k norms, RoPE, v (`torch_cuda::qkv_prep`).
+    pub qkv: bool,
+    /// gelu_tanh(gate)·up (`torch_cuda::geglu`).
+    pub geglu: bool,
+    /// Post-norm, residual add and the next pre-norm (`torch_cuda::junction`).
+    pub junction: bool,
+    /// The head's cross-entropy and its gradient (`torch_cuda::cross_entropy_rows`).
+    pub head: bool,
+}
+
+impl FusedOps {
+    pub const ALL: FusedOps = FusedOps { qkv: true, geglu: true, junction: true, head: true };
+    pub const NONE: FusedOps = FusedOps { qkv: false, geglu: false, junction: false, head: false };
+
+    pub fn any(&self) -> bool {
+        self.qkv || self.geglu || self.junction || self.head
+    }
+
+    /// From FG_FUSED's value: unset or "1" all, "0" none, else a comma-separated list of parts.
+    pub fn from_env(value: Option<&str>) -> Result<FusedOps> {
+        match value.map(str::trim) {
+            None | Some("1") | Some("") => Ok(FusedOps::ALL),
+            Some("0") => Ok(FusedOps::NONE),
+            Some(list) => {
+                let mut ops = FusedOps::NONE;
+                for part in list.split(',').map(str::trim) {
+                    match part {
+                        "qkv" => ops.qkv = true,
+                        "geglu" => ops.geglu = true,
+                        "junction" => ops.junction = true,
+                        "head" => ops.head = true,
+                        other => anyhow::bail!("FG_FUSED: unknown part {other:?} (parts: qkv, geglu, junction, head; or 0, 1)"),
+                    }
+                }
+                Ok(ops)
+            }
+        }
+    }
+}
+
 /// FunctionGemma's seven token rows of the tied embedding (ids 46..52), trainable.
 pub const SPECIAL_FIRST: i64 = token::FIRST_FUNCTIONGEMMA_ID as i64;
 pub const SPECIAL_COUNT: i64 = token::FUNCTIONGEMMA_COUNT as i64;
@@ -128,6 +171,8 @@ struct Pass<'a> {
     /// from position `pos0`.
     fused: Option<[&'a Rotary; 2]>,
     pos0: i64,
+    /// GeGLU through its fused kernel.
+    geglu: bool,
     /// How global and sliding layers see their keys; None: flash attention, which windows itself.
     seeing: Option<[Seeing; 2]>,
     window: i64,
@@ -325,11 +370,22 @@ impl DecoderLayer {
         Ok(DecoderLayer { attn_norm, attn, post_attn_norm, ffn_norm, mlp, post_ffw_norm, eps: cfg.rms_norm_eps })
     }
 
+    /// The same through the fused kernels: x [B, T, hidden] and its pre-norm `n` (made by the layer
+    /// before) → the layer's output and, where `next_norm` is given, the next layer's pre-norm of it
+    /// (`torch_cuda::junction`: post-norm, residual add and next pre-norm at once), and the keys and values.
+    fn forward_fused(&self, x: &Tensor, n: &Tensor, next_norm: Option<&Tensor>, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, Option<Tensor>, (Tensor, Tensor))> {
+        let (o, kv) = self.attn.forward(n, past, s)?;
+        let (y, n) = crate::torch_cuda::junction(x, &o, &self.post_attn_norm, Some(&self.ffn_norm), self.eps)?;
+        let m = self.mlp.forward(&n.expect("a pre-norm was asked for"), s.params, s.mode, s.separate, s.geglu)?;
+        let (out, next) = crate::torch_cuda::junction(&y, &m, &self.post_ffw_norm, next_norm, self.eps)?;
+        Ok((out, next, kv))
+    }
+
     /// x [B, T, hidden] → the layer's output, and its keys and values.
     fn forward(&self, x: &Tensor, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, (Tensor, Tensor))> {
         let (o, kv) = self.attn.forward(&rms_norm(x, &self.attn_norm, self.eps), past, s)?;
         let x = x + rms_norm(&o, &self.post_attn_norm, self.eps);
-        let m = self.mlp.forward(&rms_norm(&x, &self.ffn_norm, self.eps), s.params, s.mode, s.separate, s.fused.is_some())?;
+        let m = self.mlp.forward(&rms_norm(&x, &self.ffn_norm, self.eps), s.params, s.mode, s.separate, s.geglu)?;
         Ok((x + rms_norm(&m, &self.post_ffw_norm, self.eps), kv))
     }
 }
@@ -365,9 +421,10 @@ pub struct Model {
     /// instead of views of one output: more kernels, less GPU time; for CUDA-graph replays,
     /// where launches cost nothing. Off by default (eager steps are bound by launches).
     pub separate_outputs: bool,
-    /// q/k/v preparation (norms, RoPE) and GeGLU through fg's fused kernels (src/kernels.cu): on
-    /// CUDA in bf16 where they compile, unless FG_FUSED=0 asks for libtorch's ops.
-    pub fused: bool,
+    /// Which parts run through fg's fused kernels (src/kernels.cu): all of them on CUDA in bf16
+    /// where they compile; FG_FUSED=0 asks for libtorch's ops, FG_FUSED=qkv,geglu,junction,head
+    /// for some.
+    pub fused: FusedOps,
 }
 
 impl Model {
@@ -375,12 +432,17 @@ impl Model {
     /// `lora` targets and the special-token rows trainable when `train_special`.
     pub fn new(mut w: Weights, device: Device, kind: Kind, lora: Option<LoraConfig>, train_special: bool, max_pos: usize) -> Result<Model> {
         let cfg = w.config.clone();
-        let fused = device.is_cuda() && kind == Kind::BFloat16 && std::env::var("FG_FUSED").as_deref() != Ok("0") && {
-            let ready = crate::torch_cuda::kernels(cfg.head_dim as i64);
-            if let Err(e) = &ready {
-                eprintln!("note: {e:#}; training uses libtorch's unfused ops instead");
+        let wanted = FusedOps::from_env(std::env::var("FG_FUSED").ok().as_deref())?;
+        let fused = if device.is_cuda() && kind == Kind::BFloat16 && wanted.any() {
+            match crate::torch_cuda::kernels(cfg.head_dim as i64, cfg.hidden_size as i64) {
+                Ok(()) => wanted,
+                Err(e) => {
+                    eprintln!("note: {e:#}; training uses libtorch's unfused ops instead");
+                    FusedOps::NONE
+                }
             }
-            ready.is_ok()
+        } else {
+            FusedOps::NONE
         };
         let embed_f = w.take("token_embd.weight")?;
         let special_base = embed_f.narrow(0, SPECIAL_FIRST, SPECIAL_COUNT).to_device(device).to_kind(Kind::Float).copy();
@@ -467,16 +529,30 @@ impl Model {
             len,
             prefix_len,
             ropes: [self.rope_global.at(pos0, len, self.kind), self.rope_local.at(pos0, len, self.kind)],
-            fused: self.fused.then_some([&self.rope_global, &self.rope_local]),
+            fused: self.fused.qkv.then_some([&self.rope_global, &self.rope_local]),
             pos0,
+            geglu: self.fused.geglu,
             seeing: (!self.flash).then(|| [self.seeing(len, pos0, prefix_len, false), self.seeing(len, pos0, prefix_len, true)]),
             window: self.cfg.sliding_window as i64,
         };
         let mut x = self.embed(ids);
         let mut kvs = Vec::new();
+        // Through the fused kernels each layer hands the next its pre-norm.
+        let mut n = (self.fused.junction && !self.layers.is_empty()).then(|| rms_norm(&x, &self.layers[0].attn_norm, self.cfg.rms_norm_eps));
         for (i, layer) in self.layers.iter().enumerate() {
-            let (out, kv) = layer.forward(&x, prefix.map(|p| &p.kv[i]), &pass)?;
-            x = out;
+            let past = prefix.map(|p| &p.kv[i]);
+            let kv = match n.take() {
+                Some(pre) => {
+                    let (out, next, kv) = layer.forward_fused(&x, &pre, self.layers.get(i + 1).map(|l| &l.attn_norm), past, &pass)?;
+                    (x, n) = (out, next);
+                    kv
+                }
+                None => {
+                    let (out, kv) = layer.forward(&x, past, &pass)?;
+                    x = out;
+                    kv
+                }
+            };
             if keep_kv {
                 kvs.push(kv);
             }
@@ -523,21 +599,22 @@ impl Model {
     /// Summed cross-entropy at the labelled positions, computing logits only there. hidden:
     /// [B, T, H]; `at`: flat indices (b·T + t) of the labelled positions; `targets`: the tokens they
     /// must predict (-100: none). Returns the loss (f32 scalar).
-    pub fn loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> Tensor {
-        self.head_loss(hidden, at, targets, false).0
+    pub fn loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> Result<Tensor> {
+        Ok(self.head_loss(hidden, at, targets, false)?.0)
     }
 
     /// `loss`, and the count of right predictions (a tensor, read only when needed: reading it waits
     /// for the GPU), for evaluation: a training step does not spend an argmax over the vocabulary.
-    pub fn loss_and_correct(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
-        let (loss, correct) = self.head_loss(hidden, at, targets, true);
-        (loss, correct.expect("head_loss counts when asked"))
+    pub fn loss_and_correct(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor) -> Result<(Tensor, Tensor)> {
+        let (loss, correct) = self.head_loss(hidden, at, targets, true)?;
+        Ok((loss, correct.expect("head_loss counts when asked")))
     }
 
-    fn head_loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor, count: bool) -> (Tensor, Option<Tensor>) {
+    fn head_loss(&self, hidden: &Tensor, at: &Tensor, targets: &Tensor, count: bool) -> Result<(Tensor, Option<Tensor>)> {
         let h = rms_norm(&hidden.flatten(0, 1).index_select(0, at), &self.norm, self.cfg.rms_norm_eps);
         let special = self.special_idx.map(|_| self.special());
-        head_loss(&h, &self.embed, special.as_ref(), targets, HEAD_CHUNK, count)
+        let fused = self.fused.head && !count;
+        head_loss(&h, &self.embed, special.as_ref(), targets, if fused { FUSED_HEAD_CHUNK } else { HEAD_CHUNK }, count, fused)
     }
 
     /// Logits for every position of `ids` ([1, T]): the oracle test against llama.cpp.
@@ -554,8 +631,10 @@ impl Model {
 /// fg's fused kernels (CUDA) against the ops they replace, computed in f32 from the same bf16
 /// inputs, forward and backward, with a prefix offset for RoPE: the largest relative error (error
 /// norm over reference norm) of each output and gradient, by name. For `bench-train --check`.
-pub fn check_fused_kernels(device: Device) -> Result<Vec<(String, f64)>> {
-    let (b, t, heads, kv, d, pos0, inter) = (2i64, 300i64, 4i64, 1i64, 256i64, 37i64, 2048i64);
+pub fn check_fused_kernels(model: &Model) -> Result<Vec<(String, f64)>> {
+    let (cfg, device) = (&model.cfg, model.device);
+    let (b, t, pos0) = (2i64, 300i64, 37i64);
+    let (heads, kv, d, inter, hidden) = (cfg.num_heads as i64, cfg.num_kv_heads as i64, cfg.head_dim as i64, cfg.intermediate_size as i64, cfg.hidden_size as i64);
     let rope = Rotary::new(10_000.0, d as usize, 512, device);
     let bf = |x: Tensor| x.to_kind(Kind::BFloat16);
     let qkv = bf(Tensor::randn([b, t, (heads + 2 * kv) * d], (Kind::Float, device)) * 3.0).set_requires_grad(true);
@@ -585,6 +664,55 @@ pub fn check_fused_kernels(device: Device) -> Result<Vec<(String, f64)>> {
     let want = Tensor::run_backward(&[(&rh * dh.to_kind(Kind::Float)).sum(Kind::Float)], &[&x], false, false).remove(0);
     out.push(("geglu".into(), rel(&h, &rh)));
     out.push(("d gate/up".into(), rel(&got, &want)));
+    // The junction, with and without the next pre-norm.
+    let x = bf(Tensor::randn([b, t, hidden], (Kind::Float, device)) * 4.0).set_requires_grad(true);
+    let o = bf(Tensor::randn([b, t, hidden], (Kind::Float, device))).set_requires_grad(true);
+    let (w_post, w_pre) = (bf(Tensor::rand([hidden], (Kind::Float, device)) + 0.5), bf(Tensor::rand([hidden], (Kind::Float, device)) + 0.5));
+    let (gy, gn) = (x.randn_like(), x.randn_like());
+    for pre in [true, false] {
+        let (y, n) = crate::torch_cuda::junction(&x, &o, &w_post, pre.then_some(&w_pre), 1e-6)?;
+        let mut carried = (y.to_kind(Kind::Float) * gy.to_kind(Kind::Float)).sum(Kind::Float);
+        if let Some(n) = &n {
+            carried += (n.to_kind(Kind::Float) * gn.to_kind(Kind::Float)).sum(Kind::Float);
+        }
+        let got = Tensor::run_backward(&[carried], &[&x, &o], false, false);
+        let (xf, of) = (x.to_kind(Kind::Float).detach().set_requires_grad(true), o.to_kind(Kind::Float).detach().set_requires_grad(true));
+        let ry = &xf + rms_norm(&of, &w_post.to_kind(Kind::Float), 1e-6);
+        let rn = rms_norm(&ry, &w_pre.to_kind(Kind::Float), 1e-6);
+        let mut carried = (&ry * gy.to_kind(Kind::Float)).sum(Kind::Float);
+        if pre {
+            carried += (&rn * gn.to_kind(Kind::Float)).sum(Kind::Float);
+        }
+        let want = Tensor::run_backward(&[carried], &[&xf, &of], false, false);
+        let tag = if pre { " (with the next norm)" } else { "" };
+        out.push((format!("junction y{tag}"), rel(&y, &ry)));
+        if let Some(n) = &n {
+            out.push(("junction n".into(), rel(n, &rn)));
+        }
+        out.push((format!("d residual{tag}"), rel(&got[0], &want[0])));
+        out.push((format!("d output{tag}"), rel(&got[1], &want[1])));
+    }
+    // The head: the fused cross-entropy against the f32 one, with ignored targets and trained rows.
+    let (n, vocab) = (300i64, 50_000i64);
+    let embed = bf(Tensor::randn([vocab, hidden], (Kind::Float, device)) * 0.05);
+    let targets = Tensor::randint(vocab, [n], (Kind::Int64, device)).where_scalarother(&Tensor::rand([n], (Kind::Float, device)).gt(0.2), -100);
+    for trained in [false, true] {
+        let h = bf(Tensor::randn([n, hidden], (Kind::Float, device))).set_requires_grad(true);
+        let special = (Tensor::randn([SPECIAL_COUNT, hidden], (Kind::Float, device)) * 0.05).set_requires_grad(true);
+        let sp = trained.then_some(&special);
+        let mut results = Vec::new();
+        for fused in [true, false] {
+            let (loss, _) = head_loss(&h, &embed, sp, &targets, 128, false, fused)?;
+            let g = Tensor::run_backward(&[&loss], &[&h, &special], false, true);
+            results.push((loss.double_value(&[]), g));
+        }
+        let tag = if trained { ", rows trained" } else { "" };
+        out.push((format!("head loss{tag}"), (results[0].0 - results[1].0).abs() / results[1].0.abs()));
+        out.push((format!("d hidden{tag}"), rel(&results[0].1[0], &results[1].1[0].to_kind(Kind::Float))));
+        if trained {
+            out.push(("d rows".into(), rel(&results[0].1[1], &results[1].1[1])));
+        }
+    }
     Ok(out)
 }
 
@@ -593,16 +721,22 @@ pub fn check_fused_kernels(device: Device) -> Result<Vec<(String, f64)>> {
 /// log-softmax and their gradient (the largest tensors of a step).
 const HEAD_CHUNK: i64 = 128;
 
+/// The same through the fused cross-entropy kernel, which keeps the logits in bf16 and turns them
+/// into their gradient in place: a [256, 262144] block is 128 MiB.
+const FUSED_HEAD_CHUNK: i64 = 256;
+
 /// Summed cross-entropy of the tied head over normed hidden states `h` [N, H] (the model's kind)
 /// against `targets` [N] (-100: ignored), with the special columns from `special` [7, H] (f32)
 /// where those rows train, and with `count` the count of right predictions. The logits are made `chunk` rows
 /// at a time, and their gradient (softmax − one-hot) taken at once into gradients for `h` and
 /// `special`, so no [N, vocab] tensor is kept for the backward pass. The returned loss carries those
 /// gradients into autograd: its value is the loss, and its gradient with respect to `h` and
-/// `special` is the cross-entropy's.
-fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Tensor, chunk: i64, count: bool) -> (Tensor, Option<Tensor>) {
+/// `special` is the cross-entropy's. `fused` (CUDA, bf16, no count): each chunk's logits stay in
+/// bf16 and the fused kernel (`torch_cuda::cross_entropy_rows`) turns them into their gradient.
+fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Tensor, chunk: i64, count: bool, fused: bool) -> Result<(Tensor, Option<Tensor>)> {
     let train = h.requires_grad() || special.is_some_and(Tensor::requires_grad);
-    let (loss, correct, grad_h, grad_special) = tch::no_grad(|| {
+    let fused = fused && train && !count;
+    let (loss, correct, grad_h, grad_special) = tch::no_grad(|| -> Result<_> {
         let (hd, sd) = (h.detach(), special.map(Tensor::detach));
         let n = hd.size()[0];
         let mut loss = Tensor::zeros([], (Kind::Float, hd.device()));
@@ -613,32 +747,42 @@ fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Ten
             let len = chunk.min(n - start);
             let x = hd.narrow(0, start, len);
             let target = targets.narrow(0, start, len);
-            let mut logits = x.matmul(&embed.tr()).to_kind(Kind::Float);
+            let mut logits = x.matmul(&embed.tr());
+            if !fused {
+                logits = logits.to_kind(Kind::Float);
+            }
             if let Some(s) = &sd {
                 // The special columns written over in place: a concatenation would copy all columns.
                 logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT).copy_(&x.to_kind(Kind::Float).matmul(&s.tr()));
             }
-            let valid = target.ne(-100);
-            let picked_id = target.clamp_min(0).unsqueeze(1);
-            let lse = logits.logsumexp([1], true);
-            let picked = logits.gather(1, &picked_id, false);
-            loss += ((&lse - picked).squeeze_dim(1) * valid.to_kind(Kind::Float)).sum(Kind::Float);
-            if let Some(c) = correct.as_mut() {
-                *c += logits.argmax(1, false).eq_tensor(&target).sum(Kind::Int64);
+            if fused {
+                // From here on `logits` holds d loss / d logits.
+                loss += crate::torch_cuda::cross_entropy_rows(&logits, &target.contiguous())?.sum(Kind::Float);
             }
-            if !train {
-                continue;
+            if !fused {
+                let valid = target.ne(-100);
+                let picked_id = target.clamp_min(0).unsqueeze(1);
+                let lse = logits.logsumexp([1], true);
+                let picked = logits.gather(1, &picked_id, false);
+                loss += ((&lse - picked).squeeze_dim(1) * valid.to_kind(Kind::Float)).sum(Kind::Float);
+                if let Some(c) = correct.as_mut() {
+                    *c += logits.argmax(1, false).eq_tensor(&target).sum(Kind::Int64);
+                }
+                if !train {
+                    continue;
+                }
+                // d loss / d logits = softmax − one-hot, on the labelled rows only.
+                let _ = logits.g_sub_(&lse).exp_();
+                let _ = logits.scatter_add_(1, &picked_id, &Tensor::full([len, 1], -1.0, (Kind::Float, hd.device())));
+                let _ = logits.g_mul_(&valid.to_kind(Kind::Float).unsqueeze(1));
             }
-            // d loss / d logits = softmax − one-hot, on the labelled rows only.
-            let _ = logits.g_sub_(&lse).exp_();
-            let _ = logits.scatter_add_(1, &picked_id, &Tensor::full([len, 1], -1.0, (Kind::Float, hd.device())));
-            let _ = logits.g_mul_(&valid.to_kind(Kind::Float).unsqueeze(1));
             let mut g = match (&sd, &grad_special) {
                 (Some(s), Some(gs)) => {
                     // The special columns came from `special`, not from the embedding's rows.
                     let mut cols = logits.narrow(1, SPECIAL_FIRST, SPECIAL_COUNT);
-                    let _ = gs.shallow_clone().g_add_(&cols.tr().matmul(&x.to_kind(Kind::Float)));
-                    let through_special = cols.matmul(s);
+                    let cols_f = cols.to_kind(Kind::Float);
+                    let _ = gs.shallow_clone().g_add_(&cols_f.tr().matmul(&x.to_kind(Kind::Float)));
+                    let through_special = cols_f.matmul(s);
                     let _ = cols.zero_();
                     logits.to_kind(hd.kind()).matmul(embed).to_kind(Kind::Float) + through_special
                 }
@@ -647,10 +791,10 @@ fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Ten
             g = g.to_kind(hd.kind());
             grad_h.narrow(0, start, len).copy_(&g);
         }
-        (loss, correct, grad_h, grad_special)
-    });
+        Ok((loss, correct, grad_h, grad_special))
+    })?;
     if !train {
-        return (loss, correct);
+        return Ok((loss, correct));
     }
     // loss + (Σ h·g_h + Σ s·g_s) − the same detached: the value of `loss`, the gradients g.
     let through_h = (h * &grad_h).sum(Kind::Float);
@@ -658,7 +802,7 @@ fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Ten
         (Some(s), Some(gs)) => through_h + (s * gs).sum(Kind::Float),
         _ => through_h,
     };
-    (loss + &carrier - carrier.detach(), correct)
+    Ok((loss + &carrier - carrier.detach(), correct))
 }
 
 #[cfg(test)]
@@ -689,7 +833,7 @@ mod tests {
             let h = Tensor::randn([n, hidden], (Kind::Float, Device::Cpu)).set_requires_grad(true);
             let special = Tensor::randn([SPECIAL_COUNT, hidden], (Kind::Float, Device::Cpu)).set_requires_grad(true);
             let special_arg = trained.then_some(&special);
-            let (loss, correct) = head_loss(&h, &embed, special_arg, &targets, 4, true);
+            let (loss, correct) = head_loss(&h, &embed, special_arg, &targets, 4, true, false).unwrap();
             let got = Tensor::run_backward(&[&loss], &[&h, &special], false, true);
             let mut logits = h.matmul(&embed.tr());
             if trained {
@@ -704,8 +848,19 @@ mod tests {
             }
             let right = logits.argmax(1, false).eq_tensor(&targets).sum(Kind::Int64).int64_value(&[]);
             assert_eq!(correct.expect("counted").int64_value(&[]), right);
-            assert!(head_loss(&h, &embed, special_arg, &targets, 4, false).1.is_none());
+            assert!(head_loss(&h, &embed, special_arg, &targets, 4, false, false).unwrap().1.is_none());
         }
+    }
+
+    #[test]
+    fn fg_fused_names_the_parts_and_refuses_unknown_ones() {
+        assert_eq!(FusedOps::from_env(None).unwrap(), FusedOps::ALL);
+        assert_eq!(FusedOps::from_env(Some("1")).unwrap(), FusedOps::ALL);
+        assert_eq!(FusedOps::from_env(Some("0")).unwrap(), FusedOps::NONE);
+        let some = FusedOps::from_env(Some("qkv, head")).unwrap();
+        assert!(some.qkv && some.head && !some.geglu && !some.junction && some.any());
+        let e = FusedOps::from_env(Some("qkv,rope")).unwrap_err().to_string();
+        assert!(e.contains("rope") && e.contains("junction"), "{e}");
     }
 
     #[test]

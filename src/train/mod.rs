@@ -213,7 +213,7 @@ pub fn forward_backward(model: &Model, opt: &mut AdamW, prefix_ids: &Tensor, bat
     let mut total = Tensor::zeros([], (Kind::Float, model.device));
     for (k, b) in batches.iter().enumerate() {
         let h = model.forward(&b.ids, plen, prefix.as_ref(), Mode::Train)?;
-        let loss = model.loss(&h, &b.at, &b.targets);
+        let loss = model.loss(&h, &b.at, &b.targets)?;
         let loss = loss * inv_labelled;
         total += loss.detach();
         opt.backward(&model.params, &loss, k + 1 < batches.len());
@@ -359,7 +359,7 @@ impl Trainer {
             for idx in buckets(&self.data.eval, self.cfg.batch_size) {
                 let b = collate(&self.data.eval, &idx, self.model.device);
                 let h = self.model.forward(&b.ids, self.data.prefix.len() as i64, prefix.as_ref(), Mode::Infer)?;
-                let (l, c) = self.model.loss_and_correct(&h, &b.at, &b.targets);
+                let (l, c) = self.model.loss_and_correct(&h, &b.at, &b.targets)?;
                 loss += l.double_value(&[]);
                 n += b.labels;
                 correct += c.int64_value(&[]);
