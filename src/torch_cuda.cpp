@@ -69,7 +69,6 @@ char* guarded(F f) {
   }
 }
 
-
 // fg's fused kernels (src/kernels.cu): NVRTC (the library torch itself uses, found where torch's
 // own is, else by its usual names) compiles them for the GPU in use, the driver API loads and
 // launches them on the current stream, so they are captured into CUDA graphs like libtorch's own.
@@ -255,6 +254,7 @@ const Module& any_module() { return module(-1, -1); }
 // Launches on the current stream of `like`'s device, with the device's primary context current
 // (the autograd engine's own threads may have none yet).
 void launch(CUfunction f, unsigned blocks, unsigned threads, const at::Tensor& like, std::vector<void*> args) {
+  if (blocks == 0) return;  // nothing to do (an empty batch); a launch of no blocks is an error
   const auto& a = api();
   c10::cuda::CUDAGuard device(like.device());
   with_context(like.device().index());

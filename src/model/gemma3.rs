@@ -167,9 +167,9 @@ struct Pass<'a> {
     prefix_len: i64,
     /// RoPE tables for global and sliding layers.
     ropes: [(Tensor, Tensor); 2],
-    /// Through fg's fused kernels (`Model::fused`): the whole f32 tables (global, sliding), read
-    /// from position `pos0`.
-    fused: Option<[&'a Rotary; 2]>,
+    /// q/k/v through fg's fused kernel (`Model::fused`): the whole f32 RoPE tables (global,
+    /// sliding), read from position `pos0`.
+    qkv_tables: Option<[&'a Rotary; 2]>,
     pos0: i64,
     /// GeGLU through its fused kernel.
     geglu: bool,
@@ -281,7 +281,7 @@ impl Attention {
     fn forward(&self, h: &Tensor, past: Option<&(Tensor, Tensor)>, s: &Pass) -> Result<(Tensor, (Tensor, Tensor))> {
         let (b, t) = (s.batch, s.len);
         // [B, T, heads, D] throughout: the layout flash attention reads, with no transposes.
-        let (q, k, v) = match (&self.qkv, s.fused) {
+        let (q, k, v) = match (&self.qkv, s.qkv_tables) {
             (Some(f), Some(tables)) => {
                 let rope = tables[usize::from(self.sliding)];
                 crate::torch_cuda::qkv_prep(&f.forward(h, s.params, s.mode), &self.q_norm, &self.k_norm, &rope.cos, &rope.sin, s.pos0, self.n_heads, self.n_kv, self.eps)?
@@ -529,7 +529,7 @@ impl Model {
             len,
             prefix_len,
             ropes: [self.rope_global.at(pos0, len, self.kind), self.rope_local.at(pos0, len, self.kind)],
-            fused: self.fused.qkv.then_some([&self.rope_global, &self.rope_local]),
+            qkv_tables: self.fused.qkv.then_some([&self.rope_global, &self.rope_local]),
             pos0,
             geglu: self.fused.geglu,
             seeing: (!self.flash).then(|| [self.seeing(len, pos0, prefix_len, false), self.seeing(len, pos0, prefix_len, true)]),
@@ -758,8 +758,7 @@ fn head_loss(h: &Tensor, embed: &Tensor, special: Option<&Tensor>, targets: &Ten
             if fused {
                 // From here on `logits` holds d loss / d logits.
                 loss += crate::torch_cuda::cross_entropy_rows(&logits, &target.contiguous())?.sum(Kind::Float);
-            }
-            if !fused {
+            } else {
                 let valid = target.ne(-100);
                 let picked_id = target.clamp_min(0).unsqueeze(1);
                 let lse = logits.logsumexp([1], true);
