@@ -176,7 +176,8 @@ pub fn kernels(head_dim: i64, hidden: i64) -> Result<()> {
 /// projection's output) → q [B, T, heads, D] and k [B, T, kv, D] RMS-normed by `q_norm` / `k_norm`
 /// (as stored) and rotated by NEOX RoPE from the f32 tables `cos`, `sin` ([positions, D], sin's
 /// first half negated) at positions pos0.., and v [B, T, kv, D]. One kernel forward, one backward
-/// (the gradient lands in one tensor shaped like `qkv`).
+/// (the gradient lands in one tensor shaped like `qkv`). Like every fused op here, it needs
+/// `kernels` first (the shim says so otherwise).
 #[allow(clippy::too_many_arguments)]
 pub fn qkv_prep(qkv: &Tensor, q_norm: &Tensor, k_norm: &Tensor, cos: &Tensor, sin: &Tensor, pos0: i64, heads: i64, kv: i64, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
     let api = api()?;
@@ -206,7 +207,7 @@ pub fn geglu(gu: &Tensor) -> Result<Tensor> {
 /// Where an attention or MLP output `o` joins the residual stream `x` (both [.., hidden], bf16),
 /// differentiable: y = x + RMSNorm(o)·`w_post` and, with `w_pre`, the next pre-norm
 /// n = RMSNorm(y)·`w_pre` (norm weights as stored). One kernel forward, one backward (which also
-/// sums the residual's two gradients). Needs `kernels` first.
+/// sums the residual's two gradients).
 pub fn junction(x: &Tensor, o: &Tensor, w_post: &Tensor, w_pre: Option<&Tensor>, eps: f64) -> Result<(Tensor, Option<Tensor>)> {
     let api = api()?;
     let (mut y, mut n) = (std::ptr::null_mut(), std::ptr::null_mut());
