@@ -38,6 +38,20 @@ __device__ __forceinline__ float warp_sum(float v) {
   return v;
 }
 
+// A head's row x of HEAD_DIM: this lane's share of its two halves (a[i] = x[j], b[i] = x[j + D/2],
+// j = lane + 32·i), and 1/rms of the whole row.
+__device__ __forceinline__ float load_halves(const bf16* __restrict__ x, int lane, float eps, float* a, float* b) {
+  float ss = 0.f;
+#pragma unroll
+  for (int i = 0; i < PER_LANE; i++) {
+    const int j = lane + 32 * i;
+    a[i] = lo(x[j]);
+    b[i] = lo(x[j + HALF]);
+    ss += a[i] * a[i] + b[i] * b[i];
+  }
+  return rsqrtf(warp_sum(ss) / HEAD_DIM + eps);
+}
+
 // qkv: [tokens, (H + 2·KV)·D] rows `stride` elements apart; token = b·T + t, position pos0 + t.
 // q [tokens, H, D], k and v [tokens, KV, D], contiguous. cos and sin: [positions, D] f32, sin's first
 // half negated, so that out[j] = n[j]·cos[j] + n[j ± D/2]·sin[j].
@@ -60,15 +74,7 @@ extern "C" __global__ void qkv_prep_fwd(const bf16* __restrict__ qkv, long long 
   const bf16* w = head < H ? qw : kw;
   bf16* o = head < H ? q + ((long long)token * H + head) * HEAD_DIM : k + ((long long)token * KV + (head - H)) * HEAD_DIM;
   float a[PER_LANE], b[PER_LANE];
-  float ss = 0.f;
-#pragma unroll
-  for (int i = 0; i < PER_LANE; i++) {
-    const int j = lane + 32 * i;
-    a[i] = lo(x[j]);
-    b[i] = lo(x[j + HALF]);
-    ss += a[i] * a[i] + b[i] * b[i];
-  }
-  const float r = rsqrtf(warp_sum(ss) / HEAD_DIM + eps);
+  const float r = load_halves(x, lane, eps, a, b);
   const long long p = (long long)(pos0 + token % T) * HEAD_DIM;
   const float* c = cosines + p;
   const float* s = sines + p;
@@ -107,15 +113,7 @@ extern "C" __global__ void qkv_prep_bwd(const bf16* __restrict__ qkv, long long 
   }
   const bf16* w = head < H ? qw : kw;
   float a[PER_LANE], b[PER_LANE], ua[PER_LANE], ub[PER_LANE];
-  float ss = 0.f;
-#pragma unroll
-  for (int i = 0; i < PER_LANE; i++) {
-    const int j = lane + 32 * i;
-    a[i] = lo(x[j]);
-    b[i] = lo(x[j + HALF]);
-    ss += a[i] * a[i] + b[i] * b[i];
-  }
-  const float r = rsqrtf(warp_sum(ss) / HEAD_DIM + eps);
+  const float r = load_halves(x, lane, eps, a, b);
   const long long p = (long long)(pos0 + token % T) * HEAD_DIM;
   const float* c = cosines + p;
   const float* s = sines + p;

@@ -165,8 +165,9 @@ struct Pass<'a> {
     len: i64,
     /// Length of the shared prefix the keys and values start with.
     prefix_len: i64,
-    /// RoPE tables for global and sliding layers.
-    ropes: [(Tensor, Tensor); 2],
+    /// RoPE tables for global and sliding layers, in the model's kind; None where every layer's
+    /// q/k/v goes through the fused kernel, which reads `qkv_tables`.
+    ropes: Option<[(Tensor, Tensor); 2]>,
     /// q/k/v through fg's fused kernel (`Model::fused`): the whole f32 RoPE tables (global,
     /// sliding), read from position `pos0`.
     qkv_tables: Option<[&'a Rotary; 2]>,
@@ -288,7 +289,7 @@ impl Attention {
             }
             _ => {
                 let (q, k, v) = self.project(h, s.params, s.mode, s.separate);
-                let rope = &s.ropes[usize::from(self.sliding)];
+                let rope = &s.ropes.as_ref().expect("RoPE tables wherever a layer's q/k/v is not fused")[usize::from(self.sliding)];
                 let q = rotate(&rms_norm(&q.view([b, t, self.n_heads, self.head_dim]), &self.q_norm, self.eps), rope);
                 let k = rotate(&rms_norm(&k.view([b, t, self.n_kv, self.head_dim]), &self.k_norm, self.eps), rope);
                 (q, k, v.view([b, t, self.n_kv, self.head_dim]))
@@ -521,6 +522,7 @@ impl Model {
     fn run(&self, ids: &Tensor, pos0: i64, prefix: Option<&Prefix>, mode: Mode, keep_kv: bool) -> Result<(Tensor, Vec<(Tensor, Tensor)>)> {
         let (batch, len) = (ids.size()[0], ids.size()[1]);
         let prefix_len = prefix.map_or(0, |p| p.len);
+        let all_fused_qkv = self.fused.qkv && self.layers.iter().all(|l| l.attn.qkv.is_some());
         let pass = Pass {
             params: &self.params,
             mode,
@@ -528,7 +530,7 @@ impl Model {
             batch,
             len,
             prefix_len,
-            ropes: [self.rope_global.at(pos0, len, self.kind), self.rope_local.at(pos0, len, self.kind)],
+            ropes: (!all_fused_qkv).then(|| [self.rope_global.at(pos0, len, self.kind), self.rope_local.at(pos0, len, self.kind)]),
             qkv_tables: self.fused.qkv.then_some([&self.rope_global, &self.rope_local]),
             pos0,
             geglu: self.fused.geglu,
